@@ -1,0 +1,47 @@
+# Weekly Challenges. `make run` and `make test` work on a fresh machine with Python 3.11+.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+APP    := FLASK_APP=wsgi.py
+
+.PHONY: run test test-sqlite test-postgres bench screenshots lint vendor clean help
+
+help:
+	@echo "make run      start web + worker + scheduler (+ embedded Valkey) on http://127.0.0.1:$${PORT:-5000}"
+	@echo "make test     run the whole suite on SQLite and on PostgreSQL"
+	@echo "make bench    run the benchmarks (not part of make test)"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/python -m challenges.runner
+
+test: test-sqlite test-postgres
+
+test-sqlite: $(VENV)/.installed-test
+	TEST_DATABASE=sqlite $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.installed-test
+	TEST_DATABASE=postgres $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check challenges jobs tests
+
+vendor:
+	cd $$(mktemp -d) && npm pack htmx.org@2 >/dev/null && tar xzf htmx.org-*.tgz && \
+	  cp package/dist/htmx.min.js package/LICENSE $(CURDIR)/static/vendor/htmx/ && \
+	  echo "htmx.org $$(node -p 'require("./package/package.json").version') from the npm package (dist/htmx.min.js). Update with: make vendor" > $(CURDIR)/static/vendor/htmx/VERSION
+
+clean:
+	rm -rf $(VENV) .pytest_cache

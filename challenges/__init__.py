@@ -1,0 +1,76 @@
+"""Weekly Challenges: a server-rendered Flask + htmx community platform."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from .config import PROJECT_ROOT, load_config
+from .models.types import render_migration_item
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application. ``config`` overrides what the environment gives (tests use it)."""
+    settings = load_config(config)
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    from . import extensions, security, templating
+    from .admin import init_admin
+    from .auth import init_auth
+    from .cli import register_cli
+    from .errors_http import register_error_handlers
+    from .health import bp as health_bp
+    from .pages import bp as pages_bp
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(
+        app,
+        extensions.db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,  # SQLite alters tables by copying them
+        compare_type=True,
+        render_item=render_migration_item,
+    )
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    app.extensions["wc_redis"] = extensions.init_redis(app.config)
+    _configure_sqlite(app)
+
+    init_auth(app)
+    security.init_app(app)
+    templating.init_app(app)
+    register_error_handlers(app)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(pages_bp)
+    init_admin(app)
+    register_cli(app)
+    return app
+
+
+def _configure_sqlite(app: Flask) -> None:
+    """SQLite: wait for locks instead of failing at once, enforce foreign keys, use WAL."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    from .extensions import db
+
+    with app.app_context():
+
+        @event.listens_for(db.engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()

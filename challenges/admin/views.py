@@ -1,0 +1,133 @@
+"""The admin's model views. Rules stay in the services; these views only call them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from sqlalchemy import inspect as sa_inspect
+from wtforms.validators import ValidationError
+
+from ..errors import ValidationFailed
+from ..models import THEME_COLORS, ChallengeSponsor, Project, WeeklyChallenge
+from ..models.challenge import STATUSES
+from ..models.user import ROLES
+from ..services.challenges import prepare_challenge
+from ..services.sponsors import refresh_sponsor_stats
+from ..services.urls import url_problem
+from .security import ReadOnlyModelView, SecureModelView
+
+
+def _check_urls(model: Any, *fields: str) -> None:
+    problems = []
+    for name in fields:
+        value = getattr(model, name, "") or ""
+        if value and (problem := url_problem(value)):
+            problems.append(f"{name.replace('_', ' ').capitalize()}: {problem}")
+    if problems:
+        raise ValidationError(" ".join(problems))
+
+
+class ChallengeView(SecureModelView):
+    column_list = ("title", "slug", "status", "starts_at", "submission_deadline",
+                   "voting_deadline", "sponsor", "submission_count", "participant_count")
+    column_searchable_list = ("title", "slug")
+    column_filters = ("status", "is_featured", "year", "week_number")
+    column_default_sort = ("starts_at", True)
+    form_columns = (
+        "title", "slug", "description", "prompt", "status",
+        "starts_at", "submission_deadline", "voting_deadline", "ends_at",
+        "week_number", "year", "is_featured", "max_submissions_per_user", "allow_voting",
+        "require_project_link", "hero_image_url", "theme_color", "sponsor", "prizes",
+        "points_config",
+    )
+    form_choices = {
+        "status": [(s, s.title()) for s in STATUSES],
+        "theme_color": [(c, c.title()) for c in THEME_COLORS],
+    }
+    form_args = {
+        "starts_at": {"description": "UTC"},
+        "submission_deadline": {"description": "UTC. Entries close here; voting opens."},
+        "voting_deadline": {"description": "UTC. Voting closes; results are computed."},
+        "ends_at": {"description": "UTC. When results are final and published."},
+        "week_number": {"description": "Leave empty to derive the ISO week from the start."},
+        "year": {"description": "Leave empty to derive from the start."},
+        "prizes": {"description": 'e.g. {"1st": {"type": "cash", "amount": 100, "currency": "USD"}, '
+                                  '"participation": {"type": "tokens", "amount": 10000}}'},
+        "status": {"description": "Draft hides the challenge. Once published, the schedule "
+                                  "decides the phase; the phase job keeps this column in step."},
+    }
+
+    def on_model_change(self, form: FlaskForm, model: WeeklyChallenge, is_created: bool) -> None:
+        try:
+            prepare_challenge(model)
+        except ValidationFailed as exc:
+            raise ValidationError(exc.message) from exc
+        history = sa_inspect(model).attrs.sponsor_id.history
+        refresh_sponsor_stats([model.sponsor_id, *history.deleted])
+
+    def after_model_delete(self, model: WeeklyChallenge) -> None:
+        refresh_sponsor_stats([model.sponsor_id])
+
+
+class SponsorView(SecureModelView):
+    column_list = ("name", "slug", "is_active", "is_verified", "total_challenges_sponsored",
+                   "total_prize_value")
+    column_searchable_list = ("name", "slug")
+    form_excluded_columns = ("challenges", "users", "created_at", "total_challenges_sponsored",
+                             "total_prize_value")
+
+    def on_model_change(self, form: FlaskForm, model: ChallengeSponsor, is_created: bool) -> None:
+        _check_urls(model, "logo_url", "website_url")
+
+
+class UserView(SecureModelView):
+    can_create = False  # accounts come from registration or `flask users create`
+    can_delete = False
+    column_list = ("username", "email", "role", "is_verified", "sponsor", "points_balance",
+                   "tokens_balance", "created_at", "last_seen_at")
+    column_searchable_list = ("username", "email")
+    column_filters = ("role", "is_verified")
+    column_details_exclude_list = ("password_hash", "session_token")
+    form_columns = ("role", "is_verified", "sponsor")
+    form_choices = {"role": [(r, r.title()) for r in ROLES]}
+
+
+class ProjectView(SecureModelView):
+    column_list = ("title", "owner", "url", "created_at")
+    column_searchable_list = ("title",)
+    form_columns = ("owner", "title", "url", "image_url", "description")
+
+    def on_model_change(self, form: FlaskForm, model: Project, is_created: bool) -> None:
+        _check_urls(model, "url", "image_url")
+
+
+class SubmissionView(ReadOnlyModelView):
+    column_list = ("title", "challenge", "user", "vote_count", "counted_votes", "is_featured",
+                   "is_disqualified", "is_withdrawn", "submitted_at")
+    column_searchable_list = ("title",)
+    column_filters = ("is_featured", "is_disqualified", "is_withdrawn")
+    column_default_sort = ("submitted_at", True)
+    column_formatters = {
+        "image_url": lambda v, c, m, n: Markup('<a href="{0}" rel="noopener nofollow">{0}</a>').format(
+            escape(m.image_url)) if m.image_url else "",
+    }
+
+
+class VoteView(ReadOnlyModelView):
+    column_list = ("submission", "voter", "weight", "created_at")
+    column_default_sort = ("created_at", True)
+
+
+class LedgerView(ReadOnlyModelView):
+    column_list = ("created_at", "user", "currency", "amount", "reason", "idempotency_key")
+    column_filters = ("currency", "reason")
+    column_default_sort = ("id", True)
+
+
+class PayoutView(ReadOnlyModelView):
+    column_list = ("challenge", "user", "place", "amount", "currency", "status", "reference",
+                   "created_at")
+    column_filters = ("status",)
+    column_default_sort = ("created_at", True)

@@ -1,0 +1,29 @@
+"""Accounts: Flask-Login wiring and the auth blueprint."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+
+from ..extensions import db, login_manager
+from ..models import User
+
+
+def init_auth(app: Flask) -> None:
+    from .views import bp
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_token: str) -> User | None:
+        # Sessions and remember cookies carry the rotating token, so a token that was rotated
+        # away (logout, password change) loads nobody.
+        if not session_token or len(session_token) > 64:
+            return None
+        return db.session.scalar(select(User).where(User.session_token == session_token))
+
+    app.register_blueprint(bp)

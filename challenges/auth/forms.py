@@ -1,0 +1,68 @@
+"""Account forms."""
+
+from __future__ import annotations
+
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from ..forms import AppForm
+from ..services.accounts import PASSWORD_MAX, PASSWORD_MIN
+
+
+class LoginForm(AppForm):
+    login = StringField(
+        "Username or email",
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField("Keep me logged in on this device")
+    next = HiddenField()
+
+
+class RegisterForm(AppForm):
+    username = StringField(
+        "Username",
+        validators=[DataRequired(), Length(max=30)],
+        description="3-30 characters: lowercase letters, digits, _ and -.",
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "maxlength": 30},
+    )
+    email = StringField(
+        "Email",
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "email", "type": "email", "maxlength": 254},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
+        description=f"At least {PASSWORD_MIN} characters.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Repeat password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords don't match.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    next = HiddenField()
+
+
+class ChangePasswordForm(AppForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired(), EqualTo("new_password", message="The passwords don't match.")],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -1,0 +1,123 @@
+"""Register, log in, log out, change password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+
+from ..errors import Conflict, InvalidCredentials, ValidationFailed
+from ..extensions import db, limiter
+from ..forms import EmptyForm
+from ..services import accounts
+from .forms import ChangePasswordForm, LoginForm, RegisterForm
+from .nexturl import safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _register_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
+def attach_errors(form: FlaskForm, errors: dict[str, str]) -> None:
+    """Show a service's field errors beside the matching form fields."""
+    for name, message in errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            flash(message, "error")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"])
+def register() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.home"))
+    form = RegisterForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_user(form.username.data, form.email.data, form.password.data)
+        except ValidationFailed as exc:
+            attach_errors(form, exc.errors)
+        except Conflict as exc:
+            attach_errors(form, {exc.details.get("errors_field", "username"): exc.message})
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(f"Welcome, @{user.username}! Your account is ready.", "success")
+            return redirect(safe_next(form.next.data, url_for("pages.home")))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/register.html", form=form), status
+
+
+def _count_failed_login(response: object) -> bool:
+    """Only failed attempts count towards the login limit; a successful login redirects."""
+    return getattr(response, "status_code", 200) != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_count_failed_login)
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next"), url_for("pages.home")))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.login.data, form.password.data)
+        except InvalidCredentials as exc:
+            form.password.errors = [*form.password.errors, exc.message]
+        else:
+            db.session.commit()
+            session.clear()  # a fresh session on login: no fixation
+            login_user(user, remember=form.remember.data)
+            flash(f"Welcome back, @{user.username}.", "success")
+            return redirect(safe_next(form.next.data, url_for("pages.home")))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout() -> ResponseReturnValue:
+    """POST logs out everywhere (every copy of the session and remember cookie stops working).
+
+    GET only asks for confirmation: a link or an image must never log anyone out.
+    """
+    form = EmptyForm()
+    if request.method == "POST" and form.validate_on_submit():
+        if current_user.is_authenticated:
+            accounts.rotate_session_token(current_user)
+            db.session.commit()
+        session.clear()
+        logout_user()  # after clear(): it leaves the flag that deletes the remember cookie
+        flash("You are logged out.", "info")
+        return redirect(url_for("pages.home"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("pages.home"))
+    return render_template("auth/logout.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> ResponseReturnValue:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+        except ValidationFailed as exc:
+            attach_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            # The old session token is gone; sign this browser back in with the new one.
+            session.clear()
+            login_user(current_user._get_current_object())
+            flash("Password changed. You were signed out on every other device.", "success")
+            return redirect(url_for("pages.home"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/change_password.html", form=form), status

@@ -1,0 +1,65 @@
+"""Command-line tools: ``flask users create``, ``flask demo``, ``flask phases advance``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from .errors import DomainError
+from .extensions import db
+from .models import ROLES, Role
+
+users_cli = AppGroup("users", help="Manage accounts.")
+phases_cli = AppGroup("phases", help="Challenge phases.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default=Role.MEMBER.value, show_default=True)
+@click.option("--password", help="Prompted for (hidden, twice) when not given.")
+def create_user(username: str, email: str, role: str, password: str | None) -> None:
+    """Create an account, e.g. ``flask users create ada ada@example.com --role editor``."""
+    from .services.accounts import register_user
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = register_user(username, email, password, role=Role(role))
+    except DomainError as exc:
+        details = exc.details.get("fields") or {}
+        message = "; ".join(f"{k}: {v}" for k, v in details.items()) or exc.message
+        raise click.ClickException(message) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} @{user.username} <{user.email}>")
+
+
+@phases_cli.command("advance")
+def advance() -> None:
+    """Persist every challenge's phase now (what the scheduler runs every minute)."""
+    from jobs.phases import advance_phases
+
+    click.echo(f"{advance_phases()} transition(s)")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+def demo(if_empty: bool) -> None:
+    """Load idempotent demo data: a sponsor, challenges in every phase, members, entries, votes."""
+    from .demo import load_demo
+
+    logins = load_demo(only_if_empty=if_empty)
+    db.session.commit()
+    if logins is None:
+        click.echo("Database already has data; demo not loaded.")
+        return
+    click.echo("Demo data ready. Log in with:")
+    for username, password, role in logins:
+        click.echo(f"  {role:<8} {username:<14} password: {password}")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(phases_cli)
+    app.cli.add_command(demo)

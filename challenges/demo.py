@@ -1,0 +1,128 @@
+"""Demo data for ``make run`` and screenshots. Idempotent: running it twice changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from .clock import utcnow
+from .extensions import db
+from .models import ChallengeSponsor, Role, User, WeeklyChallenge
+from .services.accounts import hash_password
+from .services.challenges import prepare_challenge
+from .services.sponsors import refresh_sponsor_stats
+
+DEMO_PASSWORD = "demo-password"
+EDITOR = ("editor", "editor@example.com", Role.EDITOR)
+SPONSOR_USER = ("dreamlabs", "partners@dreamlabs.example", Role.SPONSOR)
+MEMBERS = [
+    "creativemind", "aiartist", "dreamweaver", "pixelmaster", "neuralart", "lumen", "vaporwave",
+    "mossgarden", "inkandbytes", "oceanic",
+]
+
+
+def load_demo(only_if_empty: bool = False) -> list[tuple[str, str, str]] | None:
+    """Create (or find) the demo world. Returns the demo logins, or None when skipped."""
+    if only_if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+        return None
+    sponsor = _get_or_create(
+        ChallengeSponsor,
+        slug="dreamlabs",
+        defaults={
+            "name": "DreamLabs",
+            "logo_url": "https://dreamlabs.example/logo.svg",
+            "website_url": "https://dreamlabs.example",
+            "description": "Generative tools for artists.",
+            "is_verified": True,
+        },
+    )
+    _user(*EDITOR)
+    _user(*SPONSOR_USER, sponsor=sponsor)
+    for name in MEMBERS:
+        _user(name, f"{name}@example.com", Role.MEMBER)
+    db.session.flush()
+
+    now = utcnow().replace(second=0, microsecond=0)
+    day = timedelta(days=1)
+    specs: list[dict[str, Any]] = [
+        dict(slug="ai-art-week-dreamscapes", title="AI Art Week: Dreamscapes", theme_color="purple",
+             prompt="Create a surreal dreamscape using your favorite AI image generator. "
+                    "Show us worlds that exist only in dreams!",
+             start=now - 2 * day, sponsor=sponsor, status="active",
+             prizes={"1st": {"type": "cash", "amount": 100, "currency": "USD"},
+                     "2nd": {"type": "tokens", "amount": 500000},
+                     "3rd": {"type": "tokens", "amount": 250000},
+                     "participation": {"type": "tokens", "amount": 10000},
+                     "voting_reward": {"type": "tokens", "amount": 1000}}),
+        dict(slug="tiny-worlds", title="Tiny Worlds", theme_color="teal",
+             prompt="Design a whole world that fits in the palm of a hand.",
+             start=now - 6 * day, status="voting",
+             prizes={"1st": {"type": "tokens", "amount": 300000},
+                     "participation": {"type": "tokens", "amount": 5000}}),
+        dict(slug="retro-futures", title="Retro Futures", theme_color="orange",
+             prompt="Imagine the future as seen from 1965.",
+             start=now - 14 * day, status="completed",
+             prizes={"1st": {"type": "cash", "amount": 50, "currency": "USD"}}),
+        dict(slug="ocean-depths", title="Ocean Depths", theme_color="blue",
+             prompt="Bring the deep sea to the surface: bioluminescence, pressure, silence.",
+             start=now + 5 * day, status="upcoming", prizes={}),
+        dict(slug="secret-garden-draft", title="Secret Garden (draft)", theme_color="green",
+             prompt="Draft prompt, not yet published.", start=now + 12 * day, status="draft",
+             prizes={}),
+    ]
+    for spec in specs:
+        if db.session.scalar(select(WeeklyChallenge.id).filter_by(slug=spec["slug"])):
+            continue
+        start = spec["start"]
+        challenge = WeeklyChallenge(
+            slug=spec["slug"],
+            title=spec["title"],
+            description=f"{spec['prompt']}\n\nSubmit up to three entries, vote for the work you "
+            "love, and earn points for every part you take.",
+            prompt=spec["prompt"],
+            starts_at=start,
+            submission_deadline=start + 5 * day,
+            voting_deadline=start + 7 * day,
+            ends_at=start + 7 * day,
+            status=spec["status"],
+            theme_color=spec["theme_color"],
+            sponsor=spec.get("sponsor"),
+            prizes=spec["prizes"],
+            require_project_link=False,
+            max_submissions_per_user=3,
+            week_number=0,  # derived from starts_at by prepare_challenge
+            year=0,
+        )
+        prepare_challenge(challenge)
+        db.session.add(challenge)
+    db.session.flush()
+    refresh_sponsor_stats([sponsor.id])
+    return [
+        (EDITOR[0], DEMO_PASSWORD, "editor"),
+        (SPONSOR_USER[0], DEMO_PASSWORD, "sponsor"),
+        *((name, DEMO_PASSWORD, "member") for name in MEMBERS[:3]),
+    ]
+
+
+def _user(username: str, email: str, role: Role, sponsor: ChallengeSponsor | None = None) -> User:
+    return _get_or_create(
+        User,
+        username=username,
+        defaults={
+            "email": email,
+            "password_hash": hash_password(DEMO_PASSWORD),
+            "role": role.value,
+            "is_verified": role != Role.MEMBER,
+            "sponsor": sponsor,
+        },
+    )
+
+
+def _get_or_create(model: type[Any], defaults: dict[str, Any], **keys: Any) -> Any:
+    instance = db.session.scalar(select(model).filter_by(**keys))
+    if instance is None:
+        instance = model(**keys, **defaults)
+        db.session.add(instance)
+    return instance

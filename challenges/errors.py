@@ -1,0 +1,65 @@
+"""Domain errors. Services raise them; the HTML views flash their message, the API returns it.
+
+Each error has a stable ``code`` (for the API), an HTTP ``status`` and a human ``message``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    code = "invalid"
+    status = 400
+    default_message = "That request could not be completed."
+
+    def __init__(self, message: str | None = None, **details: Any) -> None:
+        self.message = message or self.default_message
+        self.details = details
+        super().__init__(self.message)
+
+
+class ValidationFailed(DomainError):
+    """Input that breaks a rule; ``details`` maps field names to messages."""
+
+    code = "validation_failed"
+    status = 422
+    default_message = "Some fields need attention."
+
+    def __init__(self, errors: dict[str, str], message: str | None = None) -> None:
+        super().__init__(message, fields=errors)
+        self.errors = errors
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    default_message = "Not found."
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+    default_message = "You are not allowed to do that."
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+    default_message = "That conflicts with the current state."
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+    default_message = "That username is taken."
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    default_message = "An account with that email already exists."
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+    status = 401
+    default_message = "Wrong username/email or password."

@@ -1,0 +1,55 @@
+"""HTTP error pages: a clear message in the site's layout, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, make_response, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+MESSAGES = {
+    400: ("Bad request", "That request did not make sense to us. Please go back and try again."),
+    403: ("Not allowed", "You don't have access to this page."),
+    404: ("Page not found", "We couldn't find that page. It may have moved or never existed."),
+    405: ("Not allowed", "That action isn't available here."),
+    413: ("Too large", "That was more than we accept in one request."),
+    429: ("Slow down", "Too many attempts. Please wait a moment and try again."),
+    500: ("Something went wrong", "An unexpected error happened on our side. Please try again."),
+}
+
+
+def render_error(status: int, message: str | None = None) -> ResponseReturnValue:
+    title, default = MESSAGES.get(status, ("Error", "Something went wrong."))
+    template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
+    return render_template(template, status=status, title=title, message=message or default), status
+
+
+def _custom_description(error: HTTPException) -> str | None:
+    """A description a view passed to ``abort(code, "...")``, rather than Werkzeug's default."""
+    default = type(error).description
+    return error.description if error.description and error.description != default else None
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
+        return render_error(
+            400, "Your form expired or came from another site. Reload the page and try again."
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        if error.code is None or error.code < 400:
+            return error
+        response = make_response(render_error(error.code, _custom_description(error)))
+        for key, value in error.get_headers():  # e.g. Allow on 405
+            if key.lower() != "content-type":
+                response.headers[key] = value
+        return response
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(error: InternalServerError) -> ResponseReturnValue:
+        db.session.rollback()
+        return render_error(500)

@@ -1,0 +1,34 @@
+"""The base of every form: CSRF from Flask-WTF, plus refusal of invisible control characters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field, StringField, TextAreaField
+
+_FORBIDDEN = {chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"} | {"\x7f"}
+
+
+class AppForm(FlaskForm):
+    """A FlaskForm that refuses NUL and other control characters in any text field.
+
+    Such characters never belong in a title or a username, and PostgreSQL rejects NUL outright;
+    catching them here turns a would-be 500 into a message beside the field.
+    """
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if _is_text(field) and isinstance(field.data, str) and _FORBIDDEN & set(field.data):
+                field.errors = [*field.errors, "Remove the invisible control characters."]
+                valid = False
+        return valid
+
+
+def _is_text(field: Field) -> bool:
+    return isinstance(field, StringField | TextAreaField) or field.type == "PasswordField"
+
+
+class EmptyForm(AppForm):
+    """Just a CSRF token: for buttons that POST (log out, vote without JavaScript)."""

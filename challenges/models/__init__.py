@@ -1,0 +1,28 @@
+"""All models, importable from one place (Alembic's autogenerate sees them through this)."""
+
+from .challenge import STATUS_LABELS, THEME_COLORS, ChallengeStatus, WeeklyChallenge
+from .ledger import Currency, LedgerEntry
+from .payout import Payout, PayoutStatus
+from .project import Project
+from .sponsor import ChallengeSponsor
+from .submission import DEFAULT_ORDER, ChallengeSubmission, ChallengeVote
+from .user import ROLES, Role, User
+
+__all__ = [
+    "DEFAULT_ORDER",
+    "ROLES",
+    "STATUS_LABELS",
+    "THEME_COLORS",
+    "ChallengeSponsor",
+    "ChallengeStatus",
+    "ChallengeSubmission",
+    "ChallengeVote",
+    "Currency",
+    "LedgerEntry",
+    "Payout",
+    "PayoutStatus",
+    "Project",
+    "Role",
+    "User",
+    "WeeklyChallenge",
+]

@@ -1,0 +1,119 @@
+"""The weekly challenge itself (the plan's ``WeeklyChallenge``)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import created_at_column, updated_at_column, uuid_pk
+from .types import UTCDateTime
+
+if TYPE_CHECKING:
+    from .sponsor import ChallengeSponsor
+    from .submission import ChallengeSubmission
+
+
+class ChallengeStatus(StrEnum):
+    DRAFT = "draft"
+    UPCOMING = "upcoming"
+    ACTIVE = "active"
+    VOTING = "voting"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+STATUS_LABELS = {
+    ChallengeStatus.DRAFT: "Draft",
+    ChallengeStatus.UPCOMING: "Upcoming",
+    ChallengeStatus.ACTIVE: "Active",
+    ChallengeStatus.VOTING: "Voting Period",
+    ChallengeStatus.COMPLETED: "Completed",
+    ChallengeStatus.CANCELLED: "Cancelled",
+}
+STATUSES = tuple(status.value for status in ChallengeStatus)
+THEME_COLORS = ("purple", "blue", "teal", "green", "orange", "pink", "red", "indigo")
+
+
+class WeeklyChallenge(db.Model):
+    """Weekly creative challenge for the community."""
+
+    __tablename__ = "weekly_challenges"
+    __table_args__ = (
+        CheckConstraint(f"status IN {STATUSES!r}", name="status_known"),
+        CheckConstraint(
+            "starts_at < submission_deadline AND submission_deadline <= voting_deadline "
+            "AND voting_deadline <= ends_at",
+            name="deadlines_in_order",
+        ),
+        CheckConstraint("max_submissions_per_user BETWEEN 1 AND 100", name="max_submissions_range"),
+        Index("ix_weekly_challenges_status_starts_at", "status", "starts_at"),
+    )
+
+    # Identity
+    id: Mapped[uuid.UUID] = uuid_pk()
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(50), unique=True)
+    description: Mapped[str] = mapped_column(Text)
+    prompt: Mapped[str] = mapped_column(Text)
+
+    # Timing (stored in UTC)
+    week_number: Mapped[int] = mapped_column()
+    year: Mapped[int] = mapped_column()
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submission_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    voting_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    # Status: a cache of phase_at(challenge, now), written by the phase job (compare-and-set).
+    status: Mapped[str] = mapped_column(String(20), default=ChallengeStatus.DRAFT.value)
+    is_featured: Mapped[bool] = mapped_column(default=True)
+
+    # Configuration
+    max_submissions_per_user: Mapped[int] = mapped_column(default=3)
+    allow_voting: Mapped[bool] = mapped_column(default=True)
+    require_project_link: Mapped[bool] = mapped_column(default=True)
+
+    # Visual
+    hero_image_url: Mapped[str] = mapped_column(String(2048), default="")
+    theme_color: Mapped[str] = mapped_column(String(20), default="purple")
+
+    # Sponsor (optional)
+    sponsor_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid(), ForeignKey("challenge_sponsors.id", ondelete="SET NULL"), index=True
+    )
+
+    # Prize configuration, validated on save (challenges.services.prizes)
+    prizes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Per-challenge overrides of the default point values (SPEC §6)
+    points_config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    # Stats (cached, updated with atomic SQL increments)
+    submission_count: Mapped[int] = mapped_column(default=0)
+    participant_count: Mapped[int] = mapped_column(default=0)
+    total_votes: Mapped[int] = mapped_column(default=0)
+
+    # Results
+    finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # Metadata
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = updated_at_column()
+
+    sponsor: Mapped[ChallengeSponsor | None] = relationship(back_populates="challenges")
+    submissions: Mapped[list[ChallengeSubmission]] = relationship(
+        back_populates="challenge", passive_deletes=True
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status not in (ChallengeStatus.DRAFT, ChallengeStatus.CANCELLED)
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,148 @@
+"""Entries and votes (the plan's ``ChallengeSubmission`` and ``ChallengeVote``)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import created_at_column, updated_at_column, uuid_pk
+from .types import UTCDateTime
+
+if TYPE_CHECKING:
+    from .challenge import WeeklyChallenge
+    from .project import Project
+    from .user import User
+
+
+class ChallengeSubmission(db.Model):
+    """User submission for a weekly challenge.
+
+    The per-user limit holds under concurrency through ``slot``: a live entry occupies one of the
+    slots ``1..max_submissions_per_user`` and (challenge, user, slot) is unique, so two concurrent
+    inserts can never both take the last slot. A withdrawn entry gives its slot back (NULL).
+    The plan's default ordering (``-vote_count, -submitted_at``) is ``DEFAULT_ORDER``.
+    """
+
+    __tablename__ = "challenge_submissions"
+    __table_args__ = (
+        UniqueConstraint("challenge_id", "user_id", "slot", name="uq_submission_user_slot"),
+        # One submission per (challenge, user, project) among live entries; NULL projects differ.
+        Index(
+            "uq_submission_challenge_user_project",
+            "challenge_id",
+            "user_id",
+            "project_id",
+            unique=True,
+            sqlite_where=text("is_withdrawn = 0"),
+            postgresql_where=text("NOT is_withdrawn"),
+        ),
+        CheckConstraint("slot IS NULL OR slot >= 1", name="slot_positive"),
+        CheckConstraint(
+            "(is_withdrawn AND slot IS NULL) OR (NOT is_withdrawn AND slot IS NOT NULL)",
+            name="slot_iff_live",
+        ),
+        CheckConstraint("vote_count >= 0", name="vote_count_non_negative"),
+        Index("ix_submission_gallery_votes", "challenge_id", "vote_count", "submitted_at", "id"),
+        Index("ix_submission_gallery_newest", "challenge_id", "submitted_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    challenge_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid(), ForeignKey("weekly_challenges.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    # Submission content
+    project_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid(), ForeignKey("projects.id", ondelete="SET NULL")
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    image_url: Mapped[str] = mapped_column(String(2048), default="")
+    image_alt_text: Mapped[str] = mapped_column(String(500), default="")
+    external_url: Mapped[str] = mapped_column(String(2048), default="")
+    prompt_used: Mapped[str] = mapped_column(Text, default="")
+    tool_used: Mapped[str] = mapped_column(String(100), default="")
+
+    # Scoring: raw upvotes and their weighted sum (what the leaderboard counts)
+    vote_count: Mapped[int] = mapped_column(default=0)
+    counted_votes: Mapped[float] = mapped_column(Float, default=0.0)
+    judge_score: Mapped[float | None] = mapped_column(Float)
+    final_rank: Mapped[int | None] = mapped_column()
+
+    # Points
+    participation_points_awarded: Mapped[int] = mapped_column(default=0)
+    bonus_points_awarded: Mapped[int] = mapped_column(default=0)
+
+    # Flags
+    is_featured: Mapped[bool] = mapped_column(default=False)  # Editor's pick
+    is_disqualified: Mapped[bool] = mapped_column(default=False)
+    disqualification_reason: Mapped[str] = mapped_column(Text, default="")
+    is_withdrawn: Mapped[bool] = mapped_column(default=False)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    slot: Mapped[int | None] = mapped_column()
+
+    # Timestamps
+    submitted_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = updated_at_column()
+
+    challenge: Mapped[WeeklyChallenge] = relationship(back_populates="submissions")
+    user: Mapped[User] = relationship()
+    project: Mapped[Project | None] = relationship()
+    votes: Mapped[list[ChallengeVote]] = relationship(
+        back_populates="submission", passive_deletes=True
+    )
+
+    @property
+    def counts(self) -> bool:
+        """Whether this entry's votes count on the leaderboard."""
+        return not (self.is_disqualified or self.is_withdrawn)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# The plan's Meta.ordering, for queries that want it.
+DEFAULT_ORDER = (ChallengeSubmission.vote_count.desc(), ChallengeSubmission.submitted_at.desc())
+
+
+class ChallengeVote(db.Model):
+    """Vote on a challenge submission (one per voter and submission)."""
+
+    __tablename__ = "challenge_votes"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "voter_id", name="uq_vote_submission_voter"),
+        CheckConstraint("weight > 0", name="weight_positive"),
+        Index("ix_vote_voter_challenge", "voter_id", "challenge_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    submission_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid(), ForeignKey("challenge_submissions.id", ondelete="CASCADE")
+    )
+    voter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Denormalised so "votes cast in this challenge" needs no join.
+    challenge_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid(), ForeignKey("weekly_challenges.id", ondelete="CASCADE"), index=True
+    )
+    # Vote can be weighted (e.g. verified users get more weight)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    created_at: Mapped[datetime] = created_at_column()
+
+    submission: Mapped[ChallengeSubmission] = relationship(back_populates="votes")
+    voter: Mapped[User] = relationship()

@@ -1,0 +1,146 @@
+"""Accounts: normalisation, registration, authentication and password changes."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..clock import utcnow
+from ..errors import EmailTaken, InvalidCredentials, UsernameTaken, ValidationFailed
+from ..extensions import db
+from ..models import Role, User
+from ..models.user import new_session_token
+
+USERNAME_RE = re.compile(r"^[a-z0-9_-]{3,30}$")
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+_hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
+# A real hash to verify against when the account does not exist, so a missing user and a wrong
+# password take the same time (no username enumeration by timing).
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def normalize_username(raw: str) -> str:
+    """Trim and lowercase: " Alice" and "alice" are the same account."""
+    return raw.strip().lower()
+
+
+def normalize_email(raw: str) -> str:
+    """Trim and lowercase the whole address (unique case-insensitively, as users expect)."""
+    return raw.strip().lower()
+
+
+def username_problem(username: str) -> str | None:
+    """Why a (normalised) username is unacceptable, or None."""
+    if not USERNAME_RE.fullmatch(username):
+        return "3-30 characters: lowercase letters, digits, '_' and '-'."
+    return None
+
+
+def email_problem(email: str) -> str | None:
+    """Why an (normalised) email address is unacceptable, or None. Never touches the network."""
+    if len(email) > 254:
+        return "That email address is too long."
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return str(exc)
+    return None
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < PASSWORD_MIN:
+        return f"Use at least {PASSWORD_MIN} characters."
+    if len(password) > PASSWORD_MAX:
+        return f"Use at most {PASSWORD_MAX} characters."
+    if "\x00" in password:
+        return "Passwords cannot contain NUL characters."
+    return None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def register_user(
+    username: str,
+    email: str,
+    password: str,
+    *,
+    role: Role = Role.MEMBER,
+) -> User:
+    """Create an account. Raises ``ValidationFailed``, ``UsernameTaken`` or ``EmailTaken``.
+
+    The unique constraints decide races: two people registering the same name at once get one
+    account and one clear error, never a 500.
+    """
+    username, email = normalize_username(username), normalize_email(email)
+    errors = {
+        field: problem
+        for field, problem in (
+            ("username", username_problem(username)),
+            ("email", email_problem(email)),
+            ("password", password_problem(password)),
+        )
+        if problem
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    _raise_if_taken(username, email)
+    user = User(username=username, email=email, password_hash=hash_password(password), role=role)
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        _raise_if_taken(username, email)
+        raise
+    return user
+
+
+def _raise_if_taken(username: str, email: str) -> None:
+    clash = db.session.execute(
+        select(User.username, User.email).where(or_(User.username == username, User.email == email))
+    ).first()
+    if clash is None:
+        return
+    if clash.username == username:
+        raise UsernameTaken(errors_field="username")
+    raise EmailTaken(errors_field="email")
+
+
+def authenticate(login: str, password: str) -> User:
+    """The user whose username or email is ``login`` and whose password matches."""
+    login = login.strip().lower()
+    user = db.session.scalar(select(User).where(or_(User.username == login, User.email == login)))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise InvalidCredentials() from None
+    if user is None:
+        raise InvalidCredentials()
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_seen_at = utcnow()
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Set a new password and sign the user out of every other session and device."""
+    try:
+        _hasher.verify(user.password_hash, current_password)
+    except (VerificationError, InvalidHashError):
+        raise ValidationFailed({"current_password": "That is not your current password."}) from None
+    problem = password_problem(new_password)
+    if problem:
+        raise ValidationFailed({"new_password": problem})
+    user.password_hash = hash_password(new_password)
+    rotate_session_token(user)
+
+
+def rotate_session_token(user: User) -> None:
+    """Invalidate every session cookie and remember cookie issued for ``user`` so far."""
+    user.session_token = new_session_token()

@@ -1,0 +1,146 @@
+"""Challenge definitions: validation on save and the lookups every page shares."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+
+from sqlalchemy import Select, select
+
+from ..clock import as_utc
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..models import THEME_COLORS, ChallengeStatus, User, WeeklyChallenge
+from .prizes import parse_prizes
+from .urls import url_problem
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def schedule_problems(
+    starts_at: datetime | None,
+    submission_deadline: datetime | None,
+    voting_deadline: datetime | None,
+    ends_at: datetime | None,
+) -> dict[str, str]:
+    """Field -> message for a schedule that breaks
+    ``starts_at < submission_deadline <= voting_deadline <= ends_at``."""
+    names = ("starts_at", "submission_deadline", "voting_deadline", "ends_at")
+    values = (starts_at, submission_deadline, voting_deadline, ends_at)
+    missing = {n: "This time is required." for n, v in zip(names, values, strict=True) if v is None}
+    if missing:
+        return missing
+    assert starts_at and submission_deadline and voting_deadline and ends_at
+    s, sd, vd, e = (as_utc(v) for v in (starts_at, submission_deadline, voting_deadline, ends_at))
+    problems: dict[str, str] = {}
+    if not s < sd:
+        problems["submission_deadline"] = "The submission deadline must come after the start."
+    if not sd <= vd:
+        problems["voting_deadline"] = "The voting deadline cannot come before the submission deadline."
+    if not vd <= e:
+        problems["ends_at"] = "Results cannot be final before the voting deadline."
+    return problems
+
+
+def iso_week(moment: datetime) -> tuple[int, int]:
+    """(ISO year, ISO week number) of a UTC moment."""
+    year, week, _ = as_utc(moment).isocalendar()
+    return year, week
+
+
+def prepare_challenge(challenge: WeeklyChallenge) -> None:
+    """Validate a challenge before it is saved and fill what derives from other fields.
+
+    Used by the admin, the CLI and the demo data alike. Raises ``ValidationFailed`` naming every
+    field that is wrong, so the editor sees all problems at once.
+    """
+    problems = schedule_problems(
+        challenge.starts_at,
+        challenge.submission_deadline,
+        challenge.voting_deadline,
+        challenge.ends_at,
+    )
+    if not challenge.slug or not SLUG_RE.fullmatch(challenge.slug) or len(challenge.slug) > 50:
+        problems["slug"] = "Use lowercase letters, digits and single hyphens (at most 50)."
+    elif _slug_taken(challenge):
+        problems["slug"] = "Another challenge already uses this slug."
+    if challenge.theme_color and challenge.theme_color not in THEME_COLORS:
+        problems["theme_color"] = f"Choose one of: {', '.join(THEME_COLORS)}."
+    if challenge.hero_image_url:
+        problem = url_problem(challenge.hero_image_url)
+        if problem:
+            problems["hero_image_url"] = problem
+    if not 1 <= (challenge.max_submissions_per_user or 0) <= 100:
+        problems["max_submissions_per_user"] = "Between 1 and 100."
+    try:
+        parse_prizes(challenge.prizes)
+    except ValidationFailed as exc:
+        problems.update(exc.errors)
+    if problems:
+        raise ValidationFailed(problems, "; ".join(problems.values()))
+    if isinstance(challenge.prizes, str):
+        challenge.prizes = json.loads(challenge.prizes) if challenge.prizes.strip() else {}
+    if challenge.starts_at and (not challenge.year or not challenge.week_number):
+        challenge.year, challenge.week_number = iso_week(challenge.starts_at)
+
+
+def _slug_taken(challenge: WeeklyChallenge) -> bool:
+    query = select(WeeklyChallenge.id).where(WeeklyChallenge.slug == challenge.slug)
+    if challenge.id is not None:
+        query = query.where(WeeklyChallenge.id != challenge.id)
+    with db.session.no_autoflush:
+        return db.session.scalar(query) is not None
+
+
+PUBLISHED = (
+    ChallengeStatus.UPCOMING.value,
+    ChallengeStatus.ACTIVE.value,
+    ChallengeStatus.VOTING.value,
+    ChallengeStatus.COMPLETED.value,
+)
+
+
+def can_see_unpublished(viewer: User | None) -> bool:
+    """Only editors ever see drafts (and cancelled challenges)."""
+    return bool(viewer is not None and getattr(viewer, "is_authenticated", False) and viewer.is_editor)
+
+
+def visible_challenges(viewer: User | None) -> Select[tuple[WeeklyChallenge]]:
+    """Challenges ``viewer`` may see: published ones, and everything for editors."""
+    query = select(WeeklyChallenge)
+    if not can_see_unpublished(viewer):
+        query = query.where(WeeklyChallenge.status.in_(PUBLISHED))
+    return query
+
+
+def get_visible_challenge(slug: str, viewer: User | None) -> WeeklyChallenge:
+    """The challenge with ``slug`` if ``viewer`` may see it. Raises ``NotFound`` otherwise,
+    so a draft is indistinguishable from a challenge that does not exist."""
+    if not SLUG_RE.fullmatch(slug or "") or len(slug) > 50:
+        raise NotFound("No such challenge.")
+    challenge = db.session.scalar(visible_challenges(viewer).where(WeeklyChallenge.slug == slug))
+    if challenge is None:
+        raise NotFound("No such challenge.")
+    return challenge
+
+
+def current_challenge(now: datetime) -> WeeklyChallenge | None:
+    """The challenge open for entries right now (featured first, then the nearest deadline).
+
+    Decided by the clock, not the status column, which the phase job may not have caught up on.
+    """
+    return db.session.scalar(
+        select(WeeklyChallenge)
+        .where(
+            WeeklyChallenge.status.in_(PUBLISHED),
+            WeeklyChallenge.starts_at <= now,
+            WeeklyChallenge.submission_deadline > now,
+        )
+        .order_by(
+            WeeklyChallenge.is_featured.desc(),
+            WeeklyChallenge.submission_deadline,
+            WeeklyChallenge.id,
+        )
+        .limit(1)
+    )

@@ -1,0 +1,47 @@
+"""The RQ worker: one Flask app per worker process, created at start-up, not at import.
+
+Production: ``rq worker --worker-class jobs.worker.AppWorker --url $REDIS_URL default``
+Development: ``python -m jobs.worker`` (``make run`` does this).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rq import Queue, Worker
+
+from challenges import create_app
+from challenges.extensions import db
+
+from .connection import rq_connection
+
+
+class AppWorker(Worker):
+    """An RQ worker whose jobs run inside one app context, pushed for the worker's lifetime.
+
+    RQ forks a work horse per job; the horse inherits the context, and starts with a fresh
+    connection pool, because database connections must never be shared across a fork.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.app = create_app()
+        self.app.app_context().push()
+
+    def main_work_horse(self, *args: Any, **kwargs: Any) -> None:
+        db.engine.dispose(close=False)
+        super().main_work_horse(*args, **kwargs)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO)
+    app = create_app()
+    connection = rq_connection(app.config["REDIS_URL"])
+    queue = Queue(app.config["RQ_QUEUE"], connection=connection)
+    worker = AppWorker([queue], connection=connection)
+    worker.work(with_scheduler=False)
+
+
+if __name__ == "__main__":
+    main()
