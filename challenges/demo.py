@@ -106,13 +106,19 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str, str]] | None:
     ]
 
 
+_demo_hash: str | None = None
+
+
 def _user(username: str, email: str, role: Role, sponsor: ChallengeSponsor | None = None) -> User:
+    global _demo_hash
+    if _demo_hash is None:  # Argon2 is slow on purpose; every demo user shares one password
+        _demo_hash = hash_password(DEMO_PASSWORD)
     return _get_or_create(
         User,
         username=username,
         defaults={
             "email": email,
-            "password_hash": hash_password(DEMO_PASSWORD),
+            "password_hash": _demo_hash,
             "role": role.value,
             "is_verified": role != Role.MEMBER,
             "sponsor": sponsor,

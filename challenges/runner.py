@@ -87,19 +87,21 @@ def main() -> int:
         "web": [python, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
                 "--workers", os.environ.get("WEB_CONCURRENCY", "2"), "--threads", "4",
                 "--access-logfile", "-", "--graceful-timeout", "5",
-                "--control-socket", str(instance / "gunicorn.ctl")],
+                "--no-control-socket"],
         "worker": [python, "-m", "jobs.worker"],
         "scheduler": [python, "-m", "jobs.schedule"],
     }
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     children: dict[str, subprocess.Popen[str]] = {}
+    pumps: list[threading.Thread] = []
     for name, command in commands.items():
         child = subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             start_new_session=True,  # Ctrl-C reaches us only; we stop the children in order
         )
         children[name] = child
-        threading.Thread(target=pump, args=(name, child.stdout), daemon=True).start()
+        pumps.append(threading.Thread(target=pump, args=(name, child.stdout), daemon=True))
+        pumps[-1].start()
     say("run", f"Weekly Challenges at http://127.0.0.1:{port}  (Ctrl-C stops everything)")
 
     stopping = threading.Event()
@@ -119,6 +121,9 @@ def main() -> int:
         stopping.wait(0.5)
 
     stop_children(children)
+    for thread in pumps:
+        thread.join(timeout=2)  # the children's last words (their shutdown logs)
+    say("run", str({n: c.returncode for n, c in children.items()}))
     if valkey is not None:
         valkey.stop()  # type: ignore[attr-defined]
         say("run", "embedded Valkey stopped")

@@ -20,8 +20,6 @@ def advance_phases() -> int:
     except Exception:
         db.session.rollback()
         raise
-    finally:
-        db.session.close()
     run_transition_handlers(transitions)
     log.info("advance_phases: %d transition(s)", len(transitions))
     return len(transitions)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from flask import Flask
 from rq import Queue, Worker
 
 from challenges import create_app
@@ -24,10 +25,13 @@ class AppWorker(Worker):
     connection pool, because database connections must never be shared across a fork.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.app = create_app()
-        self.app.app_context().push()
+        self.app = app or create_app()
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        with self.app.app_context():
+            return super().work(*args, **kwargs)
 
     def main_work_horse(self, *args: Any, **kwargs: Any) -> None:
         db.engine.dispose(close=False)
@@ -39,7 +43,7 @@ def main() -> None:
     app = create_app()
     connection = rq_connection(app.config["REDIS_URL"])
     queue = Queue(app.config["RQ_QUEUE"], connection=connection)
-    worker = AppWorker([queue], connection=connection)
+    worker = AppWorker([queue], connection=connection, app=app)
     worker.work(with_scheduler=False)
 
 

@@ -71,7 +71,8 @@ def prepare_challenge(challenge: WeeklyChallenge) -> None:
         problem = url_problem(challenge.hero_image_url)
         if problem:
             problems["hero_image_url"] = problem
-    if not 1 <= (challenge.max_submissions_per_user or 0) <= 100:
+    max_entries = challenge.max_submissions_per_user  # None until the column default applies
+    if max_entries is not None and not 1 <= max_entries <= 100:
         problems["max_submissions_per_user"] = "Between 1 and 100."
     try:
         parse_prizes(challenge.prizes)
