@@ -63,3 +63,61 @@ class InvalidCredentials(DomainError):
     code = "invalid_credentials"
     status = 401
     default_message = "Wrong username/email or password."
+
+
+class LoginRequired(DomainError):
+    code = "login_required"
+    status = 401
+    default_message = "Log in to do that."
+
+
+class SubmissionsClosed(DomainError):
+    code = "submissions_closed"
+    status = 409
+    default_message = "This challenge is not accepting entries right now."
+
+
+class SubmissionLimitReached(DomainError):
+    code = "submission_limit_reached"
+    status = 409
+    default_message = "You have reached the maximum number of entries for this challenge."
+
+
+class DuplicateProjectEntry(DomainError):
+    code = "duplicate_project"
+    status = 409
+    default_message = "You have already entered this project in this challenge."
+
+
+class NotYourEntry(Forbidden):
+    code = "not_your_entry"
+    default_message = "Only the author can change this entry."
+
+
+class EditingClosed(DomainError):
+    code = "editing_closed"
+    status = 409
+    default_message = "Entries can only be changed until the submission deadline."
+
+
+class VotingClosed(DomainError):
+    code = "voting_closed"
+    status = 409
+    default_message = "Voting is not open for this challenge."
+
+
+class SelfVote(DomainError):
+    code = "self_vote"
+    status = 403
+    default_message = "You can't vote for your own entry."
+
+
+class EntryNotVotable(DomainError):
+    code = "entry_not_votable"
+    status = 409
+    default_message = "This entry can no longer receive votes."
+
+
+class EditorOnlyAction(Forbidden):
+    code = "editors_only"
+    default_message = "Only editors can do that."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, make_response, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -28,6 +29,8 @@ def render_error(status: int, message: str | None = None) -> ResponseReturnValue
 
 def _custom_description(error: HTTPException) -> str | None:
     """A description a view passed to ``abort(code, "...")``, rather than Werkzeug's default."""
+    if isinstance(error, RateLimitExceeded):  # its description is the limit, e.g. "10 per 1 minute"
+        return None
     default = type(error).description
     return error.description if error.description and error.description != default else None
 

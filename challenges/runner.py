@@ -7,6 +7,7 @@ prefixed. Ctrl-C (or SIGTERM) stops every process it started; the data stays und
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -42,7 +43,14 @@ def start_embedded_valkey(instance: Path) -> tuple[object, str]:
         persist=True,
         config={"appendonly": "yes", "save": "60 1", "appendfsync": "everysec"},
     )
-    server.start(timeout=20)
+    # Ctrl-C in a terminal signals the whole foreground process group, and Valkey would quit at
+    # once, under the worker and scheduler that still write to it on their way out. It inherits
+    # a blocked SIGINT instead, and main() stops it last.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        server.start(timeout=20)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     return server, f"unix://{socket_path}"
 
 
@@ -91,11 +99,19 @@ def main() -> int:
         "worker": [python, "-m", "jobs.worker"],
         "scheduler": [python, "-m", "jobs.schedule"],
     }
+    stopping = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    # Before the first child starts: a Ctrl-C from now on stops the children, never orphans them.
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     children: dict[str, subprocess.Popen[str]] = {}
     pumps: list[threading.Thread] = []
     for name, command in commands.items():
-        child = subprocess.Popen(
+        child = subprocess.Popen(  # noqa: S603 (our own commands, no shell)
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             start_new_session=True,  # Ctrl-C reaches us only; we stop the children in order
         )
@@ -104,13 +120,6 @@ def main() -> int:
         pumps[-1].start()
     say("run", f"Weekly Challenges at http://127.0.0.1:{port}  (Ctrl-C stops everything)")
 
-    stopping = threading.Event()
-
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
     exit_code = 0
     while not stopping.is_set():
         for name, child in children.items():
@@ -123,7 +132,9 @@ def main() -> int:
     stop_children(children)
     for thread in pumps:
         thread.join(timeout=2)  # the children's last words (their shutdown logs)
-    say("run", str({n: c.returncode for n, c in children.items()}))
+    for name, child in children.items():
+        if child.returncode not in (0, None):
+            say("run", f"{name} exited with {child.returncode}")
     if valkey is not None:
         valkey.stop()  # type: ignore[attr-defined]
         say("run", "embedded Valkey stopped")
@@ -147,10 +158,8 @@ def stop_children(children: dict[str, subprocess.Popen[str]], grace: float = 10.
 
 
 def _signal_group(child: subprocess.Popen[str], sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(child.pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 if __name__ == "__main__":

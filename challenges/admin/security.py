@@ -6,7 +6,11 @@ from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model.form import converts
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +18,7 @@ from werkzeug.wrappers import Response
 from wtforms.validators import ValidationError
 
 from ..errors import DomainError
+from ..extensions import db
 
 
 def is_editor() -> bool:
@@ -45,6 +50,28 @@ class SecureIndexView(EditorOnly, AdminIndexView):
         return self.render("admin/dashboard.html", **dashboard_context())
 
 
+class AdminForm(FlaskForm):
+    """Flask-WTF's form (the app-wide CSRF token), keeping the record being edited as
+    Flask-Admin's own base form does: its ``Unique`` validator needs ``_obj`` to let a record
+    keep its own slug instead of calling it taken."""
+
+    def __init__(self, *args: Any, obj: Any = None, **kwargs: Any) -> None:
+        self._obj = obj
+        super().__init__(*args, obj=obj, **kwargs)
+
+
+class ModelConverter(AdminModelConverter):
+    """Flask-Admin's form converter, taught the app's column types.
+
+    It silently leaves out columns of a type it does not know, so without this the challenge
+    form had no schedule fields at all.
+    """
+
+    @converts("UTCDateTime")
+    def convert_utc_datetime(self, field_args: Any, **extra: Any) -> Any:
+        return self.convert_datetime(field_args=field_args, **extra)
+
+
 class SecureModelView(EditorOnly, ModelView):
     """Base of every model view.
 
@@ -52,10 +79,32 @@ class SecureModelView(EditorOnly, ModelView):
     the same CSRF token the app-wide ``CSRFProtect`` checks.
     """
 
-    form_base_class = FlaskForm
+    form_base_class = AdminForm
+    model_form_converter = ModelConverter
     page_size = 50
     can_view_details = True
     can_export = False
+
+    def primary_key(self, text: str) -> Any:
+        """``text`` (an id from a URL or a form) as the primary key's Python type, or ``None``.
+
+        Flask-Admin passes ids on as strings; a ``Uuid`` column cannot bind a string.
+        """
+        python_type = self.model.__mapper__.primary_key[0].type.python_type
+        try:
+            return python_type(text)
+        except (TypeError, ValueError):
+            return None
+
+    def get_one(self, id: str) -> Any:
+        key = self.primary_key(id)
+        return db.session.get(self.model, key) if key is not None else None
+
+    @action("delete", lazy_gettext("Delete"),
+            lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids: tuple[str, ...]) -> None:
+        keys = [key for key in map(self.primary_key, ids) if key is not None]
+        super().action_delete(keys)  # type: ignore[arg-type]
 
     def handle_view_exception(self, exc: Exception) -> bool:
         if isinstance(exc, DomainError):

@@ -6,10 +6,12 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
+from sqlalchemy import Boolean, Integer
 from sqlalchemy import inspect as sa_inspect
-from wtforms.validators import ValidationError
+from wtforms.validators import Optional, ValidationError
 
 from ..errors import ValidationFailed
+from ..extensions import db
 from ..models import THEME_COLORS, ChallengeSponsor, Project, WeeklyChallenge
 from ..models.challenge import STATUSES
 from ..models.user import ROLES
@@ -42,6 +44,8 @@ class ChallengeView(SecureModelView):
         "require_project_link", "hero_image_url", "theme_color", "sponsor", "prizes",
         "points_config",
     )
+    # Week and year may be left empty (derived from the start), so integers are not required.
+    form_optional_types = (Boolean, Integer)
     form_choices = {
         "status": [(s, s.title()) for s in STATUSES],
         "theme_color": [(c, c.title()) for c in THEME_COLORS],
@@ -51,8 +55,10 @@ class ChallengeView(SecureModelView):
         "submission_deadline": {"description": "UTC. Entries close here; voting opens."},
         "voting_deadline": {"description": "UTC. Voting closes; results are computed."},
         "ends_at": {"description": "UTC. When results are final and published."},
-        "week_number": {"description": "Leave empty to derive the ISO week from the start."},
-        "year": {"description": "Leave empty to derive from the start."},
+        "week_number": {"description": "Leave empty to derive the ISO week from the start.",
+                        "validators": [Optional()]},
+        "year": {"description": "Leave empty to derive from the start.",
+                 "validators": [Optional()]},
         "prizes": {"description": 'e.g. {"1st": {"type": "cash", "amount": 100, "currency": "USD"}, '
                                   '"participation": {"type": "tokens", "amount": 10000}}'},
         "status": {"description": "Draft hides the challenge. Once published, the schedule "
@@ -64,11 +70,15 @@ class ChallengeView(SecureModelView):
             prepare_challenge(model)
         except ValidationFailed as exc:
             raise ValidationError(exc.message) from exc
-        history = sa_inspect(model).attrs.sponsor_id.history
-        refresh_sponsor_stats([model.sponsor_id, *history.deleted])
+        # The form sets the ``sponsor`` relationship; ``sponsor_id`` follows only at the flush.
+        previous = [model.sponsor_id, *sa_inspect(model).attrs.sponsor_id.history.deleted]
+        db.session.flush()
+        refresh_sponsor_stats([model.sponsor_id, *previous])
 
     def after_model_delete(self, model: WeeklyChallenge) -> None:
+        # Flask-Admin has already committed the delete; the recount is a transaction of its own.
         refresh_sponsor_stats([model.sponsor_id])
+        db.session.commit()
 
 
 class SponsorView(SecureModelView):

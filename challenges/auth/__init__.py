@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ..extensions import db, login_manager
 from ..models import User
+from .identity import remember_identity
 
 
 def init_auth(app: Flask) -> None:
@@ -24,6 +25,9 @@ def init_auth(app: Flask) -> None:
         # away (logout, password change) loads nobody.
         if not session_token or len(session_token) > 64:
             return None
-        return db.session.scalar(select(User).where(User.session_token == session_token))
+        user = db.session.scalar(select(User).where(User.session_token == session_token))
+        if user is not None:
+            remember_identity(user)
+        return user
 
     app.register_blueprint(bp)

@@ -7,6 +7,15 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..forms import AppForm
 from ..services.accounts import PASSWORD_MAX, PASSWORD_MIN
+from .nexturl import safe_next
+
+
+def _same_site_or_blank(value: str | None) -> str:
+    """A hidden ``next`` is not the user's to fix: an unsafe one is dropped, never an error.
+
+    Otherwise a link with ``?next=%00`` would fail every submit with no message on the page.
+    """
+    return safe_next(value, "")
 
 
 class LoginForm(AppForm):
@@ -21,7 +30,7 @@ class LoginForm(AppForm):
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField("Keep me logged in on this device")
-    next = HiddenField()
+    next = HiddenField(filters=[_same_site_or_blank])
 
 
 class RegisterForm(AppForm):
@@ -47,7 +56,7 @@ class RegisterForm(AppForm):
         validators=[DataRequired(), EqualTo("password", message="The passwords don't match.")],
         render_kw={"autocomplete": "new-password"},
     )
-    next = HiddenField()
+    next = HiddenField(filters=[_same_site_or_blank])
 
 
 class ChangePasswordForm(AppForm):

@@ -114,9 +114,13 @@ def change_password() -> ResponseReturnValue:
             attach_errors(form, exc.errors)
         else:
             db.session.commit()
-            # The old session token is gone; sign this browser back in with the new one.
+            # The old session token is gone; sign this browser back in with the new one, and
+            # re-issue its remember cookie if it had one (the old cookie now loads nobody).
+            remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
             session.clear()
-            login_user(current_user._get_current_object())
+            login_user(
+                current_user._get_current_object(), remember=remember_cookie in request.cookies
+            )
             flash("Password changed. You were signed out on every other device.", "success")
             return redirect(url_for("pages.home"))
     status = 422 if form.is_submitted() else 200

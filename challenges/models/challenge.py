@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -97,6 +97,10 @@ class WeeklyChallenge(db.Model):
     submission_count: Mapped[int] = mapped_column(default=0)
     participant_count: Mapped[int] = mapped_column(default=0)
     total_votes: Mapped[int] = mapped_column(default=0)
+    # Monotonic counters: the next entry's number (the leaderboard's tie-break), and the version
+    # of the board, bumped by every transaction that changes a score (see challenges.leaderboard).
+    entries_created: Mapped[int] = mapped_column(default=0)
+    board_version: Mapped[int] = mapped_column(BigInteger, default=0)
 
     # Results
     finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Uuid
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -37,6 +37,15 @@ class LedgerEntry(db.Model):
         CheckConstraint(f"currency IN {CURRENCIES!r}", name="currency_known"),
         CheckConstraint("amount <> 0", name="amount_nonzero"),
         Index("ix_ledger_user_id_desc", "user_id", "id"),
+        # A voter earns the voting reward at most once per entry, whatever they do later.
+        Index(
+            "uq_ledger_vote_reward_once",
+            "user_id",
+            "submission_id",
+            unique=True,
+            sqlite_where=text("reason = 'vote_reward'"),
+            postgresql_where=text("reason = 'vote_reward'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

@@ -57,15 +57,17 @@ class ChallengeSubmission(db.Model):
             name="slot_iff_live",
         ),
         CheckConstraint("vote_count >= 0", name="vote_count_non_negative"),
-        Index("ix_submission_gallery_votes", "challenge_id", "vote_count", "submitted_at", "id"),
-        Index("ix_submission_gallery_newest", "challenge_id", "submitted_at", "id"),
+        UniqueConstraint("challenge_id", "entry_number", name="uq_submission_entry_number"),
+        Index("ix_submission_gallery_votes", "challenge_id", "counted_votes", "entry_number"),
+        Index("ix_submission_gallery_newest", "challenge_id", "entry_number"),
+        Index("ix_submission_user_challenge", "user_id", "challenge_id"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     challenge_id: Mapped[uuid.UUID] = mapped_column(
         Uuid(), ForeignKey("weekly_challenges.id", ondelete="CASCADE")
     )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
 
     # Submission content
     project_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -96,6 +98,8 @@ class ChallengeSubmission(db.Model):
     is_withdrawn: Mapped[bool] = mapped_column(default=False)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     slot: Mapped[int | None] = mapped_column()
+    # Order of submission within the challenge (1, 2, 3...): "whose first entry came earlier".
+    entry_number: Mapped[int] = mapped_column()
 
     # Timestamps
     submitted_at: Mapped[datetime] = created_at_column()
@@ -129,6 +133,7 @@ class ChallengeVote(db.Model):
         UniqueConstraint("submission_id", "voter_id", name="uq_vote_submission_voter"),
         CheckConstraint("weight > 0", name="weight_positive"),
         Index("ix_vote_voter_challenge", "voter_id", "challenge_id"),
+        Index("ix_vote_submission_created", "submission_id", "created_at"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -10,11 +10,13 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
+from ..auth.identity import forget_identity
 from ..clock import utcnow
 from ..errors import EmailTaken, InvalidCredentials, UsernameTaken, ValidationFailed
 from ..extensions import db
 from ..models import Role, User
 from ..models.user import new_session_token
+from ..transactions import after_commit
 
 USERNAME_RE = re.compile(r"^[a-z0-9_-]{3,30}$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
@@ -143,4 +145,6 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 
 def rotate_session_token(user: User) -> None:
     """Invalidate every session cookie and remember cookie issued for ``user`` so far."""
+    old = user.session_token
     user.session_token = new_session_token()
+    after_commit(lambda: forget_identity(old))

@@ -12,6 +12,7 @@ from ..clock import as_utc
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..models import THEME_COLORS, ChallengeStatus, User, WeeklyChallenge
+from .points import validate_points_config
 from .prizes import parse_prizes
 from .urls import url_problem
 
@@ -74,16 +75,30 @@ def prepare_challenge(challenge: WeeklyChallenge) -> None:
     max_entries = challenge.max_submissions_per_user  # None until the column default applies
     if max_entries is not None and not 1 <= max_entries <= 100:
         problems["max_submissions_per_user"] = "Between 1 and 100."
-    try:
-        parse_prizes(challenge.prizes)
-    except ValidationFailed as exc:
-        problems.update(exc.errors)
+    for check, value in ((parse_prizes, challenge.prizes),
+                         (validate_points_config, _json_value(challenge.points_config))):
+        try:
+            check(value)
+        except ValidationFailed as exc:
+            problems.update(exc.errors)
     if problems:
         raise ValidationFailed(problems, "; ".join(problems.values()))
-    if isinstance(challenge.prizes, str):
-        challenge.prizes = json.loads(challenge.prizes) if challenge.prizes.strip() else {}
+    challenge.prizes = _json_value(challenge.prizes)
+    challenge.points_config = _json_value(challenge.points_config)
     if challenge.starts_at and (not challenge.year or not challenge.week_number):
         challenge.year, challenge.week_number = iso_week(challenge.starts_at)
+
+
+def _json_value(value: object) -> object:
+    """JSON columns may arrive as text (forms); empty means an empty object."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        try:
+            return json.loads(value) if value.strip() else {}
+        except json.JSONDecodeError:
+            return value  # reported by the validators above
+    return value
 
 
 def _slug_taken(challenge: WeeklyChallenge) -> bool:

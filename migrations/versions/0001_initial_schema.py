@@ -88,6 +88,8 @@ def upgrade():
     sa.Column('submission_count', sa.Integer(), nullable=False),
     sa.Column('participant_count', sa.Integer(), nullable=False),
     sa.Column('total_votes', sa.Integer(), nullable=False),
+    sa.Column('entries_created', sa.Integer(), nullable=False),
+    sa.Column('board_version', sa.BigInteger(), nullable=False),
     sa.Column('finalized_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('results_published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -173,6 +175,7 @@ def upgrade():
     sa.Column('is_withdrawn', sa.Boolean(), nullable=False),
     sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('slot', sa.Integer(), nullable=True),
+    sa.Column('entry_number', sa.Integer(), nullable=False),
     sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('(is_withdrawn AND slot IS NULL) OR (NOT is_withdrawn AND slot IS NOT NULL)', name=op.f('ck_challenge_submissions_slot_iff_live')),
@@ -182,12 +185,13 @@ def upgrade():
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_challenge_submissions_project_id_projects'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_challenge_submissions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_challenge_submissions')),
+    sa.UniqueConstraint('challenge_id', 'entry_number', name='uq_submission_entry_number'),
     sa.UniqueConstraint('challenge_id', 'user_id', 'slot', name='uq_submission_user_slot')
     )
     with op.batch_alter_table('challenge_submissions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_challenge_submissions_user_id'), ['user_id'], unique=False)
-        batch_op.create_index('ix_submission_gallery_newest', ['challenge_id', 'submitted_at', 'id'], unique=False)
-        batch_op.create_index('ix_submission_gallery_votes', ['challenge_id', 'vote_count', 'submitted_at', 'id'], unique=False)
+        batch_op.create_index('ix_submission_gallery_newest', ['challenge_id', 'entry_number'], unique=False)
+        batch_op.create_index('ix_submission_gallery_votes', ['challenge_id', 'counted_votes', 'entry_number'], unique=False)
+        batch_op.create_index('ix_submission_user_challenge', ['user_id', 'challenge_id'], unique=False)
         batch_op.create_index('uq_submission_challenge_user_project', ['challenge_id', 'user_id', 'project_id'], unique=True, sqlite_where=sa.text('is_withdrawn = 0'), postgresql_where=sa.text('NOT is_withdrawn'))
 
     op.create_table('challenge_votes',
@@ -206,6 +210,7 @@ def upgrade():
     )
     with op.batch_alter_table('challenge_votes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_challenge_votes_challenge_id'), ['challenge_id'], unique=False)
+        batch_op.create_index('ix_vote_submission_created', ['submission_id', 'created_at'], unique=False)
         batch_op.create_index('ix_vote_voter_challenge', ['voter_id', 'challenge_id'], unique=False)
 
     op.create_table('ledger_entries',
@@ -229,25 +234,28 @@ def upgrade():
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ledger_entries_challenge_id'), ['challenge_id'], unique=False)
         batch_op.create_index('ix_ledger_user_id_desc', ['user_id', 'id'], unique=False)
+        batch_op.create_index('uq_ledger_vote_reward_once', ['user_id', 'submission_id'], unique=True, sqlite_where=sa.text("reason = 'vote_reward'"), postgresql_where=sa.text("reason = 'vote_reward'"))
 
 
 
 def downgrade():
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
+        batch_op.drop_index('uq_ledger_vote_reward_once', sqlite_where=sa.text("reason = 'vote_reward'"), postgresql_where=sa.text("reason = 'vote_reward'"))
         batch_op.drop_index('ix_ledger_user_id_desc')
         batch_op.drop_index(batch_op.f('ix_ledger_entries_challenge_id'))
 
     op.drop_table('ledger_entries')
     with op.batch_alter_table('challenge_votes', schema=None) as batch_op:
         batch_op.drop_index('ix_vote_voter_challenge')
+        batch_op.drop_index('ix_vote_submission_created')
         batch_op.drop_index(batch_op.f('ix_challenge_votes_challenge_id'))
 
     op.drop_table('challenge_votes')
     with op.batch_alter_table('challenge_submissions', schema=None) as batch_op:
         batch_op.drop_index('uq_submission_challenge_user_project', sqlite_where=sa.text('is_withdrawn = 0'), postgresql_where=sa.text('NOT is_withdrawn'))
+        batch_op.drop_index('ix_submission_user_challenge')
         batch_op.drop_index('ix_submission_gallery_votes')
         batch_op.drop_index('ix_submission_gallery_newest')
-        batch_op.drop_index(batch_op.f('ix_challenge_submissions_user_id'))
 
     op.drop_table('challenge_submissions')
     with op.batch_alter_table('projects', schema=None) as batch_op:

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 class FrozenClock:
     def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+        # Frozen at the real present, so objects made before the fixture stay consistent.
+        self.now = start or datetime.now(UTC).replace(microsecond=0)
 
     def __call__(self) -> datetime:
         return self.now

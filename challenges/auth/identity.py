@@ -1,0 +1,30 @@
+"""A Redis copy of who owns each live session token, so polls can tell who is asking without
+SQL. Written when a request loads the user; deleted when the token is rotated (logout, password
+change). If Redis forgets it, a poll simply shows no "you" row until the next page load."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import redis
+
+from ..extensions import get_redis
+from ..leaderboard import keys
+from ..models import User
+
+TTL = int(timedelta(days=1).total_seconds())
+
+
+def remember_identity(user: User) -> None:
+    try:
+        get_redis().set(keys.session_identity(user.session_token),
+                        f"{user.id}|{user.username}|{user.role}", ex=TTL)
+    except (redis.RedisError, OSError):
+        pass  # only polls use it, and they degrade to anonymous
+
+
+def forget_identity(session_token: str) -> None:
+    try:
+        get_redis().delete(keys.session_identity(session_token))
+    except (redis.RedisError, OSError):
+        pass  # expires within a day; the token itself no longer loads anyone

@@ -1,0 +1,34 @@
+"""Boards that missed a write in this process, to be rebuilt once Redis answers again.
+
+A write lost to a Redis hiccup leaves the sets behind the database while their ``built`` marker
+says all is well. The process that saw the failure remembers the challenge and, at its next
+successful contact with Redis, clears the marker so the next read rebuilds. The reconcile job
+(jobs.leaderboards) catches what a process could not remember (it died, or never read again).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import redis
+
+from . import keys
+
+_lock = threading.Lock()
+_stale: set[uuid.UUID] = set()
+
+
+def mark_stale(challenge_id: uuid.UUID) -> None:
+    with _lock:
+        _stale.add(challenge_id)
+
+
+def heal(client: redis.Redis) -> None:
+    """Clear the ``built`` marker of every board this process knows to be stale."""
+    with _lock:
+        pending = list(_stale)
+    for challenge_id in pending:
+        client.delete(keys.built(challenge_id))  # raises while Redis is still down
+        with _lock:
+            _stale.discard(challenge_id)

@@ -1,0 +1,78 @@
+"""Redis keys of the leaderboards (ARCHITECTURE.md). ``{id}`` is a Cluster hash tag: every key of
+one challenge lives in one slot, so the Lua scripts and MULTI blocks below stay legal there."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+
+def _prefix(challenge_id: uuid.UUID | str) -> str:
+    return f"challenge:{{{challenge_id}}}"
+
+
+def board(challenge_id: uuid.UUID | str) -> str:
+    """ZSET user_id -> counted votes + tie-break fraction."""
+    return f"{_prefix(challenge_id)}:leaderboard"
+
+
+def submissions(challenge_id: uuid.UUID | str) -> str:
+    """ZSET submission_id -> counted votes + tie-break fraction (the gallery's "Most voted")."""
+    return f"{_prefix(challenge_id)}:submissions"
+
+
+def day(challenge_id: uuid.UUID | str, on: date) -> str:
+    """ZSET user_id -> counted votes received that UTC day ("+N today")."""
+    return f"{_prefix(challenge_id)}:leaderboard:day:{on.isoformat()}"
+
+
+def version(challenge_id: uuid.UUID | str) -> str:
+    """The board version shown to pollers: the database's ``board_version`` it reflects."""
+    return f"{_prefix(challenge_id)}:version"
+
+
+def built(challenge_id: uuid.UUID | str) -> str:
+    """Marker: the sets were built from the database (absent -> rebuild on next read)."""
+    return f"{_prefix(challenge_id)}:built"
+
+
+def names(challenge_id: uuid.UUID | str) -> str:
+    """HASH user_id -> username, so reading the board needs no SQL."""
+    return f"{_prefix(challenge_id)}:names"
+
+
+def member_versions(challenge_id: uuid.UUID | str) -> str:
+    """HASH "u:<user_id>" / "s:<submission_id>" -> board version of the stored value."""
+    return f"{_prefix(challenge_id)}:memver"
+
+
+def floor(challenge_id: uuid.UUID | str) -> str:
+    """The version the last rebuild read: values older than it are already superseded."""
+    return f"{_prefix(challenge_id)}:floor"
+
+
+def meta(challenge_id: uuid.UUID | str) -> str:
+    """HASH slug, published, voting_deadline (epoch seconds): what a poll needs to know."""
+    return f"{_prefix(challenge_id)}:meta"
+
+
+def rebuild_lock(challenge_id: uuid.UUID | str) -> str:
+    return f"{_prefix(challenge_id)}:rebuilding"
+
+
+def staging(challenge_id: uuid.UUID | str, what: str) -> str:
+    return f"{_prefix(challenge_id)}:staging:{what}"
+
+
+SLUGS = "challenges:slugs"  # HASH slug -> challenge id
+
+
+def participation(year: int, week: int) -> str:
+    """ZSET user_id -> submissions that ISO week, across challenges."""
+    return f"challenge:participation:weekly:{year}:{week}"
+
+
+def session_identity(session_token: str) -> str:
+    """STRING "user_id|username|role" for a live session token (polls identify the viewer
+    without SQL; deleted when the token is rotated)."""
+    return f"auth:session:{session_token}"

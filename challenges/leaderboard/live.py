@@ -1,0 +1,128 @@
+"""The leaderboard widget's data: from Redis when it can, from SQL (visibly) when it must.
+
+``board_for_page`` serves full pages (SQL is allowed there: it rebuilds a missing board).
+``poll`` serves the widget's polling fragment and touches Redis only: slug, visibility,
+deadline, version and rows all come from Redis; it reports ``needs_sql`` when Redis lacks
+something, and the view then takes the page path once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+import redis
+
+from ..extensions import get_redis
+from ..models import WeeklyChallenge
+from . import health, keys
+from .standings import ranked_standings, standing_of
+from .store import RebuildInProgress, Row, read_snapshot, rebuild
+from .store import day_start as _day_start
+
+TOP = 10
+REDIS_ERRORS = (redis.RedisError, OSError)
+
+
+@dataclass(frozen=True)
+class BoardView:
+    challenge_id: uuid.UUID
+    slug: str
+    version: int
+    rows: list[Row]
+    viewer: Row | None
+    participants: int
+    live: bool  # False: served from SQL because Redis is unavailable ("live updates paused")
+    completed: bool
+
+
+def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime) -> BoardView:
+    """The board for a page render; falls back to SQL with ``live=False`` if Redis is down."""
+    completed = now >= challenge.voting_deadline
+    try:
+        client = get_redis()
+        health.heal(client)
+        if not client.exists(keys.built(challenge.id)):
+            rebuild(client, challenge.id, now)
+        snap = read_snapshot(client, challenge.id, viewer_id, _day_start(now).date(), TOP)
+    except (*REDIS_ERRORS, RebuildInProgress):
+        return sql_board(challenge, viewer_id, now)
+    return BoardView(challenge.id, challenge.slug, snap.version, snap.rows, snap.viewer,
+                     snap.participants, True, completed)
+
+
+def sql_board(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime) -> BoardView:
+    """The same board computed by the database (same tie rule), for when Redis is not there."""
+    today = _day_start(now)
+    standings = ranked_standings(challenge.id, limit=TOP, today_from=today)
+    rows = [Row(s.rank, s.user_id, s.username, s.counted_votes, s.today) for s in standings]
+    viewer = None
+    if viewer_id is not None and all(r.user_id != viewer_id for r in rows):
+        mine = standing_of(challenge.id, viewer_id, today)
+        if mine is not None:
+            viewer = Row(mine.rank, mine.user_id, mine.username, mine.counted_votes, mine.today)
+    return BoardView(challenge.id, challenge.slug, challenge.board_version, rows, viewer,
+                     challenge.participant_count, False, now >= challenge.voting_deadline)
+
+
+class PollStatus(Enum):
+    UNCHANGED = "unchanged"  # 204
+    CHANGED = "changed"  # 200 with the fragment
+    COMPLETED = "completed"  # 286: final board, stop polling
+    NOT_FOUND = "not_found"  # 404 (unknown, or a draft for a non-editor)
+    NEEDS_SQL = "needs_sql"  # Redis lacks this board: render through the page path
+
+
+@dataclass(frozen=True)
+class PollResult:
+    status: PollStatus
+    board: BoardView | None = None
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: int
+    username: str
+    role: str
+
+
+def viewer_from_token(client: redis.Redis, session_token: str | None) -> Viewer | None:
+    """Who is polling, from the Redis copy of their session (no SQL). None if unknown."""
+    if not session_token or len(session_token) > 64:
+        return None
+    raw = client.get(keys.session_identity(session_token))
+    if not raw:
+        return None
+    user_id, username, role = raw.split("|", 2)
+    return Viewer(int(user_id), username, role)
+
+
+def poll(slug: str, session_token: str | None, client_version: int | None,
+         now: datetime) -> PollResult:
+    """Answer a widget poll from Redis alone. Raises Redis errors for the caller to fall back."""
+    client = get_redis()
+    health.heal(client)
+    challenge_id = client.hget(keys.SLUGS, slug)
+    if challenge_id is None:
+        return PollResult(PollStatus.NEEDS_SQL)
+    pipe = client.pipeline(transaction=False)
+    pipe.hgetall(keys.meta(challenge_id))
+    pipe.exists(keys.built(challenge_id))
+    pipe.get(keys.version(challenge_id))
+    meta, built, version = pipe.execute()
+    if not meta or not built or meta.get("slug") != slug:
+        return PollResult(PollStatus.NEEDS_SQL)
+    viewer = viewer_from_token(client, session_token)
+    if meta.get("published") != "1" and (viewer is None or viewer.role != "editor"):
+        return PollResult(PollStatus.NOT_FOUND)
+    completed = now.timestamp() >= float(meta["voting_deadline"])
+    if not completed and client_version is not None and int(version or 0) == client_version:
+        return PollResult(PollStatus.UNCHANGED)
+    cid = uuid.UUID(challenge_id)
+    snap = read_snapshot(client, cid, viewer.user_id if viewer else None,
+                         _day_start(now).date(), TOP)
+    board = BoardView(cid, slug, snap.version, snap.rows, snap.viewer, snap.participants, True,
+                      completed)
+    return PollResult(PollStatus.COMPLETED if completed else PollStatus.CHANGED, board)

@@ -1,0 +1,160 @@
+"""The standings as the database says they are: the truth Redis mirrors, the fallback when Redis
+is down, and the source of final ranks. Same tie rule as ``scores``."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..models import ChallengeSubmission, ChallengeVote, User
+
+S = ChallengeSubmission
+
+
+@dataclass(frozen=True)
+class Standing:
+    rank: int
+    user_id: int
+    username: str
+    counted_votes: float
+    first_entry_number: int
+    today: float = 0.0
+
+
+def counting(challenge_id: uuid.UUID) -> list:
+    """Entries whose votes count: in this challenge, neither withdrawn nor disqualified."""
+    return [S.challenge_id == challenge_id, S.is_withdrawn.is_(False), S.is_disqualified.is_(False)]
+
+
+def _totals(challenge_id: uuid.UUID) -> Select:
+    return (
+        select(
+            S.user_id.label("user_id"),
+            func.sum(S.counted_votes).label("counted"),
+            func.min(S.entry_number).label("first_entry"),
+        )
+        .where(*counting(challenge_id))
+        .group_by(S.user_id)
+    )
+
+
+def ranked_standings(
+    challenge_id: uuid.UUID,
+    limit: int | None = None,
+    today_from: datetime | None = None,
+    session: Session | None = None,
+) -> list[Standing]:
+    """Participants in rank order (more counted votes, then earlier first entry)."""
+    session = session or db.session
+    totals = _totals(challenge_id).subquery()
+    query = (
+        select(totals.c.user_id, User.username, totals.c.counted, totals.c.first_entry)
+        .join(User, User.id == totals.c.user_id)
+        .order_by(totals.c.counted.desc(), totals.c.first_entry.asc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = session.execute(query).all()
+    today = (
+        votes_today(challenge_id, [r.user_id for r in rows], today_from, session)
+        if today_from
+        else {}
+    )
+    return [
+        Standing(i, r.user_id, r.username, float(r.counted or 0), r.first_entry,
+                 today.get(r.user_id, 0.0))
+        for i, r in enumerate(rows, start=1)
+    ]
+
+
+def standing_of(
+    challenge_id: uuid.UUID, user_id: int, today_from: datetime | None = None
+) -> Standing | None:
+    """One user's standing with its rank, or None if they have no counting entry."""
+    mine = db.session.execute(
+        _totals(challenge_id).where(S.user_id == user_id)
+    ).first()
+    if mine is None:
+        return None
+    totals = _totals(challenge_id).subquery()
+    ahead = db.session.scalar(
+        select(func.count()).select_from(totals).where(
+            or_(
+                totals.c.counted > mine.counted,
+                and_(totals.c.counted == mine.counted, totals.c.first_entry < mine.first_entry),
+            )
+        )
+    )
+    username = db.session.scalar(select(User.username).where(User.id == user_id)) or ""
+    today = votes_today(challenge_id, [user_id], today_from) if today_from else {}
+    return Standing(int(ahead or 0) + 1, user_id, username, float(mine.counted or 0),
+                    mine.first_entry, today.get(user_id, 0.0))
+
+
+def user_total(challenge_id: uuid.UUID, user_id: int) -> tuple[float, int] | None:
+    """(counted votes, first entry number) of one user's counting entries, or None."""
+    row = db.session.execute(_totals(challenge_id).where(S.user_id == user_id)).first()
+    return None if row is None else (float(row.counted or 0), int(row.first_entry))
+
+
+def votes_today(
+    challenge_id: uuid.UUID,
+    user_ids: list[int],
+    day_start: datetime | None,
+    session: Session | None = None,
+) -> dict[int, float]:
+    """Counted votes each user received since ``day_start`` on their counting entries."""
+    if not user_ids or day_start is None:
+        return {}
+    session = session or db.session
+    rows = session.execute(
+        select(S.user_id, func.sum(ChallengeVote.weight))
+        .join(ChallengeVote, ChallengeVote.submission_id == S.id)
+        .where(*counting(challenge_id), S.user_id.in_(user_ids),
+               ChallengeVote.created_at >= day_start)
+        .group_by(S.user_id)
+    ).all()
+    return {user_id: float(total or 0) for user_id, total in rows}
+
+
+def submission_totals(
+    challenge_id: uuid.UUID, session: Session | None = None
+) -> list[tuple[uuid.UUID, float, int]]:
+    """(submission id, counted votes, entry number) of every counting entry."""
+    session = session or db.session
+    return [
+        (row[0], float(row[1]), row[2])
+        for row in session.execute(
+            select(S.id, S.counted_votes, S.entry_number).where(*counting(challenge_id))
+        )
+    ]
+
+
+def standings_from_votes(challenge_id: uuid.UUID, limit: int | None = None) -> list[tuple]:
+    """The same ranking aggregated from the votes table itself (not the cached counters):
+    what the counters must always agree with, and the benchmark's SQL baseline."""
+    votes = (
+        select(ChallengeVote.submission_id, func.sum(ChallengeVote.weight).label("w"))
+        .where(ChallengeVote.challenge_id == challenge_id)
+        .group_by(ChallengeVote.submission_id)
+        .subquery()
+    )
+    query = (
+        select(
+            S.user_id,
+            func.coalesce(func.sum(votes.c.w), 0).label("counted"),
+            func.min(S.entry_number).label("first_entry"),
+        )
+        .outerjoin(votes, votes.c.submission_id == S.id)
+        .where(*counting(challenge_id))
+        .group_by(S.user_id)
+        .order_by(func.coalesce(func.sum(votes.c.w), 0).desc(), func.min(S.entry_number))
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [(r.user_id, float(r.counted), r.first_entry) for r in db.session.execute(query)]

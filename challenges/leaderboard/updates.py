@@ -1,0 +1,68 @@
+"""Turning a committed change into a board write: what services call inside their transaction."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+
+import redis
+from sqlalchemy import select, update
+
+from ..extensions import db, get_redis
+from ..models import User, WeeklyChallenge
+from ..transactions import after_commit
+from . import health
+from .scores import encode
+from .standings import user_total, votes_today
+from .store import BoardUpdate, MemberValue, SubmissionValue, apply, day_start
+
+log = logging.getLogger(__name__)
+
+
+def lock_board(challenge_id: uuid.UUID, **increments: int) -> int:
+    """Take the challenge's row lock and bump its board version (plus any counter increments).
+
+    Every transaction that changes a score calls this, so they are ordered, and the version
+    returned tags this transaction's writes. Returns the new version.
+    """
+    values = {"board_version": WeeklyChallenge.board_version + 1}
+    for column, delta in increments.items():
+        values[column] = getattr(WeeklyChallenge, column) + delta
+    return int(
+        db.session.execute(
+            update(WeeklyChallenge)
+            .where(WeeklyChallenge.id == challenge_id)
+            .values(**values)
+            .returning(WeeklyChallenge.board_version)
+        ).scalar_one()
+    )
+
+
+def member_value(challenge_id: uuid.UUID, user_id: int, now: datetime) -> MemberValue:
+    """A user's board value as this transaction sees the database (after its own changes)."""
+    total = user_total(challenge_id, user_id)
+    username = db.session.scalar(select(User.username).where(User.id == user_id)) or ""
+    if total is None:
+        return MemberValue(user_id, username, None)
+    today = votes_today(challenge_id, [user_id], day_start(now)).get(user_id, 0.0)
+    return MemberValue(user_id, username, encode(*total), today)
+
+
+def submission_value(
+    submission_id: uuid.UUID, counted: float, entry_number: int, counts: bool
+) -> SubmissionValue:
+    return SubmissionValue(submission_id, encode(counted, entry_number) if counts else None)
+
+
+def publish_after_commit(change: BoardUpdate) -> None:
+    """Write ``change`` to Redis once the transaction commits; never fail the request for it."""
+
+    def push() -> None:
+        try:
+            apply(get_redis(), change)
+        except (redis.RedisError, OSError) as error:
+            health.mark_stale(change.challenge_id)
+            log.warning("leaderboard write for %s deferred: %s", change.challenge_id, error)
+
+    after_commit(push)

@@ -1,0 +1,44 @@
+"""Point values (SPEC §6): defaults, overridable per challenge in its ``points_config`` JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ValidationFailed
+
+DEFAULT_POINTS: dict[str, int] = {
+    "submit": 50,
+    "early_bird": 25,
+    "vote": 5,
+    "vote_received": 2,
+    "featured": 100,
+    "first_place": 500,
+    "second_place": 300,
+    "third_place": 200,
+    "top_10": 100,
+    "daily_vote_rewards": 20,  # rewarded votes per voter per UTC day
+}
+EARLY_BIRD_HOURS = 24
+
+
+def points_for(config: dict[str, Any] | None, activity: str) -> int:
+    """The value of ``activity`` in a challenge: its override, else the default."""
+    value = (config or {}).get(activity, DEFAULT_POINTS[activity])
+    return int(value)
+
+
+def validate_points_config(raw: Any) -> dict[str, int]:
+    """Check an override mapping: known activities, whole numbers from 0 to 100,000."""
+    if raw in (None, ""):
+        return {}
+    if not isinstance(raw, dict):
+        raise ValidationFailed({"points_config": "Point overrides must be a JSON object."})
+    unknown = sorted(set(raw) - set(DEFAULT_POINTS))
+    if unknown:
+        raise ValidationFailed({"points_config": f"Unknown activities: {', '.join(unknown)}. "
+                                f"Known: {', '.join(DEFAULT_POINTS)}."})
+    for name, value in raw.items():
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100_000:
+            raise ValidationFailed({"points_config": f'"{name}" must be a whole number '
+                                    "from 0 to 100,000."})
+    return dict(raw)

@@ -1,0 +1,121 @@
+"""Who earns what, when (SPEC §6). Called by the entry and vote services inside their
+transactions; every grant goes through ``ledger.grant`` with a key that makes it happen once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from ..clock import as_utc
+from ..extensions import db
+from ..leaderboard.store import day_start
+from ..models import (
+    ChallengeSubmission,
+    ChallengeVote,
+    Currency,
+    LedgerEntry,
+    User,
+    WeeklyChallenge,
+)
+from .ledger import grant
+from .points import EARLY_BIRD_HOURS, points_for
+
+
+def entry_submitted(entry: ChallengeSubmission, challenge: WeeklyChallenge, now: datetime) -> None:
+    """50 points per entry; 25 more, once per challenge, for a first entry in the first 24 h."""
+    config = challenge.points_config
+    grant(entry.user_id, points_for(config, "submit"), "submit", f"submit:{entry.id}", now,
+          challenge_id=challenge.id, submission_id=entry.id)
+    if as_utc(now) - as_utc(challenge.starts_at) < timedelta(hours=EARLY_BIRD_HOURS):
+        grant(entry.user_id, points_for(config, "early_bird"), "early_bird",
+              f"early-bird:{challenge.id}:{entry.user_id}", now,
+              challenge_id=challenge.id, submission_id=entry.id)
+
+
+def entry_withdrawn(entry: ChallengeSubmission, now: datetime) -> None:
+    """Reverse the entry's submit points and every vote-received grant it earned."""
+    _reverse(f"submit:{entry.id}", f"submit-reversal:{entry.id}", "submit_reversal", now)
+    _reverse_votes_received(entry, now)
+
+
+def entry_disqualified(entry: ChallengeSubmission, now: datetime) -> None:
+    """Its received votes stop counting, so their points go; voters keep theirs."""
+    _reverse_votes_received(entry, now)
+
+
+def entry_featured(entry: ChallengeSubmission, now: datetime) -> None:
+    grant(entry.user_id, points_for(entry.challenge.points_config, "featured"), "featured",
+          f"featured:{entry.id}", now, challenge_id=entry.challenge_id, submission_id=entry.id)
+
+
+def vote_cast(vote: ChallengeVote, entry: ChallengeSubmission, challenge: WeeklyChallenge,
+              now: datetime) -> None:
+    """2 points to the author per counted vote; 5 to the voter, within the caps."""
+    config = challenge.points_config
+    # Users are locked in id order, so two votes between the same people never deadlock.
+    for user_id in sorted({vote.voter_id, entry.user_id}):
+        if user_id == entry.user_id:
+            grant(entry.user_id, points_for(config, "vote_received"), "vote_received",
+                  f"vote-received:{vote.id}", now, challenge_id=challenge.id,
+                  submission_id=entry.id)
+        else:
+            _reward_voter(vote.voter_id, entry, config, now)
+
+
+def vote_withdrawn(vote_id: object, entry: ChallengeSubmission, now: datetime) -> None:
+    """The author's 2 points for that vote go; the voter keeps the voting reward (once per entry
+    ever, so voting again earns nothing more)."""
+    _reverse(f"vote-received:{vote_id}", f"vote-received-reversal:{vote_id}",
+             "vote_received_reversal", now)
+
+
+def _reward_voter(voter_id: int, entry: ChallengeSubmission, config: dict, now: datetime) -> None:
+    already = db.session.scalar(
+        select(LedgerEntry.id).where(
+            LedgerEntry.user_id == voter_id,
+            LedgerEntry.reason == "vote_reward",
+            LedgerEntry.submission_id == entry.id,
+        )
+    )
+    if already is not None:
+        return
+    # Serialise this voter's rewards so the daily count below cannot be raced; the key's slot
+    # number makes a 21st reward impossible even so.
+    db.session.execute(select(User.id).where(User.id == voter_id).with_for_update())
+    today = day_start(now)
+    rewarded_today = db.session.scalar(
+        select(func.count()).where(
+            LedgerEntry.user_id == voter_id,
+            LedgerEntry.reason == "vote_reward",
+            LedgerEntry.created_at >= today,
+        )
+    ) or 0
+    cap = points_for(config, "daily_vote_rewards")
+    if rewarded_today >= cap:
+        return
+    grant(voter_id, points_for(config, "vote"), "vote_reward",
+          f"vote-reward:{voter_id}:{today.date().isoformat()}:{rewarded_today + 1}", now,
+          challenge_id=entry.challenge_id, submission_id=entry.id)
+
+
+def _reverse(original_key: str, reversal_key: str, reason: str, now: datetime) -> None:
+    original = db.session.execute(
+        select(LedgerEntry.user_id, LedgerEntry.amount, LedgerEntry.currency,
+               LedgerEntry.challenge_id, LedgerEntry.submission_id)
+        .where(LedgerEntry.idempotency_key == original_key)
+    ).first()
+    if original is None:
+        return
+    grant(original.user_id, -original.amount, reason, reversal_key, now,
+          currency=Currency(original.currency), challenge_id=original.challenge_id,
+          submission_id=original.submission_id)
+
+
+def _reverse_votes_received(entry: ChallengeSubmission, now: datetime) -> None:
+    vote_ids = db.session.scalars(
+        select(ChallengeVote.id).where(ChallengeVote.submission_id == entry.id)
+    ).all()
+    for vote_id in vote_ids:
+        _reverse(f"vote-received:{vote_id}", f"vote-received-reversal:{vote_id}",
+                 "vote_received_reversal", now)

@@ -1,0 +1,76 @@
+"""Units of work: run a service, commit once, retry transient conflicts, then after-commit hooks.
+
+Services register what must happen only once their changes are durable (Redis leaderboard
+writes) with ``after_commit``; a rollback discards it. This is how "Redis is written after the
+database commit" holds for every caller: views, the JSON API and jobs alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_KEY = "wc_after_commit"
+
+# PostgreSQL deadlock / serialization failure; SQLite "database is locked" (a writer raced us).
+_TRANSIENT_PG_CODES = {"40P01", "40001"}
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` after the current transaction commits; drop it if it rolls back."""
+    db.session.info.setdefault(_KEY, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    callbacks = session.info.pop(_KEY, [])
+    for callback in callbacks:
+        callback()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _discard_after_rollback(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # the outermost transaction, not a savepoint
+        session.info.pop(_KEY, None)
+
+
+def is_transient(error: DBAPIError) -> bool:
+    """A conflict that running the same work again resolves."""
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    if code in _TRANSIENT_PG_CODES:
+        return True
+    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
+
+
+def commit_with_retry(work: Callable[[], T], attempts: int = 5) -> T:
+    """Run ``work`` (service calls that flush) and commit, retrying transient conflicts.
+
+    The whole unit runs again from scratch on a retry, so ``work`` must read what it needs
+    inside itself. Domain errors propagate after a rollback.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except DBAPIError as error:
+            db.session.rollback()
+            if attempt == attempts or not is_transient(error):
+                raise
+            log.info("transient database conflict (attempt %d): %s", attempt, error.orig)
+            time.sleep(random.uniform(0.005, 0.02) * 2**attempt)  # jittered backoff
+        except BaseException:
+            db.session.rollback()
+            raise
+    raise AssertionError("unreachable")
