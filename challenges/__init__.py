@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     from .errors_http import register_error_handlers
     from .health import bp as health_bp
+    from .entries import bp as entries_bp
     from .pages import bp as pages_bp
 
     extensions.db.init_app(app)
@@ -52,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(entries_bp)
     init_admin(app)
     register_cli(app)
     return app

@@ -101,7 +101,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Scheduler.
         "SCHEDULER_INTERVAL_SECONDS": int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "10")),
         "PHASE_JOB_INTERVAL_SECONDS": int(os.environ.get("PHASE_JOB_INTERVAL_SECONDS", "60")),
-        # Where the site is served, for absolute links in emails and share cards.
+        # Where the site is served, for absolute links (demo images, emails, share cards).
+        "SITE_URL": os.environ.get("SITE_URL")
+        or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}",
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }
     if overrides:

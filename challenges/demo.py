@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from .clock import utcnow
@@ -27,12 +29,13 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str, str]] | None:
     """Create (or find) the demo world. Returns the demo logins, or None when skipped."""
     if only_if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
         return None
+    site = current_app.config["SITE_URL"].rstrip("/")
     sponsor = _get_or_create(
         ChallengeSponsor,
         slug="dreamlabs",
         defaults={
             "name": "DreamLabs",
-            "logo_url": "https://dreamlabs.example/logo.svg",
+            "logo_url": f"{site}/static/demo/dreamlabs-logo.svg",
             "website_url": "https://dreamlabs.example",
             "description": "Generative tools for artists.",
             "is_verified": True,
@@ -99,6 +102,8 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str, str]] | None:
         db.session.add(challenge)
     db.session.flush()
     refresh_sponsor_stats([sponsor.id])
+    db.session.commit()
+    _entries_and_votes(site)
     return [
         (EDITOR[0], DEMO_PASSWORD, "editor"),
         (SPONSOR_USER[0], DEMO_PASSWORD, "sponsor"),
@@ -132,3 +137,55 @@ def _get_or_create(model: type[Any], defaults: dict[str, Any], **keys: Any) -> A
         instance = model(**keys, **defaults)
         db.session.add(instance)
     return instance
+
+
+ENTRY_TITLES = [
+    "Clockwork Lullaby", "The Floating Orchard", "Neon Tide", "Moth Cathedral", "Quiet Nebula",
+    "Staircase to Tuesday", "Glass Whale Migration", "The Last Lantern", "Velvet Aurora",
+    "Paper Moon Harbor", "Dream of the Salt Fox", "Garden Under Ice",
+]
+TOOLS = ["Midjourney v7", "Stable Diffusion XL", "DALL·E 3", "Flux", "Firefly"]
+
+
+def _entries_and_votes(site: str) -> None:
+    """Entries and votes made through the real services (points, counters and the leaderboard
+    stay consistent), at moments inside each challenge's own schedule."""
+    from .services.entries import EntryInput, submit_entry
+    from .services.votes import cast_vote
+    from .transactions import commit_with_retry
+
+    rng = random.Random(7)  # the same demo every time
+    members = db.session.scalars(select(User).where(User.username.in_(MEMBERS))).all()
+    art = 0
+    for slug in ("ai-art-week-dreamscapes", "tiny-worlds", "retro-futures"):
+        challenge = db.session.scalar(select(WeeklyChallenge).filter_by(slug=slug))
+        if challenge is None or challenge.entries_created:
+            continue
+        moment = challenge.starts_at + timedelta(hours=2)
+        entries = []
+        for i, member in enumerate(members[:8]):
+            count = 2 if i % 3 == 0 else 1
+            for _ in range(count):
+                art += 1
+                title = ENTRY_TITLES[(art - 1) % len(ENTRY_TITLES)]
+                data = EntryInput(
+                    title=title,
+                    description=f"{title}: made for {challenge.title}.",
+                    image_url=f"{site}/static/demo/art-{(art - 1) % 12 + 1:02d}.svg",
+                    image_alt_text=f"Abstract dreamlike artwork titled {title}",
+                    prompt_used=f"{title.lower()}, surreal, soft light, wide shot",
+                    tool_used=rng.choice(TOOLS),
+                )
+                moment += timedelta(minutes=37)
+                entries.append(commit_with_retry(
+                    lambda m=member, d=data, t=moment: submit_entry(challenge.id, m, d, t)))
+        vote_time = min(challenge.submission_deadline, moment) - timedelta(minutes=5)
+        if challenge.starts_at <= utcnow() < challenge.submission_deadline:
+            vote_time = max(vote_time, utcnow() - timedelta(hours=4))  # some "+N today"
+        for voter in members:
+            for entry in rng.sample(entries, k=min(len(entries), rng.randint(3, 8))):
+                if entry.user_id == voter.id:
+                    continue
+                vote_time += timedelta(minutes=3)
+                commit_with_retry(
+                    lambda e=entry, v=voter, t=vote_time: cast_vote(e.id, v, t))

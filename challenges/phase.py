@@ -51,3 +51,16 @@ def accepts_submissions(challenge: HasSchedule, now: datetime) -> bool:
 def accepts_votes(challenge: HasSchedule, now: datetime) -> bool:
     """Votes may be cast or withdrawn while the challenge is active or in its voting period."""
     return phase_at(challenge, now) in (ChallengeStatus.ACTIVE, ChallengeStatus.VOTING)
+
+
+def next_deadline(challenge: HasSchedule, now: datetime) -> tuple[str, datetime] | None:
+    """What the countdown counts down to: ("Starts", t), ("Submissions close", t), ...; None
+    once the challenge is over."""
+    phase = phase_at(challenge, now)
+    if phase == ChallengeStatus.UPCOMING:
+        return "Starts", challenge.starts_at
+    if phase == ChallengeStatus.ACTIVE:
+        return "Submissions close", challenge.submission_deadline
+    if phase == ChallengeStatus.VOTING:
+        return "Voting ends", challenge.voting_deadline
+    return None

@@ -25,6 +25,25 @@ def local_time(moment: datetime | None, style: str = "datetime") -> Markup:
     )
 
 
+def format_votes(value: float) -> str:
+    """2.0 -> "2", 2.5 -> "2.5", 1234.0 -> "1,234"."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def countdown(moment: datetime | None) -> Markup:
+    """A live countdown ("3d 4h 22m"), kept current by app.js; exact UTC on hover."""
+    if moment is None:
+        return Markup("")
+    return Markup('<time datetime="{iso}" title="{label}" data-countdown>{left}</time>').format(
+        iso=iso_z(moment), label=utc_label(moment), left=time_remaining(moment - utcnow())
+    )
+
+
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(ChallengeStatus(status), status.title())
 
@@ -34,5 +53,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["time_remaining"] = time_remaining
     app.jinja_env.filters["iso_z"] = iso_z
+    app.jinja_env.filters["votes"] = format_votes
+    app.jinja_env.filters["ordinal"] = ordinal
+    app.jinja_env.filters["countdown"] = countdown
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["now"] = utcnow

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -97,7 +98,8 @@ def test_challenge_defaults_are_the_plans(make_challenge):
 
 def test_submission_and_vote_defaults_are_the_plans(make_challenge, make_user):
     challenge, author, voter = make_challenge(), make_user(), make_user()
-    entry = ChallengeSubmission(challenge=challenge, user=author, title="Entry", slot=1)
+    entry = ChallengeSubmission(challenge=challenge, user=author, title="Entry", slot=1,
+                                entry_number=1)
     db.session.add(entry)
     db.session.commit()
     _plan_defaults_hold(entry)
@@ -140,9 +142,12 @@ def _challenge_row(**overrides):
     return row
 
 
+_entry_numbers = itertools.count(1)
+
+
 def _submission_row(challenge, user, **overrides):
     now = utcnow()
-    row = dict(
+    row = dict(entry_number=next(_entry_numbers),
         id=uuid.uuid4(), challenge_id=challenge.id, user_id=user.id, project_id=None, title="E",
         description="", image_url="", image_alt_text="", external_url="", prompt_used="",
         tool_used="", vote_count=0, counted_votes=0.0, participation_points_awarded=0,

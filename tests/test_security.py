@@ -195,7 +195,9 @@ def test_every_response_carries_the_security_headers(client, method, path, statu
     ],
 )
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
-def test_error_pages_are_friendly_html_with_the_headers(client, method, path, status, message, htmx):
+def test_error_pages_are_friendly_html_with_the_headers(
+    client, method, path, status, message, htmx
+):
     headers = {"HX-Request": "true"} if htmx else {}
 
     response = client.open(path, method=method, headers=headers)

@@ -19,7 +19,9 @@ def dashboard_context() -> dict[str, Any]:
     return {
         "challenges_by_status": by_status,
         "user_count": db.session.scalar(select(func.count()).select_from(User)),
-        "submission_count": db.session.scalar(select(func.count()).select_from(ChallengeSubmission)),
+        "submission_count": db.session.scalar(
+            select(func.count()).select_from(ChallengeSubmission)
+        ),
         "pending_payouts": db.session.scalar(
             select(func.count()).select_from(Payout).where(Payout.status == PayoutStatus.PENDING)
         ),

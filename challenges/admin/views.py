@@ -59,7 +59,8 @@ class ChallengeView(SecureModelView):
                         "validators": [Optional()]},
         "year": {"description": "Leave empty to derive from the start.",
                  "validators": [Optional()]},
-        "prizes": {"description": 'e.g. {"1st": {"type": "cash", "amount": 100, "currency": "USD"}, '
+        "prizes": {"description": 'e.g. {"1st": {"type": "cash", "amount": 100, '
+                                  '"currency": "USD"}, '
                                   '"participation": {"type": "tokens", "amount": 10000}}'},
         "status": {"description": "Draft hides the challenge. Once published, the schedule "
                                   "decides the phase; the phase job keeps this column in step."},
@@ -120,8 +121,9 @@ class SubmissionView(ReadOnlyModelView):
     column_filters = ("is_featured", "is_disqualified", "is_withdrawn")
     column_default_sort = ("submitted_at", True)
     column_formatters = {
-        "image_url": lambda v, c, m, n: Markup('<a href="{0}" rel="noopener nofollow">{0}</a>').format(
-            escape(m.image_url)) if m.image_url else "",
+        "image_url": lambda v, c, m, n: Markup(
+            '<a href="{0}" rel="noopener nofollow">{0}</a>'
+        ).format(escape(m.image_url)) if m.image_url else "",
     }
 
 

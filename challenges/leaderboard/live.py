@@ -36,6 +36,7 @@ class BoardView:
     participants: int
     live: bool  # False: served from SQL because Redis is unavailable ("live updates paused")
     completed: bool
+    viewer_id: int | None = None
 
 
 def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime) -> BoardView:
@@ -50,7 +51,7 @@ def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datet
     except (*REDIS_ERRORS, RebuildInProgress):
         return sql_board(challenge, viewer_id, now)
     return BoardView(challenge.id, challenge.slug, snap.version, snap.rows, snap.viewer,
-                     snap.participants, True, completed)
+                     snap.participants, True, completed, viewer_id)
 
 
 def sql_board(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime) -> BoardView:
@@ -64,7 +65,8 @@ def sql_board(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime) 
         if mine is not None:
             viewer = Row(mine.rank, mine.user_id, mine.username, mine.counted_votes, mine.today)
     return BoardView(challenge.id, challenge.slug, challenge.board_version, rows, viewer,
-                     challenge.participant_count, False, now >= challenge.voting_deadline)
+                     challenge.participant_count, False, now >= challenge.voting_deadline,
+                     viewer_id)
 
 
 class PollStatus(Enum):
@@ -124,5 +126,5 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
     snap = read_snapshot(client, cid, viewer.user_id if viewer else None,
                          _day_start(now).date(), TOP)
     board = BoardView(cid, slug, snap.version, snap.rows, snap.viewer, snap.participants, True,
-                      completed)
+                      completed, viewer.user_id if viewer else None)
     return PollResult(PollStatus.COMPLETED if completed else PollStatus.CHANGED, board)

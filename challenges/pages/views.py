@@ -1,38 +1,52 @@
-"""Thin views over the challenge services."""
+"""Public pages: home, challenge list, landing page, leaderboard page and its live fragment."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-
 
 from ..clock import utcnow
 from ..errors import NotFound
 from ..extensions import db
+from ..leaderboard.live import REDIS_ERRORS, PollStatus, board_for_page, poll
 from ..models import WeeklyChallenge
-from ..phase import phase_at
-from ..services.challenges import current_challenge, get_visible_challenge, visible_challenges
+from ..phase import next_deadline, phase_at
+from ..services.challenges import SLUG_RE, current_challenge, get_visible_challenge
+from ..services.gallery import Sort, gallery_page
+from ..services.listing import BadCursor, challenge_listing
 from ..services.prizes import parse_prizes
+from ..services.status import viewer_status
 
 bp = Blueprint("pages", __name__)
+
+
+def visible_challenge_or_404(slug: str) -> WeeklyChallenge:
+    """The challenge, or 404 for unknown slugs and for drafts seen by non-editors."""
+    try:
+        return get_visible_challenge(slug, current_user)
+    except NotFound:
+        abort(404)
+
+
+def viewer_id() -> int | None:
+    return current_user.id if current_user.is_authenticated else None
 
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
     now = utcnow()
     current = current_challenge(now)
-    upcoming = db.session.scalars(
-        visible_challenges(None)
-        .where(WeeklyChallenge.starts_at > now)
-        .order_by(WeeklyChallenge.starts_at)
-        .limit(3)
-    ).all()
+    listing = challenge_listing(None, now, None)
+    board = board_for_page(current, viewer_id(), now) if current else None
     return render_template(
         "pages/home.html",
         current=current,
         prizes=parse_prizes(current.prizes) if current else None,
-        upcoming=upcoming,
+        deadline=next_deadline(current, now) if current else None,
+        board=board,
+        upcoming=listing.upcoming[:3],
+        voting=[c for c in listing.open_now if c != current and now >= c.submission_deadline],
         now=now,
     )
 
@@ -40,29 +54,82 @@ def home() -> ResponseReturnValue:
 @bp.get("/challenges/")
 def challenge_list() -> ResponseReturnValue:
     now = utcnow()
-    challenges = db.session.scalars(
-        visible_challenges(current_user).order_by(WeeklyChallenge.starts_at.desc()).limit(50)
-    ).all()
-    return render_template(
-        "pages/challenge_list.html",
-        challenges=challenges,
-        phases={c.id: phase_at(c, now) for c in challenges},
-    )
+    try:
+        listing = challenge_listing(current_user, now, request.args.get("after"))
+    except BadCursor:
+        abort(404)
+    return render_template("pages/challenge_list.html", listing=listing, now=now,
+                           phase_at=phase_at)
 
 
 @bp.get("/challenges/<slug>/")
 def challenge_detail(slug: str) -> ResponseReturnValue:
-    try:
-        challenge = get_visible_challenge(slug, current_user)
-    except NotFound:
-        abort(404)
+    challenge = visible_challenge_or_404(slug)
     now = utcnow()
+    status = viewer_status(challenge, current_user, now) if current_user.is_authenticated else None
     return render_template(
         "pages/challenge_detail.html",
         challenge=challenge,
         phase=phase_at(challenge, now),
+        deadline=next_deadline(challenge, now),
         prizes=parse_prizes(challenge.prizes),
+        board=board_for_page(challenge, viewer_id(), now),
+        preview=gallery_page(challenge, Sort.MOST_VOTED, None, viewer_id(), limit=4),
+        status=status,
         now=now,
     )
 
 
+@bp.get("/challenges/<slug>/leaderboard/")
+def leaderboard(slug: str) -> ResponseReturnValue:
+    challenge = visible_challenge_or_404(slug)
+    now = utcnow()
+    return render_template(
+        "pages/leaderboard.html",
+        challenge=challenge,
+        phase=phase_at(challenge, now),
+        board=board_for_page(challenge, viewer_id(), now),
+    )
+
+
+@bp.get("/challenges/<slug>/leaderboard/live")
+def leaderboard_fragment(slug: str) -> ResponseReturnValue:
+    """The widget alone, for polling. On the common paths it touches Redis only (no SQL):
+    204 when the client's version is current, the fragment when it changed, and 286 with the
+    final board once the challenge is completed (htmx then stops polling)."""
+    if not SLUG_RE.fullmatch(slug) or len(slug) > 50:
+        abort(404)
+    client_version = request.args.get("v", type=int)
+    now = utcnow()
+    try:
+        result = poll(slug, session.get("_user_id"), client_version, now)
+    except REDIS_ERRORS:
+        result = None  # Redis is down: the page path serves the board from SQL
+    if result is not None and result.status == PollStatus.NOT_FOUND:
+        abort(404)
+    if result is not None and result.status == PollStatus.UNCHANGED:
+        return _no_store(Response(status=204))
+    if result is None or result.status == PollStatus.NEEDS_SQL:
+        challenge = visible_challenge_or_404(slug)
+        board = board_for_page(challenge, viewer_id(), now)
+        db.session.rollback()  # nothing to write; end the read transaction promptly
+    else:
+        board = result.board
+    assert board is not None
+    body = render_template("leaderboard/_leaderboard.html", board=board, announce=True)
+    return _no_store(Response(body, status=286 if board.completed else 200))
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/u/<username>")
+def profile(username: str) -> ResponseReturnValue:
+    from ..services.profiles import profile_page
+
+    page = profile_page(username.lower(), request.args.get("before"))
+    if page is None:
+        abort(404)
+    return render_template("pages/profile.html", page=page)

@@ -24,6 +24,52 @@
     }
   }, TICK_MS);
 
+  // Countdowns ("3d 4h 22m") tick down without a reload.
+  function formatLeft(ms) {
+    var minutes = Math.max(0, Math.floor(ms / 60000));
+    var d = Math.floor(minutes / 1440), h = Math.floor((minutes % 1440) / 60), m = minutes % 60;
+    if (d) { return d + "d " + h + "h " + m + "m"; }
+    if (h) { return h + "h " + m + "m"; }
+    return m + "m";
+  }
+  function tickCountdowns() {
+    document.querySelectorAll("time[data-countdown]").forEach(function (el) {
+      var when = new Date(el.getAttribute("datetime"));
+      if (!isNaN(when)) { el.textContent = formatLeft(when - Date.now()); }
+    });
+  }
+  setInterval(tickCountdowns, 30000);
+
+  // The submit modal: htmx loads it into #modal; Escape, the backdrop or "Cancel" close it,
+  // and focus goes into it and back to where it came from.
+  var opener = null;
+  function closeModal() {
+    var modal = document.getElementById("modal");
+    if (modal && modal.firstElementChild) {
+      modal.innerHTML = "";
+      if (opener) { opener.focus(); opener = null; }
+    }
+  }
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (target.closest && target.closest("[data-close-modal]")) {
+      event.preventDefault();
+      closeModal();
+    } else if (target.matches && target.matches("[data-modal]")) {
+      closeModal();
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { closeModal(); }
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.target && event.detail.target.id === "modal") { opener = event.detail.elt; }
+  });
+
   document.addEventListener("DOMContentLoaded", function () { localizeTimes(document); });
-  document.addEventListener("htmx:afterSwap", function (event) { localizeTimes(event.target); });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    localizeTimes(event.target);
+    var first = event.target.querySelector && event.target.querySelector(".modal input:not([type=hidden])");
+    if (first && (event.target.id === "modal" || event.target.id === "modal-content")) { first.focus(); }
+  });
 })();

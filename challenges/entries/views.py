@@ -1,0 +1,225 @@
+"""Gallery, submission pages, submitting and editing, votes. Thin: parse, call a service,
+commit once, render (a page, or the partial htmx asked for)."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..auth.nexturl import safe_next
+from ..auth.views import attach_errors
+from ..clock import utcnow
+from ..errors import DomainError, LoginRequired, NotFound, ValidationFailed
+from ..extensions import db
+from ..forms import EmptyForm
+from ..models import ChallengeSubmission, Project, WeeklyChallenge
+from ..pages.views import visible_challenge_or_404, viewer_id
+from ..phase import accepts_submissions, accepts_votes, phase_at
+from ..services.entries import edit_entry, get_entry, submit_entry, withdraw_entry
+from ..services.gallery import SORT_LABELS, BadCursor, gallery_page, parse_sort
+from ..services.status import viewer_status
+from ..services.votes import cast_vote, has_voted, withdraw_vote
+from ..transactions import commit_with_retry
+from .forms import EntryForm
+
+bp = Blueprint("entries", __name__)
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def htmx_vary(response: Response) -> Response:
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def entry_or_404(challenge: WeeklyChallenge, submission_id: uuid.UUID) -> ChallengeSubmission:
+    try:
+        entry = get_entry(submission_id, current_user)
+    except NotFound:
+        abort(404)
+    if entry.challenge_id != challenge.id:
+        abort(404)
+    return entry
+
+
+@bp.get("/challenges/<slug>/submissions/")
+def gallery(slug: str) -> ResponseReturnValue:
+    challenge = visible_challenge_or_404(slug)
+    sort = parse_sort(request.args.get("sort"))
+    try:
+        page = gallery_page(challenge, sort, request.args.get("after"), viewer_id())
+    except BadCursor:
+        abort(404)
+    now = utcnow()
+    context = {"challenge": challenge, "page": page, "sort_labels": SORT_LABELS,
+               "voting_open": accepts_votes(challenge, now) and challenge.allow_voting,
+               "phase": phase_at(challenge, now)}
+    if is_htmx() and request.args.get("after"):
+        return htmx_vary(Response(render_template("entries/_gallery_page.html", **context)))
+    return htmx_vary(Response(render_template("entries/gallery.html", **context)))
+
+
+@bp.get("/challenges/<slug>/submissions/<uuid:submission_id>/")
+def submission_detail(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
+    challenge = visible_challenge_or_404(slug)
+    entry = entry_or_404(challenge, submission_id)
+    now = utcnow()
+    voted = bool(has_voted([entry.id], viewer_id()))
+    return render_template(
+        "entries/detail.html", challenge=challenge, entry=entry, voted=voted,
+        voting_open=accepts_votes(challenge, now) and challenge.allow_voting,
+        editable=accepts_submissions(challenge, now) and entry.user_id == viewer_id(),
+    )
+
+
+def _entry_form() -> EntryForm:
+    form = EntryForm()
+    projects = db.session.scalars(
+        select(Project).where(Project.owner_id == current_user.id).order_by(Project.title)
+    ).all()
+    form.set_projects(list(projects))
+    return form
+
+
+def _render_form(challenge: WeeklyChallenge, form: EntryForm, status: int,
+                 entry: ChallengeSubmission | None = None) -> ResponseReturnValue:
+    template = "entries/_form_modal.html" if is_htmx() and entry is None else "entries/form.html"
+    now = utcnow()
+    body = render_template(template, challenge=challenge, form=form, entry=entry,
+                           status=viewer_status(challenge, current_user, now))
+    return htmx_vary(Response(body, status=status))
+
+
+@bp.route("/challenges/<slug>/submit", methods=["GET", "POST"])
+@login_required
+def submit(slug: str) -> ResponseReturnValue:
+    challenge = visible_challenge_or_404(slug)
+    form = _entry_form()
+    if not form.validate_on_submit():
+        return _render_form(challenge, form, 422 if form.is_submitted() else 200)
+    data = form.to_input()
+    try:
+        entry = commit_with_retry(lambda: submit_entry(challenge.id, current_user, data, utcnow()))
+    except ValidationFailed as error:
+        attach_errors(form, error.errors)
+        return _render_form(challenge, form, 422)
+    except DomainError as error:
+        if is_htmx():
+            form.form_errors.append(error.message)
+            return _render_form(challenge, form, 409)
+        flash(error.message, "error")
+        return redirect(url_for("pages.challenge_detail", slug=slug))
+    flash("Your entry is in! Share it and vote for others while you wait.", "success")
+    target = url_for("entries.submission_detail", slug=slug, submission_id=entry.id)
+    if is_htmx():
+        return Response(status=204, headers={"HX-Redirect": target})
+    return redirect(target)
+
+
+@bp.route("/challenges/<slug>/submissions/<uuid:submission_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
+    challenge = visible_challenge_or_404(slug)
+    entry = entry_or_404(challenge, submission_id)
+    if entry.user_id != current_user.id:
+        abort(403)
+    form = _entry_form()
+    if request.method == "GET":
+        form.process(obj=entry)
+        form.project_id.data = str(entry.project_id) if entry.project_id else ""
+    if not form.validate_on_submit():
+        return _render_form(challenge, form, 422 if form.is_submitted() else 200, entry)
+    data = form.to_input()
+    try:
+        commit_with_retry(lambda: edit_entry(entry.id, current_user, data, utcnow()))
+    except ValidationFailed as error:
+        attach_errors(form, error.errors)
+        return _render_form(challenge, form, 422, entry)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash("Entry updated.", "success")
+    return redirect(url_for("entries.submission_detail", slug=slug, submission_id=entry.id))
+
+
+@bp.route("/challenges/<slug>/submissions/<uuid:submission_id>/withdraw",
+          methods=["GET", "POST"])
+@login_required
+def withdraw(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
+    challenge = visible_challenge_or_404(slug)
+    entry = entry_or_404(challenge, submission_id)
+    if entry.user_id != current_user.id:
+        abort(403)
+    form = EmptyForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return render_template("entries/withdraw.html", challenge=challenge, entry=entry,
+                               form=form)
+    try:
+        commit_with_retry(lambda: withdraw_entry(entry.id, current_user, utcnow()))
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("entries.submission_detail", slug=slug, submission_id=entry.id))
+    flash("Entry withdrawn. Its votes no longer count, and its points were reversed.", "info")
+    return redirect(url_for("pages.challenge_detail", slug=slug))
+
+
+@bp.post("/challenges/<slug>/submissions/<uuid:submission_id>/vote")
+def vote(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
+    return _vote(slug, submission_id, cast=True)
+
+
+@bp.post("/challenges/<slug>/submissions/<uuid:submission_id>/unvote")
+def unvote(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
+    return _vote(slug, submission_id, cast=False)
+
+
+def _vote(slug: str, submission_id: uuid.UUID, cast: bool) -> ResponseReturnValue:
+    challenge = visible_challenge_or_404(slug)
+    entry = entry_or_404(challenge, submission_id)
+    back = safe_next(request.form.get("next"),
+                     url_for("entries.submission_detail", slug=slug, submission_id=entry.id))
+    if not current_user.is_authenticated:
+        if is_htmx():
+            return Response(status=204, headers={"HX-Redirect": url_for("auth.login", next=back)})
+        return redirect(url_for("auth.login", next=back))
+    action = cast_vote if cast else withdraw_vote
+    error_message = None
+    try:
+        outcome = commit_with_retry(lambda: action(entry.id, current_user, utcnow()))
+        entry, voted = outcome.entry, outcome.voted
+    except LoginRequired:
+        return redirect(url_for("auth.login", next=back))
+    except DomainError as error:
+        error_message = error.message
+        voted = bool(has_voted([entry.id], current_user.id))
+    if not is_htmx():
+        if error_message:
+            flash(error_message, "error")
+        return redirect(back)
+    db.session.refresh(entry)
+    body = render_template("entries/_vote_button.html", challenge=challenge, entry=entry,
+                           voted=voted, voting_open=True, error=error_message, next_url=back)
+    headers = {} if error_message else {"HX-Trigger": "wc:board-changed"}
+    return Response(body, headers=headers)
+
+
+@bp.get("/me/submissions")
+@login_required
+def mine() -> ResponseReturnValue:
+    entries = db.session.scalars(
+        select(ChallengeSubmission)
+        .options(joinedload(ChallengeSubmission.challenge))
+        .where(ChallengeSubmission.user_id == current_user.id,
+               ChallengeSubmission.is_withdrawn.is_(False))
+        .order_by(ChallengeSubmission.submitted_at.desc())
+        .limit(200)
+    ).all()
+    return render_template("entries/mine.html", entries=entries, now=utcnow(),
+                           phase_at=phase_at)

@@ -1,0 +1,146 @@
+"""Gallery pages (SPEC §9): most voted / newest / featured, paginated by cursor, never OFFSET.
+
+"Most voted" reads the order from the Redis submissions set (unique scores, so the cursor is just
+the last score); if Redis is unavailable, the same order and the same cursors come from SQL.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+import redis
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db, get_redis
+from ..leaderboard import keys
+from ..leaderboard.scores import TIE_BITS, counted_votes, encode
+from ..models import ChallengeSubmission, WeeklyChallenge
+from .votes import has_voted
+
+S = ChallengeSubmission
+PAGE_SIZE = 12
+MAX_PAGE_SIZE = 50
+
+
+class Sort(StrEnum):
+    MOST_VOTED = "votes"
+    NEWEST = "newest"
+    FEATURED = "featured"
+
+
+SORT_LABELS = {Sort.MOST_VOTED: "Most voted", Sort.NEWEST: "Newest", Sort.FEATURED: "Featured"}
+
+
+@dataclass(frozen=True)
+class GalleryPage:
+    entries: list[ChallengeSubmission]
+    next_cursor: str | None
+    voted: set[uuid.UUID]
+    sort: Sort
+
+
+class BadCursor(ValueError):
+    """A cursor that this gallery never handed out."""
+
+
+def parse_sort(raw: str | None) -> Sort:
+    try:
+        return Sort(raw or Sort.MOST_VOTED)
+    except ValueError:
+        return Sort.MOST_VOTED
+
+
+def gallery_page(
+    challenge: WeeklyChallenge,
+    sort: Sort,
+    cursor: str | None,
+    viewer_id: int | None,
+    limit: int = PAGE_SIZE,
+) -> GalleryPage:
+    """One page of counting entries after ``cursor``. Raises ``BadCursor``."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    if sort == Sort.MOST_VOTED:
+        entries, next_cursor = _most_voted(challenge, cursor, limit)
+    else:
+        entries, next_cursor = _by_number(challenge, cursor, limit, featured=sort == Sort.FEATURED)
+    return GalleryPage(entries, next_cursor, has_voted([e.id for e in entries], viewer_id), sort)
+
+
+def _counting(challenge: WeeklyChallenge) -> list:
+    return [S.challenge_id == challenge.id, S.is_withdrawn.is_(False),
+            S.is_disqualified.is_(False)]
+
+
+def _load(ids: list[uuid.UUID]) -> list[ChallengeSubmission]:
+    """Entries with their authors in one query, in the order given."""
+    if not ids:
+        return []
+    rows = db.session.scalars(select(S).options(joinedload(S.user)).where(S.id.in_(ids))).all()
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _by_number(challenge: WeeklyChallenge, cursor: str | None, limit: int,
+               featured: bool) -> tuple[list[ChallengeSubmission], str | None]:
+    query = select(S).options(joinedload(S.user)).where(*_counting(challenge))
+    if featured:
+        query = query.where(S.is_featured.is_(True))
+    if cursor:
+        try:
+            after = int(cursor)
+        except ValueError:
+            raise BadCursor(cursor) from None
+        query = query.where(S.entry_number < after)
+    rows = db.session.scalars(query.order_by(S.entry_number.desc()).limit(limit + 1)).all()
+    page = list(rows[:limit])
+    return page, (str(page[-1].entry_number) if len(rows) > limit else None)
+
+
+def _score_cursor(cursor: str | None) -> float | None:
+    if not cursor:
+        return None
+    try:
+        value = float(cursor)
+    except ValueError:
+        raise BadCursor(cursor) from None
+    if not math.isfinite(value) or value < 0:
+        raise BadCursor(cursor)
+    return value
+
+
+def _most_voted(challenge: WeeklyChallenge, cursor: str | None,
+                limit: int) -> tuple[list[ChallengeSubmission], str | None]:
+    after = _score_cursor(cursor)
+    try:
+        client = get_redis()
+        if client.exists(keys.built(challenge.id)):
+            upper = f"({after!r}" if after is not None else "+inf"
+            rows = client.zrevrangebyscore(keys.submissions(challenge.id), upper, "-inf",
+                                           start=0, num=limit + 1, withscores=True)
+            page = rows[:limit]
+            entries = _load([uuid.UUID(member) for member, _ in page])
+            more = len(rows) > limit
+            return entries, (repr(page[-1][1]) if more and page else None)
+    except (redis.RedisError, OSError):
+        pass  # same order from SQL below
+    return _most_voted_sql(challenge, after, limit)
+
+
+def _most_voted_sql(challenge: WeeklyChallenge, after: float | None,
+                    limit: int) -> tuple[list[ChallengeSubmission], str | None]:
+    query = select(S).options(joinedload(S.user)).where(*_counting(challenge))
+    if after is not None:
+        votes = counted_votes(after)
+        number = round(2**TIE_BITS - (after - votes) * 2.0 ** (TIE_BITS + 2))
+        query = query.where(or_(S.counted_votes < votes,
+                                and_(S.counted_votes == votes, S.entry_number > number)))
+    rows = db.session.scalars(
+        query.order_by(S.counted_votes.desc(), S.entry_number.asc()).limit(limit + 1)
+    ).all()
+    page = list(rows[:limit])
+    more = len(rows) > limit
+    return page, (repr(encode(page[-1].counted_votes, page[-1].entry_number)) if more else None)

@@ -1,0 +1,93 @@
+"""The challenge list (SPEC §9): open now, coming up, and the archive with its winners."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import ChallengeSubmission, User, WeeklyChallenge
+from .challenges import visible_challenges
+
+ARCHIVE_PAGE = 12
+W = WeeklyChallenge
+
+
+@dataclass(frozen=True)
+class ChallengeListing:
+    open_now: list[WeeklyChallenge]
+    upcoming: list[WeeklyChallenge]
+    past: list[WeeklyChallenge]
+    winners: dict[uuid.UUID, list[ChallengeSubmission]]
+    next_cursor: str | None
+    drafts: list[WeeklyChallenge]
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def challenge_listing(viewer: User | None, now: datetime, cursor: str | None) -> ChallengeListing:
+    """Everything the list page shows; the archive pages by (voting deadline, id), no OFFSET."""
+    base = visible_challenges(viewer).options(joinedload(W.sponsor))
+    published = base.where(W.status.notin_(("draft", "cancelled")))
+    open_now = db.session.scalars(
+        published.where(W.starts_at <= now, W.voting_deadline > now).order_by(W.voting_deadline)
+    ).all()
+    upcoming = db.session.scalars(
+        published.where(W.starts_at > now).order_by(W.starts_at).limit(12)
+    ).all()
+    past_query = published.where(W.voting_deadline <= now)
+    if cursor:
+        deadline, challenge_id = _parse_cursor(cursor)
+        past_query = past_query.where(
+            or_(W.voting_deadline < deadline, and_(W.voting_deadline == deadline,
+                                                   W.id < challenge_id))
+        )
+    rows = db.session.scalars(
+        past_query.order_by(W.voting_deadline.desc(), W.id.desc()).limit(ARCHIVE_PAGE + 1)
+    ).all()
+    past = list(rows[:ARCHIVE_PAGE])
+    next_cursor = (
+        f"{past[-1].voting_deadline.isoformat()}|{past[-1].id}" if len(rows) > ARCHIVE_PAGE else None
+    )
+    drafts = db.session.scalars(
+        base.where(W.status.in_(("draft", "cancelled"))).order_by(W.starts_at)
+    ).all() if viewer is not None and getattr(viewer, "is_editor", False) else []
+    return ChallengeListing(list(open_now), list(upcoming), past, podiums([c.id for c in past]),
+                            next_cursor, list(drafts))
+
+
+def podiums(challenge_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ChallengeSubmission]]:
+    """Final places 1-3 of each challenge, with their authors, in one query."""
+    if not challenge_ids:
+        return {}
+    rows = db.session.scalars(
+        select(ChallengeSubmission)
+        .options(joinedload(ChallengeSubmission.user))
+        .where(ChallengeSubmission.challenge_id.in_(challenge_ids),
+               ChallengeSubmission.final_rank.is_not(None),
+               ChallengeSubmission.final_rank <= 3)
+        .order_by(ChallengeSubmission.final_rank, ChallengeSubmission.counted_votes.desc(),
+                  ChallengeSubmission.entry_number)
+    ).all()
+    # final_rank is the author's place, shared by their entries: show each winner's best one.
+    result: dict[uuid.UUID, list[ChallengeSubmission]] = {}
+    seen: set[tuple[uuid.UUID, int]] = set()
+    for row in rows:
+        if (row.challenge_id, row.user_id) not in seen:
+            seen.add((row.challenge_id, row.user_id))
+            result.setdefault(row.challenge_id, []).append(row)
+    return result
+
+
+def _parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        deadline, challenge_id = cursor.split("|", 1)
+        return datetime.fromisoformat(deadline), uuid.UUID(challenge_id)
+    except ValueError:
+        raise BadCursor(cursor) from None

@@ -1,0 +1,48 @@
+"""A member's public profile: balances, placings, entries, and their points history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import ChallengeSubmission, LedgerEntry, User, WeeklyChallenge
+
+HISTORY_PAGE = 20
+
+
+@dataclass(frozen=True)
+class ProfilePage:
+    user: User
+    entries: list[ChallengeSubmission]
+    history: list[LedgerEntry]
+    next_before: int | None
+
+
+def profile_page(username: str, before: str | None) -> ProfilePage | None:
+    """The profile of ``username``; history pages by ledger id (keyset), newest first."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        return None
+    entries = db.session.scalars(
+        select(ChallengeSubmission)
+        .join(WeeklyChallenge, WeeklyChallenge.id == ChallengeSubmission.challenge_id)
+        .options(joinedload(ChallengeSubmission.challenge))
+        .where(
+            ChallengeSubmission.user_id == user.id,
+            ChallengeSubmission.is_withdrawn.is_(False),
+            ChallengeSubmission.is_disqualified.is_(False),
+            WeeklyChallenge.status.notin_(("draft", "cancelled")),
+        )
+        .order_by(ChallengeSubmission.submitted_at.desc())
+        .limit(100)
+    ).all()
+    query = select(LedgerEntry).where(LedgerEntry.user_id == user.id)
+    if before and before.isdigit():
+        query = query.where(LedgerEntry.id < int(before))
+    rows = db.session.scalars(query.order_by(LedgerEntry.id.desc()).limit(HISTORY_PAGE + 1)).all()
+    history = list(rows[:HISTORY_PAGE])
+    next_before = history[-1].id if len(rows) > HISTORY_PAGE else None
+    return ProfilePage(user, list(entries), history, next_before)
