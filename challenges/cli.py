@@ -12,6 +12,7 @@ from .models import ROLES, Role
 
 users_cli = AppGroup("users", help="Manage accounts.")
 phases_cli = AppGroup("phases", help="Challenge phases.")
+leaderboard_cli = AppGroup("leaderboard", help="The Redis leaderboards.")
 
 
 @users_cli.command("create")
@@ -43,6 +44,30 @@ def advance() -> None:
     click.echo(f"{advance_phases()} transition(s)")
 
 
+@leaderboard_cli.command("rebuild")
+@click.argument("slug", required=False)
+def rebuild_leaderboard(slug: str | None) -> None:
+    """Rebuild one challenge's board (or every published one) from the database."""
+    from sqlalchemy import select
+
+    from .clock import utcnow
+    from .extensions import get_redis
+    from .leaderboard.store import rebuild
+    from .models import WeeklyChallenge
+    from .services.challenges import PUBLISHED
+
+    query = select(WeeklyChallenge.id, WeeklyChallenge.slug)
+    query = query.where(WeeklyChallenge.slug == slug) if slug else query.where(
+        WeeklyChallenge.status.in_(PUBLISHED))
+    rows = db.session.execute(query).all()
+    if slug and not rows:
+        raise click.ClickException(f"No challenge with slug {slug!r}.")
+    db.session.rollback()  # the rebuild takes its own row lock in its own transaction
+    for challenge_id, challenge_slug in rows:
+        version = rebuild(get_redis(), challenge_id, utcnow())
+        click.echo(f"rebuilt {challenge_slug} at version {version}")
+
+
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 def demo(if_empty: bool) -> None:
@@ -62,4 +87,5 @@ def demo(if_empty: bool) -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(phases_cli)
+    app.cli.add_command(leaderboard_cli)
     app.cli.add_command(demo)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask
+from flask import Flask, current_app
 from markupsafe import Markup, escape
 
 from .clock import utcnow
@@ -46,6 +46,12 @@ def countdown(moment: datetime | None) -> Markup:
 
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(ChallengeStatus(status), status.title())
+
+
+def render_bare(template: str, **context: object) -> str:
+    """Render without the context processors. Flask-Login's processor loads ``current_user``
+    (a SQL query) for every template; the leaderboard's polling path must not run any SQL."""
+    return current_app.jinja_env.get_template(template).render(**context)
 
 
 def init_app(app: Flask) -> None:

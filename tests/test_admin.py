@@ -31,16 +31,6 @@ from challenges.models import (
 )
 from challenges.services.sponsors import refresh_sponsor_stats
 
-pytestmark = [
-    # Flask-Admin 2.2 still hands WTForms 3.3 (value, label) tuples for every <select>; WTForms
-    # only deprecates them (removal in 3.4). Not our code, and nothing we can pass avoids it.
-    pytest.mark.filterwarnings(
-        "ignore:Passing SelectField choices as tuples is deprecated:DeprecationWarning"
-    ),
-    pytest.mark.filterwarnings(
-        "ignore:Yielding raw tuples from iter_choices:DeprecationWarning"
-    ),
-]
 
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 SCRIPT = "<script>alert(1)</script>"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import select
 
+from flask_login import user_loaded_from_cookie, user_logged_in
+
 from ..extensions import db, login_manager
 from ..models import User
 from .identity import remember_identity
@@ -30,4 +32,11 @@ def init_auth(app: Flask) -> None:
             remember_identity(user)
         return user
 
+    # Polls identify the viewer from Redis: keep its copy current on every kind of login.
+    user_logged_in.connect(_remember, app)
+    user_loaded_from_cookie.connect(_remember, app)
     app.register_blueprint(bp)
+
+
+def _remember(sender: Flask, user: User, **extra: object) -> None:
+    remember_identity(user)

@@ -12,7 +12,7 @@ from ..extensions import get_redis
 from ..leaderboard import keys
 from ..models import User
 
-TTL = int(timedelta(days=1).total_seconds())
+TTL = int(timedelta(days=30).total_seconds())  # as long as a remember cookie lives
 
 
 def remember_identity(user: User) -> None:

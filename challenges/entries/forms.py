@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from wtforms import SelectField, StringField, TextAreaField, URLField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from ..forms import AppForm
@@ -39,7 +40,9 @@ class EntryForm(AppForm):
                             render_kw={"maxlength": 100, "placeholder": "e.g. Midjourney v7"})
 
     def set_projects(self, projects: list[Project]) -> None:
-        self.project_id.choices = [("", "No project")] + [(str(p.id), p.title) for p in projects]
+        self.project_id.choices = [SelectChoice("", "No project")] + [
+            SelectChoice(str(p.id), p.title) for p in projects
+        ]
 
     def to_input(self) -> EntryInput:
         return EntryInput(

@@ -17,6 +17,7 @@ from ..services.gallery import Sort, gallery_page
 from ..services.listing import BadCursor, challenge_listing
 from ..services.prizes import parse_prizes
 from ..services.status import viewer_status
+from ..templating import render_bare
 
 bp = Blueprint("pages", __name__)
 
@@ -74,7 +75,7 @@ def challenge_detail(slug: str) -> ResponseReturnValue:
         deadline=next_deadline(challenge, now),
         prizes=parse_prizes(challenge.prizes),
         board=board_for_page(challenge, viewer_id(), now),
-        preview=gallery_page(challenge, Sort.MOST_VOTED, None, viewer_id(), limit=4),
+        preview=gallery_page(challenge, Sort.MOST_VOTED, None, viewer_id(), limit=6),
         status=status,
         now=now,
     )
@@ -116,7 +117,7 @@ def leaderboard_fragment(slug: str) -> ResponseReturnValue:
     else:
         board = result.board
     assert board is not None
-    body = render_template("leaderboard/_leaderboard.html", board=board, announce=True)
+    body = render_bare("leaderboard/_leaderboard.html", board=board, announce=True)
     return _no_store(Response(body, status=286 if board.completed else 200))
 
 

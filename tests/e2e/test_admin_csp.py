@@ -21,11 +21,6 @@ from tests.support.factories import PASSWORD
 
 pytestmark = [
     pytest.mark.e2e,
-    # Flask-Admin 2.2 hands WTForms 3.3 (value, label) tuples for its <select>s (see test_admin).
-    pytest.mark.filterwarnings(
-        "ignore:Passing SelectField choices as tuples is deprecated:DeprecationWarning"
-    ),
-    pytest.mark.filterwarnings("ignore:Yielding raw tuples from iter_choices:DeprecationWarning"),
 ]
 
 # Collected in the page before any of its scripts run; an init script is not subject to the CSP.

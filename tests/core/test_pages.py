@@ -1,0 +1,40 @@
+"""Every page of the core loop renders, for visitors, members and editors."""
+
+from __future__ import annotations
+
+import pytest
+
+from challenges.extensions import db
+from challenges.models import ChallengeSubmission, Role, User
+from sqlalchemy import select
+
+
+@pytest.fixture
+def demo(runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+
+
+def pages(slug, entry):
+    return [
+        "/", "/challenges/", f"/challenges/{slug}/", f"/challenges/{slug}/submissions/",
+        f"/challenges/{slug}/submissions/?sort=newest", f"/challenges/{slug}/submissions/?sort=featured",
+        f"/challenges/{slug}/leaderboard/", f"/challenges/{slug}/leaderboard/live",
+        f"/challenges/{slug}/submissions/{entry.id}/", f"/u/{entry.user.username}",
+    ]
+
+
+@pytest.mark.parametrize("who", ["visitor", "member", "editor"])
+def test_core_pages_render(demo, client, login, who):
+    entry = db.session.scalars(select(ChallengeSubmission)).first()
+    slug = entry.challenge.slug
+    if who != "visitor":
+        user = db.session.scalar(select(User).where(User.role == (Role.EDITOR if who == "editor" else Role.MEMBER)))
+        from tests.support.factories import PASSWORD
+        from challenges.services.accounts import hash_password
+        user.password_hash = hash_password(PASSWORD)
+        db.session.commit()
+        login(client, user)
+    for url in pages(slug, entry):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.get_data(as_text=True)[:3000])
