@@ -13,6 +13,7 @@ from .models import ROLES, Role
 users_cli = AppGroup("users", help="Manage accounts.")
 phases_cli = AppGroup("phases", help="Challenge phases.")
 leaderboard_cli = AppGroup("leaderboard", help="The Redis leaderboards.")
+challenges_cli = AppGroup("challenges", help="Challenges.")
 
 
 @users_cli.command("create")
@@ -68,6 +69,31 @@ def rebuild_leaderboard(slug: str | None) -> None:
         click.echo(f"rebuilt {challenge_slug} at version {version}")
 
 
+@challenges_cli.command("finalize")
+@click.argument("slug")
+def finalize(slug: str) -> None:
+    """Finalize a challenge now (what the job does after the voting deadline). Safe to rerun."""
+    from sqlalchemy import select
+
+    from jobs.finalize import finalize_challenge
+
+    from .models import WeeklyChallenge
+
+    challenge_id = db.session.scalar(select(WeeklyChallenge.id).where(WeeklyChallenge.slug == slug))
+    if challenge_id is None:
+        raise click.ClickException(f"No challenge with slug {slug!r}.")
+    db.session.rollback()
+    try:
+        result = finalize_challenge(str(challenge_id))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    if result["already_done"]:
+        click.echo(f"{slug} was already final; nothing changed.")
+    else:
+        click.echo(f"{slug} finalized: {result['ranked']} ranked, {result['ledger_rows']} ledger "
+                   f"rows, {result['payouts']} payouts.")
+
+
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 def demo(if_empty: bool) -> None:
@@ -88,4 +114,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(phases_cli)
     app.cli.add_command(leaderboard_cli)
+    app.cli.add_command(challenges_cli)
     app.cli.add_command(demo)

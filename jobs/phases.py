@@ -6,20 +6,31 @@ import logging
 
 from challenges.clock import utcnow
 from challenges.extensions import db
+from challenges.services.finalization import unfinalized_completed
 from challenges.services.phases import advance_phases as advance_phases_service
 from challenges.services.phases import run_transition_handlers
+
+from .finalize import enqueue_finalization
 
 log = logging.getLogger(__name__)
 
 
 def advance_phases() -> int:
-    """Persist every challenge's phase; returns how many transitions this run performed."""
+    """Persist every challenge's phase, then queue finalization for every challenge past its
+    voting deadline that is not final yet (so a finalization lost to a crash is queued again).
+    Returns how many transitions this run performed."""
+    now = utcnow()
     try:
-        transitions = advance_phases_service(utcnow())
+        transitions = advance_phases_service(now)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     run_transition_handlers(transitions)
+    due = unfinalized_completed(now)
+    db.session.rollback()  # end the read transaction before talking to Redis
+    for challenge_id in due:
+        if enqueue_finalization(challenge_id):
+            log.info("finalization queued for %s", challenge_id)
     log.info("advance_phases: %d transition(s)", len(transitions))
     return len(transitions)

@@ -130,8 +130,34 @@ def _clean_state(app: Flask, redis_client: redis.Redis) -> Iterator[None]:
     yield
     clock.set_source(None)
     db.session.remove()
+    _assert_balances_equal_ledger()
     _empty_tables()
     redis_client.flushdb()
+
+
+def _assert_balances_equal_ledger() -> None:
+    """After every test, each user's cached balances equal the sums of their ledger rows."""
+    from sqlalchemy import func, select
+
+    from challenges.models import LedgerEntry, User
+
+    sums = (
+        select(
+            LedgerEntry.user_id,
+            func.sum(LedgerEntry.amount).filter(LedgerEntry.currency == "points").label("points"),
+            func.sum(LedgerEntry.amount).filter(LedgerEntry.currency == "tokens").label("tokens"),
+        )
+        .group_by(LedgerEntry.user_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(User.username, User.points_balance, User.tokens_balance,
+               func.coalesce(sums.c.points, 0), func.coalesce(sums.c.tokens, 0))
+        .outerjoin(sums, sums.c.user_id == User.id)
+    ).all()
+    db.session.rollback()
+    wrong = [row for row in rows if (row[1], row[2]) != (row[3], row[4])]
+    assert not wrong, f"cached balances differ from the ledger: {wrong}"
 
 
 def _empty_tables() -> None:

@@ -25,28 +25,6 @@ SESSION_COOKIE = "session"
 # --- fixtures and helpers ------------------------------------------------------------------
 
 
-@pytest.fixture
-def new_client(app):
-    """Make test clients whose every request runs in its own app context, as in production.
-
-    conftest keeps one app context pushed for the whole test and Flask reuses it for requests, so
-    ``g`` would otherwise carry the CSRF token and Flask-Login's cached user from one request (and
-    one client) to the next: a stale token after login, and a "logged-in" fresh browser.
-    """
-
-    class OwnContextClient(app.test_client_class):
-        def open(self, *args, **kwargs):
-            with self.application.app_context():
-                return super().open(*args, **kwargs)
-
-    return lambda: OwnContextClient(app, app.response_class, use_cookies=True)
-
-
-@pytest.fixture
-def client(new_client):
-    return new_client()
-
-
 def page_text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
@@ -103,9 +81,9 @@ def is_anonymous(client) -> bool:
     )
 
 
-def replay(new_client, cookies: dict[str, str]):
+def replay(app, cookies: dict[str, str]):
     """A fresh browser holding only copies of ``cookies``."""
-    fresh = new_client()
+    fresh = app.test_client()
     for name, value in cookies.items():
         fresh.set_cookie(name, value)
     return fresh
@@ -549,28 +527,28 @@ def test_safe_next_refuses_anything_that_can_leave_the_site(target):
 
 
 def test_logout_invalidates_every_copy_of_the_session_and_remember_cookie(
-    new_client, client, make_user, login
+    app, client, make_user, login
 ):
     login(client, make_user("bob"), remember=True)
     copies = cookie_values(client, SESSION_COOKIE, REMEMBER_COOKIE)
     remember_only = {REMEMBER_COOKIE: copies[REMEMBER_COOKIE]}
     # The copies work before logout (so the checks below can fail).
-    assert nav_username(replay(new_client, copies).get("/")) == "bob"
-    assert nav_username(replay(new_client, remember_only).get("/")) == "bob"
+    assert nav_username(replay(app, copies).get("/")) == "bob"
+    assert nav_username(replay(app, remember_only).get("/")) == "bob"
 
     client.post_form("/logout")
 
     assert client.get_cookie(REMEMBER_COOKIE) is None
     assert is_anonymous(client)
-    assert is_anonymous(replay(new_client, copies))
-    assert is_anonymous(replay(new_client, {SESSION_COOKIE: copies[SESSION_COOKIE]}))
-    assert is_anonymous(replay(new_client, remember_only))
+    assert is_anonymous(replay(app, copies))
+    assert is_anonymous(replay(app, {SESSION_COOKIE: copies[SESSION_COOKIE]}))
+    assert is_anonymous(replay(app, remember_only))
 
 
-def test_change_password_signs_out_every_other_device(new_client, client, make_user, login):
+def test_change_password_signs_out_every_other_device(app, client, make_user, login):
     user = make_user("bob")
     login(client, user, remember=True)
-    other_device = new_client()
+    other_device = app.test_client()
     login(other_device, user, remember=True)
     old_copies = cookie_values(client, SESSION_COOKIE, REMEMBER_COOKIE)
     other_copies = cookie_values(other_device, SESSION_COOKIE, REMEMBER_COOKIE)
@@ -580,13 +558,13 @@ def test_change_password_signs_out_every_other_device(new_client, client, make_u
     assert response.status_code == 302
 
     assert is_anonymous(other_device)
-    assert is_anonymous(replay(new_client, other_copies))
-    assert is_anonymous(replay(new_client, {REMEMBER_COOKIE: other_copies[REMEMBER_COOKIE]}))
-    assert is_anonymous(replay(new_client, old_copies))
-    assert is_anonymous(replay(new_client, {REMEMBER_COOKIE: old_copies[REMEMBER_COOKIE]}))
+    assert is_anonymous(replay(app, other_copies))
+    assert is_anonymous(replay(app, {REMEMBER_COOKIE: other_copies[REMEMBER_COOKIE]}))
+    assert is_anonymous(replay(app, old_copies))
+    assert is_anonymous(replay(app, {REMEMBER_COOKIE: old_copies[REMEMBER_COOKIE]}))
 
 
-def test_the_device_that_changed_the_password_stays_logged_in(new_client, client, make_user, login):
+def test_the_device_that_changed_the_password_stays_logged_in(app, client, make_user, login):
     login(client, make_user("bob"), remember=True)
 
     client.post_form("/account/password", change_password_data())
@@ -594,5 +572,5 @@ def test_the_device_that_changed_the_password_stays_logged_in(new_client, client
     assert nav_username(client.get("/")) == "bob"
     assert client.get("/account/password").status_code == 200
     # "Keep me logged in" still holds after the browser restarts (its session cookie is gone).
-    restarted = replay(new_client, cookie_values(client, REMEMBER_COOKIE))
+    restarted = replay(app, cookie_values(client, REMEMBER_COOKIE))
     assert nav_username(restarted.get("/")) == "bob"

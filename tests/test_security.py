@@ -18,28 +18,6 @@ BAD_PASSWORD = "not the password"
 
 
 @pytest.fixture
-def new_client(app: Flask) -> Callable[..., Any]:
-    """Make test clients whose every request runs in its own app context, as in production.
-
-    conftest keeps one app context pushed for the whole test and Flask reuses it for requests, so
-    ``g`` would otherwise carry the CSRF token, the CSP nonce and Flask-Login's cached user from
-    one request (and one client) to the next.
-    """
-
-    class OwnContextClient(app.test_client_class):  # type: ignore[name-defined, misc]
-        def open(self, *args: Any, **kwargs: Any) -> Any:
-            with self.application.app_context():
-                return super().open(*args, **kwargs)
-
-    return lambda: OwnContextClient(app, app.response_class, use_cookies=True)
-
-
-@pytest.fixture
-def client(new_client: Callable[..., Any]) -> Any:
-    return new_client()
-
-
-@pytest.fixture
 def make_app(app: Flask, app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
     """Another app on the test database and Redis, with ``overrides`` applied.
 
@@ -101,13 +79,13 @@ def test_eleventh_bad_login_in_a_minute_gets_429_with_retry_after(client, make_u
     assert good_login(client).status_code == 429
 
 
-def test_successful_logins_do_not_count_toward_the_login_limit(new_client, make_user):
+def test_successful_logins_do_not_count_toward_the_login_limit(app, make_user):
     make_user("bob")
-    client = new_client()
+    client = app.test_client()
     for _ in range(9):
         assert bad_login(client).status_code == 422
     for _ in range(5):
-        assert good_login(new_client()).status_code == 302
+        assert good_login(app.test_client()).status_code == 302
 
     assert bad_login(client).status_code == 422  # the 10th failure, still allowed
     assert bad_login(client).status_code == 429
@@ -122,13 +100,13 @@ def test_login_limit_counts_per_ip(client, make_user):
     assert bad_login(client, environ_base={"REMOTE_ADDR": "203.0.113.2"}).status_code == 422
 
 
-def test_registration_is_rate_limited(app, new_client):
+def test_registration_is_rate_limited(app):
     assert app.config["REGISTER_RATE_LIMIT"] == "5 per minute"
     for n in range(5):
-        assert register(new_client(), n).status_code == 302
+        assert register(app.test_client(), n).status_code == 302
 
-    assert_friendly_429(register(new_client(), 5))
-    other_ip = register(new_client(), 6, environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert_friendly_429(register(app.test_client(), 5))
+    other_ip = register(app.test_client(), 6, environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert other_ip.status_code == 302
 
 

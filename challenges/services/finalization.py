@@ -1,0 +1,237 @@
+"""Finalization (SPEC §7): final ranks from the database, place points, prizes, participation
+and voting rewards, payouts, and the challenge marked completed with results published.
+
+It runs as one transaction after taking the challenge's row lock. A worker killed half-way
+leaves nothing behind (the transaction rolls back) and the next run does it all; two runs at
+once queue on the lock and the second finds the work done; every row it writes has a unique
+key, so even a run that repeats work inserts nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..errors import Conflict, NotFound
+from ..extensions import db
+from ..leaderboard.standings import counting
+from ..models import (
+    ChallengeStatus,
+    ChallengeSubmission,
+    ChallengeVote,
+    Currency,
+    LedgerEntry,
+    Payout,
+    User,
+    WeeklyChallenge,
+)
+from ..phase import phase_at
+from .points import points_for
+from .prizes import parse_prizes
+
+S = ChallengeSubmission
+Progress = Callable[[str, int], None]
+PLACE_POINTS = {1: "first_place", 2: "second_place", 3: "third_place"}
+
+
+class NotFinished(Conflict):
+    code = "not_finished"
+    default_message = "Voting has not closed yet; results cannot be final."
+
+
+@dataclass(frozen=True)
+class FinalizationResult:
+    challenge_id: uuid.UUID
+    ranked: int
+    ledger_rows: int
+    payouts: int
+    already_done: bool
+
+
+def finalize_challenge(challenge_id: uuid.UUID, now: datetime,
+                       progress: Progress | None = None) -> FinalizationResult:
+    """Finalize one challenge. Flushes; the caller commits (``jobs.finalize`` does)."""
+    report = progress or (lambda step, done: None)
+    locked = db.session.execute(
+        update(WeeklyChallenge)
+        .where(WeeklyChallenge.id == challenge_id)
+        .values(board_version=WeeklyChallenge.board_version)  # the row lock, nothing more
+        .returning(WeeklyChallenge.id)
+    ).first()
+    if locked is None:
+        raise NotFound("No such challenge.")
+    challenge = db.session.get(WeeklyChallenge, challenge_id, populate_existing=True)
+    assert challenge is not None
+    if challenge.finalized_at is not None:
+        return FinalizationResult(challenge_id, 0, 0, 0, already_done=True)
+    if phase_at(challenge, now) != ChallengeStatus.COMPLETED:
+        raise NotFinished()
+
+    report("ranking", 0)
+    ranking = _final_ranking(challenge_id)
+    _store_final_ranks(challenge_id, ranking)
+    report("ranking", len(ranking))
+
+    grants = list(_grants(challenge, ranking, now))
+    report("ledger", 0)
+    inserted = _insert_grants(grants)
+    report("ledger", inserted)
+
+    payouts = _create_payouts(challenge, ranking, now)
+    report("payouts", payouts)
+
+    challenge.status = ChallengeStatus.COMPLETED.value
+    challenge.finalized_at = now
+    challenge.results_published_at = now
+    db.session.flush()
+    report("done", inserted)
+    return FinalizationResult(challenge_id, len(ranking), inserted, payouts, already_done=False)
+
+
+def _final_ranking(challenge_id: uuid.UUID) -> list[int]:
+    """User ids in final order: counted votes, then the earlier first entry (SPEC §5)."""
+    totals = (
+        select(S.user_id, func.sum(S.counted_votes).label("counted"),
+               func.min(S.entry_number).label("first_entry"))
+        .where(*counting(challenge_id))
+        .group_by(S.user_id)
+        .subquery()
+    )
+    return list(db.session.scalars(
+        select(totals.c.user_id).order_by(totals.c.counted.desc(), totals.c.first_entry.asc())
+    ))
+
+
+def _store_final_ranks(challenge_id: uuid.UUID, ranking: list[int]) -> None:
+    """Every counting entry gets its author's place; others none. One statement."""
+    ranks = (
+        select(
+            S.user_id.label("user_id"),
+            func.row_number().over(
+                order_by=(func.sum(S.counted_votes).desc(), func.min(S.entry_number).asc())
+            ).label("place"),
+        )
+        .where(*counting(challenge_id))
+        .group_by(S.user_id)
+        .subquery()
+    )
+    db.session.execute(
+        update(S)
+        .where(*counting(challenge_id), S.user_id == ranks.c.user_id)
+        .values(final_rank=ranks.c.place)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(S)
+        .where(S.challenge_id == challenge_id, (S.is_withdrawn | S.is_disqualified))
+        .values(final_rank=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _grants(challenge: WeeklyChallenge, ranking: list[int], now: datetime) -> Iterable[dict]:
+    cid, config = challenge.id, challenge.points_config
+    prizes = parse_prizes(challenge.prizes)
+
+    def row(user_id: int, amount: int, reason: str, key: str, currency: Currency = Currency.POINTS,
+            submission_id: uuid.UUID | None = None) -> dict[str, Any]:
+        return {"user_id": user_id, "currency": currency.value, "amount": amount,
+                "reason": reason, "idempotency_key": key, "challenge_id": cid,
+                "submission_id": submission_id, "created_at": now}
+
+    for place, user_id in enumerate(ranking[:10], start=1):
+        activity = PLACE_POINTS.get(place, "top_10")
+        reason = "place" if place <= 3 else "top_10"
+        yield row(user_id, points_for(config, activity), reason, f"place:{cid}:{user_id}")
+        prize = prizes.places.get(place)
+        if prize is not None and not prize.is_cash:
+            yield row(user_id, int(prize.amount), "prize", f"prize:{cid}:{place}", Currency.TOKENS)
+
+    featured = db.session.execute(
+        select(S.id, S.user_id).where(*counting(cid), S.is_featured.is_(True))
+    ).all()
+    for submission_id, user_id in featured:
+        yield row(user_id, points_for(config, "featured"), "featured", f"featured:{submission_id}",
+                  submission_id=submission_id)
+
+    if prizes.participation is not None:
+        amount = int(prizes.participation.amount)
+        for user_id in ranking:  # everyone with a counting (non-disqualified) entry
+            yield row(user_id, amount, "participation", f"participation:{cid}:{user_id}",
+                      Currency.TOKENS)
+
+    if prizes.voting_reward is not None:
+        amount = int(prizes.voting_reward.amount)
+        voters = db.session.scalars(
+            select(ChallengeVote.voter_id)
+            .where(ChallengeVote.challenge_id == cid)
+            .group_by(ChallengeVote.voter_id)
+            .having(func.count() >= prizes.voting_reward_min_votes)
+        )
+        for user_id in voters:
+            yield row(user_id, amount, "voting_reward", f"voting-reward:{cid}:{user_id}",
+                      Currency.TOKENS)
+
+
+def _insert_grants(rows: list[dict]) -> int:
+    """Bulk insert, skipping keys already used, and move the balances by what went in."""
+    if not rows:
+        return 0
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    inserted = db.session.execute(
+        dialect.insert(LedgerEntry).on_conflict_do_nothing().returning(
+            LedgerEntry.user_id, LedgerEntry.currency, LedgerEntry.amount),
+        rows,
+    ).all()
+    deltas: dict[tuple[int, str], int] = defaultdict(int)
+    for user_id, currency, amount in inserted:
+        deltas[(user_id, currency)] += amount
+    users = User.__table__
+    for currency, column in (("points", users.c.points_balance),
+                             ("tokens", users.c.tokens_balance)):
+        params = [{"uid": uid, "delta": delta} for (uid, cur), delta in deltas.items()
+                  if cur == currency]
+        if params:  # a Core executemany: one round trip per batch, not per user
+            db.session.connection().execute(
+                update(users).where(users.c.id == bindparam("uid"))
+                .values({column.name: column + bindparam("delta")}),
+                params,
+            )
+    return len(inserted)
+
+
+def _create_payouts(challenge: WeeklyChallenge, ranking: list[int], now: datetime) -> int:
+    prizes = parse_prizes(challenge.prizes)
+    rows = [
+        {"id": uuid.uuid4(), "challenge_id": challenge.id, "user_id": ranking[place - 1],
+         "place": place, "amount": prize.amount, "currency": prize.currency,
+         "status": "pending", "reference": "", "failure_reason": "", "created_at": now,
+         "updated_at": now}
+        for place, prize in prizes.places.items()
+        if prize.is_cash and place <= len(ranking)
+    ]
+    if not rows:
+        return 0
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    created = db.session.execute(
+        dialect.insert(Payout).on_conflict_do_nothing().returning(Payout.id), rows
+    ).all()
+    return len(created)
+
+
+def unfinalized_completed(now: datetime) -> list[uuid.UUID]:
+    """Published challenges past their voting deadline that still await finalization."""
+    return list(db.session.scalars(
+        select(WeeklyChallenge.id).where(
+            WeeklyChallenge.status.notin_(("draft", "cancelled")),
+            WeeklyChallenge.voting_deadline <= now,
+            WeeklyChallenge.finalized_at.is_(None),
+        )
+    ))

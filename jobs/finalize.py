@@ -1,0 +1,65 @@
+"""The finalization job (SPEC §7): enqueued by the phase job, or run by hand with
+``flask challenges finalize SLUG``. Progress is reported in the job's meta."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from flask import current_app
+from rq import Queue, Retry, get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+from challenges.clock import utcnow
+from challenges.services.finalization import finalize_challenge as finalize_service
+from challenges.transactions import commit_with_retry
+
+from .connection import rq_connection
+
+log = logging.getLogger(__name__)
+PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+
+def finalize_challenge(challenge_id: str) -> dict[str, Any]:
+    """Finalize one challenge in one transaction; a rerun after a crash or a success is safe."""
+    job = get_current_job()
+
+    def progress(step: str, done: int) -> None:
+        if job is not None:
+            job.meta["progress"] = {"step": step, "done": done}
+            job.save_meta()
+
+    result = commit_with_retry(
+        lambda: finalize_service(uuid.UUID(challenge_id), utcnow(), progress)
+    )
+    log.info("finalize %s: %s", challenge_id, result)
+    return {"ranked": result.ranked, "ledger_rows": result.ledger_rows,
+            "payouts": result.payouts, "already_done": result.already_done}
+
+
+def job_id(challenge_id: uuid.UUID | str) -> str:
+    return f"finalize-{challenge_id}"
+
+
+def enqueue_finalization(challenge_id: uuid.UUID) -> bool:
+    """Queue finalization unless a run is already pending; failures retry with backoff."""
+    connection = rq_connection()
+    try:
+        existing = Job.fetch(job_id(challenge_id), connection=connection)
+        if existing.get_status() in PENDING:
+            return False
+    except NoSuchJobError:
+        pass
+    queue = Queue(current_app.config["RQ_QUEUE"], connection=connection)
+    queue.enqueue(
+        "jobs.finalize.finalize_challenge",
+        str(challenge_id),
+        job_id=job_id(challenge_id),
+        job_timeout=1800,
+        result_ttl=7 * 24 * 3600,
+        failure_ttl=30 * 24 * 3600,  # failed runs stay inspectable (`rq info`, the admin)
+        retry=Retry(max=5, interval=[30, 120, 600, 1800, 3600]),
+    )
+    return True
