@@ -27,7 +27,7 @@ class ValidationFailed(DomainError):
     default_message = "Some fields need attention."
 
     def __init__(self, errors: dict[str, str], message: str | None = None) -> None:
-        super().__init__(message, fields=errors)
+        super().__init__(message or " ".join(errors.values()) or None, fields=errors)
         self.errors = errors
 
 

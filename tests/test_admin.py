@@ -104,6 +104,7 @@ def records(make_user, make_challenge, make_sponsor, make_project) -> Records:
     db.session.add(vote)
     ledger = LedgerEntry(user=author, currency="points", amount=50, reason="submit",
                          idempotency_key=f"submit:{submission.id}")
+    author.points_balance = 50  # the cached balance always equals the ledger
     payout = Payout(challenge=challenge, user=author, place=1, amount=Decimal("100"))
     db.session.add_all([vote, ledger, payout])
     db.session.commit()
@@ -121,6 +122,8 @@ def concrete_url(rule: str, endpoint: str, records: Records) -> str:
     url = rule.replace("<export_type>", "csv")
     if name in ("details_view", "edit_view"):
         url += f"?id={records.ids[view]}"
+    if name == "export_csv":
+        url += f"?challenge={records.ids['challenges']}"
     if name == "ajax_lookup":
         url += "?name=sponsor&query=a"
     return url

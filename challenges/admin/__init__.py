@@ -19,16 +19,8 @@ from ..models import (
 )
 from ..security import csp_nonce
 from .security import SecureIndexView
-from .views import (
-    ChallengeView,
-    LedgerView,
-    PayoutView,
-    ProjectView,
-    SponsorView,
-    SubmissionView,
-    UserView,
-    VoteView,
-)
+from .views import ChallengeView, LedgerView, ProjectView, SponsorView, UserView, VoteView
+from .workflows import PayoutView, SubmissionView
 
 
 def init_admin(app: Flask) -> Admin:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
 from sqlalchemy import Boolean, Integer
 from sqlalchemy import inspect as sa_inspect
 from wtforms.validators import Optional, ValidationError
@@ -114,19 +113,6 @@ class ProjectView(SecureModelView):
         _check_urls(model, "url", "image_url")
 
 
-class SubmissionView(ReadOnlyModelView):
-    column_list = ("title", "challenge", "user", "vote_count", "counted_votes", "is_featured",
-                   "is_disqualified", "is_withdrawn", "submitted_at")
-    column_searchable_list = ("title",)
-    column_filters = ("is_featured", "is_disqualified", "is_withdrawn")
-    column_default_sort = ("submitted_at", True)
-    column_formatters = {
-        "image_url": lambda v, c, m, n: Markup(
-            '<a href="{0}" rel="noopener nofollow">{0}</a>'
-        ).format(escape(m.image_url)) if m.image_url else "",
-    }
-
-
 class VoteView(ReadOnlyModelView):
     column_list = ("submission", "voter", "weight", "created_at")
     column_default_sort = ("created_at", True)
@@ -136,10 +122,3 @@ class LedgerView(ReadOnlyModelView):
     column_list = ("created_at", "user", "currency", "amount", "reason", "idempotency_key")
     column_filters = ("currency", "reason")
     column_default_sort = ("id", True)
-
-
-class PayoutView(ReadOnlyModelView):
-    column_list = ("challenge", "user", "place", "amount", "currency", "status", "reference",
-                   "created_at")
-    column_filters = ("status",)
-    column_default_sort = ("created_at", True)

@@ -1,0 +1,137 @@
+"""Admin views with workflows beyond CRUD: payouts (approve / pay / fail, CSV export) and
+submissions (feature, disqualify). They call the same services as everything else."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Response, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from ..clock import utcnow
+from ..errors import DomainError
+from ..extensions import db
+from ..models import WeeklyChallenge
+from ..services.entries import disqualify_entry, set_featured
+from ..services.payouts import allowed_actions, move_payout, payouts_csv
+from ..transactions import commit_with_retry
+from .security import ReadOnlyModelView
+
+
+def _uuid(raw: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw or "")
+    except ValueError:
+        return None
+
+
+class PayoutView(ReadOnlyModelView):
+    """Payouts are created by finalization; editors move them along and export them."""
+
+    column_list = ("challenge", "place", "user", "amount", "currency", "status", "reference",
+                   "approved_by", "approved_at", "paid_by", "paid_at", "created_at")
+    column_filters = ("status", "challenge.slug")
+    column_default_sort = ("created_at", True)
+    details_template = "admin/payouts/details.html"
+    list_template = "admin/payouts/list.html"
+
+    def render(self, template: str, **kwargs: Any) -> str:
+        kwargs["allowed_actions"] = allowed_actions
+        kwargs["challenges"] = db.session.execute(
+            select(WeeklyChallenge.id, WeeklyChallenge.title)
+            .where(WeeklyChallenge.finalized_at.is_not(None))
+            .order_by(WeeklyChallenge.voting_deadline.desc())
+        ).all()
+        return super().render(template, **kwargs)
+
+    @expose("/move/", methods=["POST"])
+    def move(self) -> WerkzeugResponse:
+        payout_id = _uuid(request.form.get("id"))
+        back = url_for(".details_view", id=str(payout_id)) if payout_id else url_for(".index_view")
+        if payout_id is None:
+            flash("No such payout.", "error")
+            return redirect(url_for(".index_view"))
+        try:
+            commit_with_retry(lambda: move_payout(
+                payout_id, request.form.get("action", ""), current_user, utcnow(),
+                reference=request.form.get("reference", ""),
+                reason=request.form.get("reason", "")))
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash("Payout updated.", "success")
+        return redirect(back)
+
+    @expose("/export.csv")
+    def export_csv(self) -> WerkzeugResponse:
+        challenge_id = _uuid(request.args.get("challenge"))
+        if challenge_id is None:
+            flash("Choose a challenge to export.", "error")
+            return redirect(url_for(".index_view"))
+        try:
+            filename, text = payouts_csv(challenge_id)
+        except DomainError as error:
+            flash(error.message, "error")
+            return redirect(url_for(".index_view"))
+        return Response(text, mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+class SubmissionView(ReadOnlyModelView):
+    """Entries as editors see them: feature (editor's pick) and disqualify with a reason."""
+
+    column_list = ("title", "challenge", "user", "vote_count", "counted_votes", "final_rank",
+                   "is_featured", "is_disqualified", "is_withdrawn", "submitted_at")
+    column_searchable_list = ("title",)
+    column_filters = ("is_featured", "is_disqualified", "is_withdrawn", "challenge.slug")
+    column_default_sort = ("submitted_at", True)
+    details_template = "admin/submissions/details.html"
+    column_formatters = {
+        "image_url": lambda v, c, m, n: Markup(
+            '<a href="{0}" rel="noopener nofollow">{0}</a>').format(m.image_url)
+        if m.image_url else "",
+    }
+
+    @action("feature", "Feature (editor's pick)")
+    def action_feature(self, ids: list[str]) -> None:
+        self._feature(ids, True)
+
+    @action("unfeature", "Remove editor's pick")
+    def action_unfeature(self, ids: list[str]) -> None:
+        self._feature(ids, False)
+
+    def _feature(self, ids: list[str], featured: bool) -> None:
+        done = 0
+        for raw in ids:
+            entry_id = _uuid(raw)
+            if entry_id is None:
+                continue
+            try:
+                commit_with_retry(lambda e=entry_id: set_featured(e, current_user, featured,
+                                                                  utcnow()))
+                done += 1
+            except DomainError as error:
+                flash(error.message, "error")
+        flash(f"{done} entr{'y' if done == 1 else 'ies'} updated.", "success")
+
+    @expose("/disqualify/", methods=["POST"])
+    def disqualify(self) -> WerkzeugResponse:
+        entry_id = _uuid(request.form.get("id"))
+        if entry_id is None:
+            flash("No such entry.", "error")
+            return redirect(url_for(".index_view"))
+        try:
+            commit_with_retry(lambda: disqualify_entry(entry_id, current_user,
+                                                       request.form.get("reason", ""), utcnow()))
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash("Entry disqualified. It left every ranking; its votes no longer count.",
+                  "success")
+        return redirect(url_for(".details_view", id=str(entry_id)))
