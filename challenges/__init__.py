@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from . import extensions, security, templating
     from .admin import init_admin
+    from .api import init_api
     from .auth import init_auth
     from .cli import register_cli
     from .errors_http import register_error_handlers
@@ -54,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(entries_bp)
+    init_api(app)
     init_admin(app)
     register_cli(app)
     return app

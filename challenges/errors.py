@@ -13,9 +13,12 @@ class DomainError(Exception):
     status = 400
     default_message = "That request could not be completed."
 
-    def __init__(self, message: str | None = None, **details: Any) -> None:
+    def __init__(self, message: str | None = None, *, code: str | None = None,
+                 **details: Any) -> None:
         self.message = message or self.default_message
         self.details = details
+        if code is not None:
+            self.code = code
         super().__init__(self.message)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, Response, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -21,10 +21,23 @@ MESSAGES = {
 }
 
 
-def render_error(status: int, message: str | None = None) -> ResponseReturnValue:
+def is_api_request() -> bool:
+    """Everything under /api/ speaks JSON, errors included (the docs page excepted)."""
+    return request.path.startswith("/api/") and request.path != "/api/docs"
+
+
+def render_error(status: int, message: str | None = None) -> Response:
     title, default = MESSAGES.get(status, ("Error", "Something went wrong."))
+    if is_api_request():
+        from .api.errors import api_error
+
+        return api_error(status, message or default)
     template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
-    return render_template(template, status=status, title=title, message=message or default), status
+    response = make_response(
+        render_template(template, status=status, title=title, message=message or default), status
+    )
+    response.vary.add("HX-Request")  # a page, or the partial htmx asked for
+    return response
 
 
 def _custom_description(error: HTTPException) -> str | None:
@@ -46,7 +59,11 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException) -> ResponseReturnValue:
         if error.code is None or error.code < 400:
             return error
-        response = make_response(render_error(error.code, _custom_description(error)))
+        if is_api_request():
+            from .api import json_http_error
+
+            return json_http_error(error)
+        response = render_error(error.code, _custom_description(error))
         for key, value in error.get_headers():  # e.g. Allow on 405
             if key.lower() != "content-type":
                 response.headers[key] = value

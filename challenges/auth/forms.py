@@ -75,3 +75,9 @@ class ChangePasswordForm(AppForm):
         validators=[DataRequired(), EqualTo("new_password", message="The passwords don't match.")],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class TokenForm(AppForm):
+    name = StringField("Token name", validators=[DataRequired(), Length(max=60)],
+                       description="What will use it, e.g. “my portfolio sync”.",
+                       render_kw={"maxlength": 60, "autocomplete": "off"})

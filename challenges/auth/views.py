@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
-from ..errors import Conflict, InvalidCredentials, ValidationFailed
+from ..clock import utcnow
+from ..errors import Conflict, InvalidCredentials, NotFound, ValidationFailed
 from ..extensions import db, limiter
 from ..forms import EmptyForm
-from ..services import accounts
-from .forms import ChangePasswordForm, LoginForm, RegisterForm
+from ..services import accounts, api_tokens
+from .forms import ChangePasswordForm, LoginForm, RegisterForm, TokenForm
 from .nexturl import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -125,3 +136,37 @@ def change_password() -> ResponseReturnValue:
             return redirect(url_for("pages.home"))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/change_password.html", form=form), status
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens() -> ResponseReturnValue:
+    """Personal API tokens: create (the token is shown once), list, revoke."""
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        try:
+            _, new_token = api_tokens.create_token(current_user, form.name.data, utcnow())
+        except ValidationFailed as exc:
+            attach_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            form = TokenForm(formdata=None)
+    status = 422 if form.errors else 200
+    return render_template("auth/tokens.html", form=form, new_token=new_token,
+                           tokens=api_tokens.tokens_of(current_user),
+                           revoke_form=EmptyForm()), status
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> ResponseReturnValue:
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            api_tokens.revoke_token(current_user, token_id, utcnow())
+        except NotFound:
+            abort(404)
+        db.session.commit()
+        flash("Token revoked. Anything using it is now refused.", "info")
+    return redirect(url_for("auth.tokens"))

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -115,12 +125,12 @@ def submit(slug: str) -> ResponseReturnValue:
             form.form_errors.append(error.message)
             return _render_form(challenge, form, 409)
         flash(error.message, "error")
-        return redirect(url_for("pages.challenge_detail", slug=slug))
+        return htmx_vary(redirect(url_for("pages.challenge_detail", slug=slug)))
     flash("Your entry is in! Share it and vote for others while you wait.", "success")
     target = url_for("entries.submission_detail", slug=slug, submission_id=entry.id)
     if is_htmx():
-        return Response(status=204, headers={"HX-Redirect": target})
-    return redirect(target)
+        return htmx_vary(Response(status=204, headers={"HX-Redirect": target}))
+    return htmx_vary(redirect(target))
 
 
 @bp.route("/challenges/<slug>/submissions/<uuid:submission_id>/edit", methods=["GET", "POST"])
@@ -172,12 +182,12 @@ def withdraw(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.post("/challenges/<slug>/submissions/<uuid:submission_id>/vote")
 def vote(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
-    return _vote(slug, submission_id, cast=True)
+    return htmx_vary(make_response(_vote(slug, submission_id, cast=True)))
 
 
 @bp.post("/challenges/<slug>/submissions/<uuid:submission_id>/unvote")
 def unvote(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
-    return _vote(slug, submission_id, cast=False)
+    return htmx_vary(make_response(_vote(slug, submission_id, cast=False)))
 
 
 def _vote(slug: str, submission_id: uuid.UUID, cast: bool) -> ResponseReturnValue:

@@ -39,7 +39,8 @@ class BoardView:
     viewer_id: int | None = None
 
 
-def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime) -> BoardView:
+def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
+                   top: int = TOP) -> BoardView:
     """The board for a page render; falls back to SQL with ``live=False`` if Redis is down."""
     completed = now >= challenge.voting_deadline
     try:
@@ -47,17 +48,18 @@ def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datet
         health.heal(client)
         if not client.exists(keys.built(challenge.id)):
             rebuild(client, challenge.id, now)
-        snap = read_snapshot(client, challenge.id, viewer_id, _day_start(now).date(), TOP)
+        snap = read_snapshot(client, challenge.id, viewer_id, _day_start(now).date(), top)
     except (*REDIS_ERRORS, RebuildInProgress):
-        return sql_board(challenge, viewer_id, now)
+        return sql_board(challenge, viewer_id, now, top)
     return BoardView(challenge.id, challenge.slug, snap.version, snap.rows, snap.viewer,
                      snap.participants, True, completed, viewer_id)
 
 
-def sql_board(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime) -> BoardView:
+def sql_board(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
+              top: int = TOP) -> BoardView:
     """The same board computed by the database (same tie rule), for when Redis is not there."""
     today = _day_start(now)
-    standings = ranked_standings(challenge.id, limit=TOP, today_from=today)
+    standings = ranked_standings(challenge.id, limit=top, today_from=today)
     rows = [Row(s.rank, s.user_id, s.username, s.counted_votes, s.today) for s in standings]
     viewer = None
     if viewer_id is not None and all(r.user_id != viewer_id for r in rows):

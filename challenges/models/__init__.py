@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic's autogenerate sees them through this)."""
 
+from .api_token import ApiToken
 from .challenge import STATUS_LABELS, THEME_COLORS, ChallengeStatus, WeeklyChallenge
 from .ledger import Currency, LedgerEntry
 from .payout import Payout, PayoutStatus
@@ -9,6 +10,7 @@ from .submission import DEFAULT_ORDER, ChallengeSubmission, ChallengeVote
 from .user import ROLES, Role, User
 
 __all__ = [
+    "ApiToken",
     "DEFAULT_ORDER",
     "ROLES",
     "STATUS_LABELS",

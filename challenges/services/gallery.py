@@ -24,6 +24,7 @@ from .votes import has_voted
 S = ChallengeSubmission
 PAGE_SIZE = 12
 MAX_PAGE_SIZE = 50
+MAX_ENTRY_CURSOR = 2**31 - 1
 
 
 class Sort(StrEnum):
@@ -94,6 +95,8 @@ def _by_number(challenge: WeeklyChallenge, cursor: str | None, limit: int,
             after = int(cursor)
         except ValueError:
             raise BadCursor(cursor) from None
+        if not 1 <= after <= MAX_ENTRY_CURSOR:  # entry numbers are positive 32-bit integers
+            raise BadCursor(cursor)
         query = query.where(S.entry_number < after)
     rows = db.session.scalars(query.order_by(S.entry_number.desc()).limit(limit + 1)).all()
     page = list(rows[:limit])

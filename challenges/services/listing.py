@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
+from ..clock import as_utc
 from ..extensions import db
 from ..models import ChallengeSubmission, User, WeeklyChallenge
 from .challenges import visible_challenges
@@ -88,6 +89,6 @@ def podiums(challenge_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ChallengeSub
 def _parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
         deadline, challenge_id = cursor.split("|", 1)
-        return datetime.fromisoformat(deadline), uuid.UUID(challenge_id)
-    except ValueError:
+        return as_utc(datetime.fromisoformat(deadline)), uuid.UUID(challenge_id)
+    except (ValueError, OverflowError):  # OverflowError: e.g. year 1 in a zone east of UTC
         raise BadCursor(cursor) from None

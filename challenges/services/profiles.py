@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import ChallengeSubmission, LedgerEntry, User, WeeklyChallenge
 
 HISTORY_PAGE = 20
+MAX_LEDGER_ID = 2**63 - 1  # a BIGINT: larger "before" values are ignored, never bound
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,17 @@ def profile_page(username: str, before: str | None) -> ProfilePage | None:
         .limit(100)
     ).all()
     query = select(LedgerEntry).where(LedgerEntry.user_id == user.id)
-    if before and before.isdigit():
-        query = query.where(LedgerEntry.id < int(before))
+    if (before_id := _ledger_cursor(before)) is not None:
+        query = query.where(LedgerEntry.id < before_id)
     rows = db.session.scalars(query.order_by(LedgerEntry.id.desc()).limit(HISTORY_PAGE + 1)).all()
     history = list(rows[:HISTORY_PAGE])
     next_before = history[-1].id if len(rows) > HISTORY_PAGE else None
     return ProfilePage(user, list(entries), history, next_before)
+
+
+def _ledger_cursor(before: str | None) -> int | None:
+    """A ledger id from the "before" parameter, or None (ignored) if it cannot be one."""
+    if not before or not before.isascii() or not before.isdigit() or len(before) > 19:
+        return None
+    value = int(before)
+    return value if value <= MAX_LEDGER_ID else None

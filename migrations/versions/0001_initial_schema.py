@@ -105,6 +105,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_weekly_challenges_sponsor_id'), ['sponsor_id'], unique=False)
         batch_op.create_index('ix_weekly_challenges_status_starts_at', ['status', 'starts_at'], unique=False)
 
+    op.create_table('api_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('prefix', sa.String(length=12), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
+    )
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
+
     op.create_table('payouts',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('challenge_id', sa.Uuid(), nullable=False),
@@ -267,6 +283,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_payouts_challenge_id'))
 
     op.drop_table('payouts')
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
+
+    op.drop_table('api_tokens')
     with op.batch_alter_table('weekly_challenges', schema=None) as batch_op:
         batch_op.drop_index('ix_weekly_challenges_status_starts_at')
         batch_op.drop_index(batch_op.f('ix_weekly_challenges_sponsor_id'))

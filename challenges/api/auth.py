@@ -1,0 +1,54 @@
+"""Who is calling: a personal token (``Authorization: Bearer wc_...``) or the browser session.
+
+Session callers must send the CSRF token in a header for unsafe methods; token callers need
+none (a token is not sent by browsers on their own, so it cannot be forged cross-site). Tokens
+are honoured by the API only: the admin and the HTML pages never look at them.
+"""
+
+from __future__ import annotations
+
+from flask import g, request
+from flask_login import current_user
+
+from ..clock import utcnow
+from ..errors import DomainError
+from ..extensions import csrf, db
+from ..models import User
+from ..services.api_tokens import user_for_token
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class InvalidToken(DomainError):
+    code = "invalid_token"
+    status = 401
+    default_message = "That API token is not valid (revoked, or never issued)."
+
+
+def resolve_caller() -> None:
+    """Before each API request: set ``g.api_user`` (a User or None); enforce CSRF for sessions."""
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            raise InvalidToken("Use the header “Authorization: Bearer <token>”.")
+        user = user_for_token(raw.strip(), utcnow())
+        if user is None:
+            raise InvalidToken()
+        db.session.commit()  # last_used_at
+        g.api_user = user
+        g.api_auth = "token"
+        return
+    g.api_user = current_user._get_current_object() if current_user.is_authenticated else None
+    g.api_auth = "session" if g.api_user is not None else None
+    if request.method in UNSAFE and g.api_user is not None:
+        csrf.protect()  # raises CSRFError (-> 400 JSON) without a valid X-CSRFToken header
+
+
+def caller() -> User | None:
+    return g.get("api_user")
+
+
+def rate_limit_key() -> str:
+    user = g.get("api_user")
+    return f"user:{user.id}" if user is not None else f"ip:{request.remote_addr}"

@@ -1,0 +1,91 @@
+"""Reading request input strictly: JSON bodies with known fields of the right types, and query
+parameters within their bounds. Anything else is a 400/422 with the error shape."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import request
+
+from ..errors import DomainError, ValidationFailed
+
+MAX_BODY = 64 * 1024  # bytes; documented in the OpenAPI description
+
+
+class BadRequest(DomainError):
+    code = "bad_request"
+    status = 400
+
+
+class BodyTooLarge(DomainError):
+    code = "body_too_large"
+    status = 413
+    default_message = f"Request bodies are limited to {MAX_BODY // 1024} KiB."
+
+
+ENTRY_FIELDS = {"title", "description", "image_url", "image_alt_text", "external_url",
+                "project_id", "prompt_used", "tool_used"}
+
+
+def json_body(allowed: set[str], required: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
+    """The JSON object in the body, with string (or null) values for ``allowed`` keys only."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise BodyTooLarge()
+    if not request.is_json:
+        raise BadRequest("Send a JSON object with Content-Type: application/json.",
+                         code="unsupported_media_type")
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_BODY:
+        raise BodyTooLarge()
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BadRequest("The body is not valid JSON.", code="invalid_json")
+    if not isinstance(data, dict):
+        raise ValidationFailed({"body": "Send a JSON object."})
+    errors: dict[str, str] = {}
+    for key in sorted(set(data) - allowed):
+        errors[key] = "Unknown field."
+    for key in sorted(required - set(data)):
+        errors[key] = "This field is required."
+    for key in sorted(set(data) & allowed):
+        value = data[key]
+        if value is not None and not isinstance(value, str):
+            errors[key] = "Must be a string."
+        elif isinstance(value, str) and "\x00" in value:
+            errors[key] = "Must not contain NUL characters."
+    if errors:
+        raise ValidationFailed(errors)
+    return {key: value or "" for key, value in data.items()}
+
+
+def uuid_or_none(value: str, field: str) -> uuid.UUID | None:
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ValidationFailed({field: "Must be a UUID."}) from None
+
+
+def int_arg(name: str, default: int, low: int, high: int) -> int:
+    """A bounded integer query parameter; values above ``high`` are capped, others refused."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed({name: f"Must be a whole number from {low} to {high}."}) from None
+    if value < low:
+        raise ValidationFailed({name: f"Must be at least {low}."})
+    return min(value, high)
+
+
+def choice_arg(name: str, choices: tuple[str, ...], default: str | None) -> str | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw not in choices:
+        raise ValidationFailed({name: f"Must be one of: {', '.join(choices)}."})
+    return raw
