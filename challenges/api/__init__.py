@@ -15,27 +15,32 @@ from .errors import api_error
 from .views import bp
 
 
+# Blueprint hooks are set once, at import; create_app may run many times (tests, workers).
+bp.before_request(resolve_caller)
+
+
+@bp.errorhandler(DomainError)
+def domain_error(error: DomainError) -> Response:
+    db.session.rollback()
+    details = {"fields": error.errors} if isinstance(error, ValidationFailed) else {
+        k: v for k, v in error.details.items() if k != "errors_field"}
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    return api_error(error.status, error.message, error.code, details, headers)
+
+
+@bp.errorhandler(CSRFError)
+def csrf_error(error: CSRFError) -> Response:
+    return api_error(400, "Session requests that change data need the CSRF token in the "
+                     "X-CSRFToken header (or use an API token).", "csrf_failed")
+
+
+@bp.errorhandler(RateLimitExceeded)
+def rate_limited(error: RateLimitExceeded) -> Response:
+    return api_error(429, "Too many requests; slow down.", "rate_limited")
+
+
 def init_api(app: Flask) -> None:
     csrf.exempt(bp)  # session callers are checked in resolve_caller; token callers need none
-    bp.before_request(resolve_caller)
-
-    @bp.errorhandler(DomainError)
-    def domain_error(error: DomainError) -> Response:
-        db.session.rollback()
-        details = {"fields": error.errors} if isinstance(error, ValidationFailed) else {
-            k: v for k, v in error.details.items() if k != "errors_field"}
-        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-        return api_error(error.status, error.message, error.code, details, headers)
-
-    @bp.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> Response:
-        return api_error(400, "Session requests that change data need the CSRF token in the "
-                         "X-CSRFToken header (or use an API token).", "csrf_failed")
-
-    @bp.errorhandler(RateLimitExceeded)
-    def rate_limited(error: RateLimitExceeded) -> Response:
-        return api_error(429, "Too many requests; slow down.", "rate_limited")
-
     app.register_blueprint(bp)
     app.register_blueprint(docs_bp)
 

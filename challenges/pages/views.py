@@ -14,7 +14,7 @@ from ..models import WeeklyChallenge
 from ..phase import next_deadline, phase_at
 from ..services.challenges import SLUG_RE, current_challenge, get_visible_challenge
 from ..services.gallery import Sort, gallery_page
-from ..services.listing import BadCursor, challenge_listing
+from ..services.listing import BadCursor, challenge_listing, podiums
 from ..services.prizes import parse_prizes
 from ..services.status import viewer_status
 from ..templating import render_bare
@@ -68,8 +68,10 @@ def challenge_detail(slug: str) -> ResponseReturnValue:
     challenge = visible_challenge_or_404(slug)
     now = utcnow()
     status = viewer_status(challenge, current_user, now) if current_user.is_authenticated else None
+    podium = podiums([challenge.id]).get(challenge.id, []) if challenge.finalized_at else []
     return render_template(
         "pages/challenge_detail.html",
+        podium=podium,
         challenge=challenge,
         phase=phase_at(challenge, now),
         deadline=next_deadline(challenge, now),
@@ -124,6 +126,17 @@ def leaderboard_fragment(slug: str) -> ResponseReturnValue:
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/leaderboard/")
+def all_time() -> ResponseReturnValue:
+    from ..services.profiles import all_time_leaderboard
+
+    try:
+        page = all_time_leaderboard(request.args.get("after"))
+    except ValueError:
+        abort(404)
+    return render_template("pages/all_time.html", page=page)
 
 
 @bp.get("/u/<username>")

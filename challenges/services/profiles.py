@@ -55,3 +55,39 @@ def _ledger_cursor(before: str | None) -> int | None:
         return None
     value = int(before)
     return value if value <= MAX_LEDGER_ID else None
+
+
+ALL_TIME_PAGE = 50
+
+
+@dataclass(frozen=True)
+class AllTimePage:
+    users: list[User]
+    first_rank: int
+    next_cursor: str | None
+
+
+def all_time_leaderboard(cursor: str | None) -> AllTimePage:
+    """Members by points, most first; pages by (points, id) keyset, never OFFSET.
+
+    The cursor carries the rank of the page's first row, so ranks stay right on later pages."""
+    query = select(User).where(User.points_balance > 0)
+    first_rank = 1
+    if cursor:
+        try:
+            points, user_id, rank = (int(part) for part in cursor.split(":"))
+        except ValueError:
+            raise ValueError("bad cursor") from None
+        query = query.where(
+            (User.points_balance < points) | ((User.points_balance == points) & (User.id > user_id))
+        )
+        first_rank = rank
+    rows = db.session.scalars(
+        query.order_by(User.points_balance.desc(), User.id).limit(ALL_TIME_PAGE + 1)
+    ).all()
+    users = list(rows[:ALL_TIME_PAGE])
+    next_cursor = None
+    if len(rows) > ALL_TIME_PAGE:
+        last = users[-1]
+        next_cursor = f"{last.points_balance}:{last.id}:{first_rank + len(users)}"
+    return AllTimePage(users, first_rank, next_cursor)

@@ -61,6 +61,7 @@ def upgrade():
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.create_index('ix_users_points_balance_id', ['points_balance', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_users_sponsor_id'), ['sponsor_id'], unique=False)
 
     op.create_table('weekly_challenges',
@@ -294,6 +295,7 @@ def downgrade():
     op.drop_table('weekly_challenges')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_sponsor_id'))
+        batch_op.drop_index('ix_users_points_balance_id')
 
     op.drop_table('users')
     op.drop_table('challenge_sponsors')
