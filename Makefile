@@ -45,3 +45,6 @@ vendor:
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python docs/screenshots/render.py
