@@ -29,9 +29,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .api import init_api
     from .auth import init_auth
     from .cli import register_cli
+    from .entries import bp as entries_bp
     from .errors_http import register_error_handlers
     from .health import bp as health_bp
-    from .entries import bp as entries_bp
     from .pages import bp as pages_bp
 
     extensions.db.init_app(app)

@@ -11,6 +11,7 @@ from wtforms.validators import Optional, ValidationError
 
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..leaderboard.updates import refresh_meta
 from ..models import THEME_COLORS, ChallengeSponsor, Project, WeeklyChallenge
 from ..models.challenge import STATUSES
 from ..models.user import ROLES
@@ -75,10 +76,15 @@ class ChallengeView(SecureModelView):
         db.session.flush()
         refresh_sponsor_stats([model.sponsor_id, *previous])
 
+    def after_model_change(self, form: FlaskForm, model: WeeklyChallenge, is_created: bool) -> None:
+        # Committed: polls read the slug, visibility and deadline from Redis (no SQL).
+        refresh_meta(model)
+
     def after_model_delete(self, model: WeeklyChallenge) -> None:
         # Flask-Admin has already committed the delete; the recount is a transaction of its own.
         refresh_sponsor_stats([model.sponsor_id])
         db.session.commit()
+        refresh_meta(model, deleted=True)
 
 
 class SponsorView(SecureModelView):

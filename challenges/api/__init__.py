@@ -14,7 +14,6 @@ from .docs import bp as docs_bp
 from .errors import api_error
 from .views import bp
 
-
 # Blueprint hooks are set once, at import; create_app may run many times (tests, workers).
 bp.before_request(resolve_caller)
 

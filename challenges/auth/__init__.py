@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask
-from sqlalchemy import select
-
 from flask_login import user_loaded_from_cookie, user_logged_in
+from sqlalchemy import select
 
 from ..extensions import db, login_manager
 from ..models import User

@@ -28,7 +28,7 @@ from ..errors import DomainError, LoginRequired, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import ChallengeSubmission, Project, WeeklyChallenge
-from ..pages.views import visible_challenge_or_404, viewer_id
+from ..pages.views import viewer_id, visible_challenge_or_404
 from ..phase import accepts_submissions, accepts_votes, phase_at
 from ..services.entries import edit_entry, get_entry, submit_entry, withdraw_entry
 from ..services.gallery import SORT_LABELS, BadCursor, gallery_page, parse_sort

@@ -15,7 +15,15 @@ from ..transactions import after_commit
 from . import health
 from .scores import encode
 from .standings import user_total, votes_today
-from .store import BoardUpdate, MemberValue, SubmissionValue, apply, day_start
+from .store import (
+    BoardUpdate,
+    MemberValue,
+    SubmissionValue,
+    apply,
+    day_start,
+    forget,
+    publish_meta,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,3 +74,18 @@ def publish_after_commit(change: BoardUpdate) -> None:
             log.warning("leaderboard write for %s deferred: %s", change.challenge_id, error)
 
     after_commit(push)
+
+
+def refresh_meta(challenge: WeeklyChallenge, deleted: bool = False) -> None:
+    """After an editor's change was committed (status, slug, deadline, or a delete): refresh
+    what polls read from Redis, so a hidden or deleted challenge stops answering them and a
+    published one starts. A deleted board is forgotten: polls then ask SQL, which says 404.
+    If Redis is away, the board is marked stale; polls take the SQL path until it is rebuilt."""
+    try:
+        if deleted:
+            forget(get_redis(), challenge.id)
+        else:
+            publish_meta(get_redis(), challenge)
+    except (redis.RedisError, OSError) as error:
+        health.mark_stale(challenge.id)
+        log.warning("leaderboard meta for %s deferred: %s", challenge.id, error)

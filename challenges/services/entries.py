@@ -25,8 +25,8 @@ from ..leaderboard.store import BoardUpdate
 from ..leaderboard.updates import lock_board, member_value, publish_after_commit, submission_value
 from ..models import ChallengeSubmission, Project, User, WeeklyChallenge
 from ..phase import accepts_submissions
-from .challenges import can_see_unpublished
 from . import rewards
+from .challenges import can_see_unpublished
 from .urls import url_problem
 
 TITLE_MAX, DESCRIPTION_MAX, ALT_MAX, PROMPT_MAX, TOOL_MAX = 200, 5000, 500, 5000, 100

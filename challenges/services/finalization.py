@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import BigInteger, Integer, bindparam, func, select, update, values
+from sqlalchemy import column as sa_column
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import Conflict, NotFound
@@ -196,13 +197,22 @@ def _insert_grants(rows: list[dict]) -> int:
     users = User.__table__
     for currency, column in (("points", users.c.points_balance),
                              ("tokens", users.c.tokens_balance)):
-        params = [{"uid": uid, "delta": delta} for (uid, cur), delta in deltas.items()
-                  if cur == currency]
-        if params:  # a Core executemany: one round trip per batch, not per user
+        moves = [(uid, delta) for (uid, cur), delta in deltas.items() if cur == currency]
+        if not moves:
+            continue
+        if db.engine.dialect.name == "postgresql":
+            # One statement for every balance: UPDATE ... FROM (VALUES ...).
+            batch = values(sa_column("uid", Integer), sa_column("delta", BigInteger),
+                           name="moves").data(moves)
+            db.session.execute(
+                update(users).where(users.c.id == batch.c.uid)
+                .values({column.name: column + batch.c.delta})
+            )
+        else:  # SQLite: an executemany, one prepared statement
             db.session.connection().execute(
                 update(users).where(users.c.id == bindparam("uid"))
                 .values({column.name: column + bindparam("delta")}),
-                params,
+                [{"uid": uid, "delta": delta} for uid, delta in moves],
             )
     return len(inserted)
 

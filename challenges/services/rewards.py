@@ -81,8 +81,13 @@ def _reward_voter(voter_id: int, entry: ChallengeSubmission, config: dict, now: 
     if already is not None:
         return
     # Serialise this voter's rewards so the daily count below cannot be raced; the key's slot
-    # number makes a 21st reward impossible even so.
-    db.session.execute(select(User.id).where(User.id == voter_id).with_for_update())
+    # number makes a 21st reward impossible even so. FOR NO KEY UPDATE (key_share), not FOR
+    # UPDATE: this transaction's vote row already holds a KEY SHARE lock on the voter (its
+    # foreign key), as do the voter's other votes in flight, and FOR UPDATE waits for those, so
+    # two concurrent votes by one voter deadlocked.
+    db.session.execute(
+        select(User.id).where(User.id == voter_id).with_for_update(key_share=True)
+    )
     today = day_start(now)
     rewarded_today = db.session.scalar(
         select(func.count()).where(
