@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .errors_http import register_error_handlers
     from .health import bp as health_bp
     from .pages import bp as pages_bp
+    from .sponsors import bp as sponsors_bp
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(
@@ -55,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(entries_bp)
+    app.register_blueprint(sponsors_bp)
     init_api(app)
     init_admin(app)
     register_cli(app)

@@ -101,6 +101,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Scheduler.
         "SCHEDULER_INTERVAL_SECONDS": int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "10")),
         "PHASE_JOB_INTERVAL_SECONDS": int(os.environ.get("PHASE_JOB_INTERVAL_SECONDS", "60")),
+        # Test hook: a finalization job pauses after this step (see jobs/finalize.py). Never set
+        # in production.
+        "FINALIZE_PAUSE_AFTER_STEP": os.environ.get("FINALIZE_PAUSE_AFTER_STEP", ""),
         # Where the site is served, for absolute links (demo images, emails, share cards).
         "SITE_URL": os.environ.get("SITE_URL")
         or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}",

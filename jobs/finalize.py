@@ -1,5 +1,13 @@
 """The finalization job (SPEC §7): enqueued by the phase job, or run by hand with
-``flask challenges finalize SLUG``. Progress is reported in the job's meta."""
+``flask challenges finalize SLUG``. Progress is reported in the job's meta, and every failed
+attempt's error too (RQ itself records the exception only once the retries are used up).
+
+Test hook: with ``FINALIZE_PAUSE_AFTER_STEP`` set to a step name ("ranking", "ledger",
+"payouts"), a job run by a worker stops after reporting that step, inside its open transaction,
+until something pushes to ``resume_key(challenge_id)`` (or ``PAUSE_TIMEOUT`` passes); its meta
+then carries ``paused_after``. Tests use it to kill a worker half-way through at a known point.
+Never set it in production.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +16,7 @@ import uuid
 from typing import Any
 
 from flask import current_app
-from rq import Queue, Retry, get_current_job
+from rq import Callback, Queue, Retry, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
@@ -20,16 +28,22 @@ from .connection import rq_connection
 
 log = logging.getLogger(__name__)
 PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+PAUSE_TIMEOUT = 300
 
 
 def finalize_challenge(challenge_id: str) -> dict[str, Any]:
     """Finalize one challenge in one transaction; a rerun after a crash or a success is safe."""
     job = get_current_job()
+    pause_after = current_app.config.get("FINALIZE_PAUSE_AFTER_STEP")
 
     def progress(step: str, done: int) -> None:
         if job is not None:
             job.meta["progress"] = {"step": step, "done": done}
+            if step == pause_after:
+                job.meta["paused_after"] = step
             job.save_meta()
+            if step == pause_after:
+                job.connection.blpop([resume_key(challenge_id)], timeout=PAUSE_TIMEOUT)
 
     result = commit_with_retry(
         lambda: finalize_service(uuid.UUID(challenge_id), utcnow(), progress)
@@ -39,8 +53,23 @@ def finalize_challenge(challenge_id: str) -> dict[str, Any]:
             "payouts": result.payouts, "already_done": result.already_done}
 
 
+def record_failure(job: Job, connection: Any, exc_type: type, exc: BaseException,
+                   traceback: Any) -> None:
+    """RQ's on_failure callback: keep each failed attempt's error in the job's meta, so a job
+    waiting for its retry shows why it failed (``rq info``, the admin)."""
+    job.meta.setdefault("failures", []).append(
+        {"at": utcnow().isoformat(), "error": f"{exc_type.__name__}: {exc}"}
+    )
+    job.save_meta()
+
+
 def job_id(challenge_id: uuid.UUID | str) -> str:
     return f"finalize-{challenge_id}"
+
+
+def resume_key(challenge_id: uuid.UUID | str) -> str:
+    """What a job paused by FINALIZE_PAUSE_AFTER_STEP waits on (tests only)."""
+    return f"finalize:resume:{challenge_id}"
 
 
 def enqueue_finalization(challenge_id: uuid.UUID) -> bool:
@@ -61,5 +90,6 @@ def enqueue_finalization(challenge_id: uuid.UUID) -> bool:
         result_ttl=7 * 24 * 3600,
         failure_ttl=30 * 24 * 3600,  # failed runs stay inspectable (`rq info`, the admin)
         retry=Retry(max=5, interval=[30, 120, 600, 1800, 3600]),
+        on_failure=Callback(record_failure),
     )
     return True

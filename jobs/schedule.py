@@ -38,6 +38,11 @@ def schedule(app: Flask) -> list[Recurring]:
             func="jobs.phases.advance_phases",
             every=timedelta(seconds=app.config["PHASE_JOB_INTERVAL_SECONDS"]),
         ),
+        Recurring(
+            id="flush-sponsor-counters",
+            func="jobs.stats.flush_sponsor_counters",
+            every=timedelta(minutes=1),
+        ),
     ]
 
 

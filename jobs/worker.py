@@ -1,7 +1,13 @@
 """The RQ worker: one Flask app per worker process, created at start-up, not at import.
 
-Production: ``rq worker --worker-class jobs.worker.AppWorker --url $REDIS_URL default``
+Production: ``rq worker --worker-class jobs.worker.AppWorker --with-scheduler --url $REDIS_URL
+default`` (one or more).
 Development: ``python -m jobs.worker`` (``make run`` does this).
+
+``--with-scheduler`` matters: a failed job's retries (``Retry(interval=...)``) wait in RQ's
+ScheduledJobRegistry, and only a worker running RQ's scheduler moves them back to the queue
+when due (a lock makes one worker do it). This is not rq-scheduler, which runs our recurring
+jobs (``jobs.schedule``).
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ def main() -> None:
     connection = rq_connection(app.config["REDIS_URL"])
     queue = Queue(app.config["RQ_QUEUE"], connection=connection)
     worker = AppWorker([queue], connection=connection, app=app)
-    worker.work(with_scheduler=False)
+    worker.work(with_scheduler=True)  # moves due retries (and other scheduled jobs) back
 
 
 if __name__ == "__main__":

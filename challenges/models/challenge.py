@@ -102,6 +102,10 @@ class WeeklyChallenge(db.Model):
     entries_created: Mapped[int] = mapped_column(default=0)
     board_version: Mapped[int] = mapped_column(BigInteger, default=0)
 
+    # Sponsor analytics (counted in Redis, flushed here every minute by jobs.stats)
+    view_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    sponsor_click_count: Mapped[int] = mapped_column(BigInteger, default=0)
+
     # Results
     finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

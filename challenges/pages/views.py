@@ -16,6 +16,7 @@ from ..services.challenges import SLUG_RE, current_challenge, get_visible_challe
 from ..services.gallery import Sort, gallery_page
 from ..services.listing import BadCursor, challenge_listing, podiums
 from ..services.prizes import parse_prizes
+from ..services.sponsor_stats import record
 from ..services.status import viewer_status
 from ..templating import render_bare
 
@@ -69,6 +70,8 @@ def challenge_detail(slug: str) -> ResponseReturnValue:
     now = utcnow()
     status = viewer_status(challenge, current_user, now) if current_user.is_authenticated else None
     podium = podiums([challenge.id]).get(challenge.id, []) if challenge.finalized_at else []
+    if challenge.sponsor_id is not None:
+        record(challenge.id, "views")
     return render_template(
         "pages/challenge_detail.html",
         podium=podium,

@@ -91,6 +91,8 @@ def upgrade():
     sa.Column('total_votes', sa.Integer(), nullable=False),
     sa.Column('entries_created', sa.Integer(), nullable=False),
     sa.Column('board_version', sa.BigInteger(), nullable=False),
+    sa.Column('view_count', sa.BigInteger(), nullable=False),
+    sa.Column('sponsor_click_count', sa.BigInteger(), nullable=False),
     sa.Column('finalized_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('results_published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

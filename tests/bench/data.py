@@ -86,6 +86,7 @@ def _copy(table: str, columns: tuple[str, ...], rows: object, bare: bool = False
     try:
         with raw.cursor() as cursor:  # type: ignore[attr-defined]
             restore: list[str] = []
+            cursor.execute("SET LOCAL lock_timeout = '10s'")  # fail, never hang, on a lock
             if bare:
                 restore = _drop_keys_and_indexes(cursor, table)
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -128,6 +129,8 @@ def load(users: int, authors: int, votes_per_voter: int, small_members: int,
     small = _challenge("bench-small", "Benchmark Small Board", now)
     huge = _challenge("bench-huge", "Benchmark Huge Board", now)
     db.session.commit()
+    week_id, small_id, huge_id, start = week.id, small.id, huge.id, week.starts_at
+    db.session.commit()  # end the read transaction: the COPYs below take table locks
 
     password_hash = hash_password(PASSWORD)  # argon2 once; every member shares it
     _copy("users", USER_COLUMNS, (
@@ -142,11 +145,10 @@ def load(users: int, authors: int, votes_per_voter: int, small_members: int,
     n_entries = 2 * authors
     author_of = [(i % authors) + 1 for i in range(n_entries)]
     entry_ids = [uuid.uuid4() for _ in range(n_entries)]
-    world = World(now, week.id, small.id, huge.id, users, authors, entry_ids, author_of)
+    world = World(now, week_id, small_id, huge_id, users, authors, entry_ids, author_of)
 
     counts: Counter[int] = Counter()
     vote_rows: list[tuple] = []
-    start = week.starts_at
     span = (now - start).total_seconds()
     for voter in range(1, users + 1):
         chosen: set[int] = set()
@@ -159,14 +161,14 @@ def load(users: int, authors: int, votes_per_voter: int, small_members: int,
         counts.update(chosen)
         for index in chosen:
             created = start + timedelta(seconds=span * rng.random())
-            vote_rows.append((uuid.uuid4(), entry_ids[index], voter, week.id, 1.0, created))
+            vote_rows.append((uuid.uuid4(), entry_ids[index], voter, week_id, 1.0, created))
     world.votes = len(vote_rows)
 
     def entries():
         for index, entry_id in enumerate(entry_ids):
             number = index + 1
             submitted = start + timedelta(seconds=span * number / (n_entries + 1) * 0.5)
-            yield (entry_id, week.id, author_of[index], f"Entry {number}: a dreamscape",
+            yield (entry_id, week_id, author_of[index], f"Entry {number}: a dreamscape",
                    "A benchmark entry with a short description.",
                    f"https://img.bench.example/{number}.png", f"Picture number {number}", "",
                    "", "", counts[index], float(counts[index]), 0, 0, number % 50 == 0, False,
@@ -183,10 +185,10 @@ def load(users: int, authors: int, votes_per_voter: int, small_members: int,
     for voter in range(small_members + 1, min(users, small_members * 3) + 1):
         for index in rng.sample(range(small_members), 10):
             small_counts[index] += 1
-            small_votes.append((uuid.uuid4(), small_entries[index], voter, small.id, 1.0,
+            small_votes.append((uuid.uuid4(), small_entries[index], voter, small_id, 1.0,
                                 start + timedelta(seconds=span * rng.random())))
     _copy("challenge_submissions", ENTRY_COLUMNS, (
-        (entry_id, small.id, index + 1, f"Small entry {index + 1}", "", "", "", "", "", "",
+        (entry_id, small_id, index + 1, f"Small entry {index + 1}", "", "", "", "", "", "",
          small_counts[index], float(small_counts[index]), 0, 0, False, False, "", False, 1,
          index + 1, start, start)
         for index, entry_id in enumerate(small_entries)
@@ -196,10 +198,10 @@ def load(users: int, authors: int, votes_per_voter: int, small_members: int,
     db.session.execute(
         text("UPDATE weekly_challenges SET submission_count = :s, participant_count = :p, "
              "total_votes = :v, entries_created = :s, board_version = :b WHERE id = :id"),
-        [{"s": n_entries, "p": authors, "v": world.votes, "b": world.votes, "id": week.id},
+        [{"s": n_entries, "p": authors, "v": world.votes, "b": world.votes, "id": week_id},
          {"s": small_members, "p": small_members, "v": len(small_votes), "b": len(small_votes),
-          "id": small.id},
-         {"s": 0, "p": 1_000_000, "v": 0, "b": 1, "id": huge.id}],
+          "id": small_id},
+         {"s": 0, "p": 1_000_000, "v": 0, "b": 1, "id": huge_id}],
     )
     db.session.commit()
     return world
