@@ -19,11 +19,17 @@ class AppForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
-        for field in self:
-            if _is_text(field) and isinstance(field.data, str) and _FORBIDDEN & set(field.data):
-                field.errors = [*field.errors, "Remove the invisible control characters."]
-                valid = False
-        return valid
+        return not mark_control_characters(self) and valid
+
+
+def mark_control_characters(form: FlaskForm) -> bool:
+    """Put an error on every text field of ``form`` holding a control character; True if any."""
+    found = False
+    for field in form:
+        if _is_text(field) and isinstance(field.data, str) and _FORBIDDEN & set(field.data):
+            field.errors = [*field.errors, "Remove the invisible control characters."]
+            found = True
+    return found
 
 
 def _is_text(field: Field) -> bool:

@@ -3,10 +3,10 @@
 attempt's error too (RQ itself records the exception only once the retries are used up).
 
 Test hook: with ``FINALIZE_PAUSE_AFTER_STEP`` set to a step name ("ranking", "ledger",
-"payouts"), a job run by a worker stops after reporting that step, inside its open transaction,
-until something pushes to ``resume_key(challenge_id)`` (or ``PAUSE_TIMEOUT`` passes); its meta
-then carries ``paused_after``. Tests use it to kill a worker half-way through at a known point.
-Never set it in production.
+"payouts"), a job run by a worker stops once that step is complete (as the next one starts),
+inside its open transaction, until something pushes to ``resume_key(challenge_id)`` (or
+``PAUSE_TIMEOUT`` passes); its meta then carries ``paused_after``. It pauses once per job.
+Tests use it to kill a worker half-way through at a known point. Never set it in production.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from challenges.clock import utcnow
+from challenges.services.finalization import STEPS
 from challenges.services.finalization import finalize_challenge as finalize_service
 from challenges.transactions import commit_with_retry
 
@@ -37,13 +38,16 @@ def finalize_challenge(challenge_id: str) -> dict[str, Any]:
     pause_after = current_app.config.get("FINALIZE_PAUSE_AFTER_STEP")
 
     def progress(step: str, done: int) -> None:
-        if job is not None:
-            job.meta["progress"] = {"step": step, "done": done}
-            if step == pause_after:
-                job.meta["paused_after"] = step
-            job.save_meta()
-            if step == pause_after:
-                job.connection.blpop([resume_key(challenge_id)], timeout=PAUSE_TIMEOUT)
+        if job is None:
+            return
+        job.meta["progress"] = {"step": step, "done": done}
+        pause = (pause_after in STEPS and "paused_after" not in job.meta
+                 and STEPS.index(step) > STEPS.index(pause_after))
+        if pause:
+            job.meta["paused_after"] = pause_after
+        job.save_meta()
+        if pause:
+            job.connection.blpop([resume_key(challenge_id)], timeout=PAUSE_TIMEOUT)
 
     result = commit_with_retry(
         lambda: finalize_service(uuid.UUID(challenge_id), utcnow(), progress)

@@ -10,15 +10,20 @@ from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model.base import ViewArgs
 from flask_admin.model.form import converts
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import BigInteger
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 from wtforms.validators import ValidationError
 
 from ..errors import DomainError
 from ..extensions import db
+from ..forms import mark_control_characters
+
+MAX_LIST_PAGE = 100_000  # page * page_size stays a sane OFFSET
 
 
 def is_editor() -> bool:
@@ -59,6 +64,13 @@ class AdminForm(FlaskForm):
         self._obj = obj
         super().__init__(*args, obj=obj, **kwargs)
 
+    def validate(self, extra_validators: Any = None) -> bool:
+        # Control characters are refused first, as on every form of the app: some validators
+        # (``Unique``) query the database, and PostgreSQL refuses NUL outright.
+        if mark_control_characters(self):
+            return False
+        return super().validate(extra_validators)
+
 
 class ModelConverter(AdminModelConverter):
     """Flask-Admin's form converter, taught the app's column types.
@@ -88,13 +100,26 @@ class SecureModelView(EditorOnly, ModelView):
     def primary_key(self, text: str) -> Any:
         """``text`` (an id from a URL or a form) as the primary key's Python type, or ``None``.
 
-        Flask-Admin passes ids on as strings; a ``Uuid`` column cannot bind a string.
+        Flask-Admin passes ids on as strings; a ``Uuid`` column cannot bind a string, and an
+        integer too large for the column is no id at all (the database would raise).
         """
-        python_type = self.model.__mapper__.primary_key[0].type.python_type
+        column_type = self.model.__mapper__.primary_key[0].type
         try:
-            return python_type(text)
+            key = column_type.python_type(text)
         except (TypeError, ValueError):
             return None
+        if isinstance(key, int):
+            bits = 63 if isinstance(column_type, BigInteger) else 31
+            return key if -(2**bits) <= key < 2**bits else None
+        return key
+
+    def _get_list_extra_args(self) -> ViewArgs:
+        """Flask-Admin's list arguments, made safe to bind: a page whose OFFSET the database can
+        take, and no NUL (PostgreSQL refuses it in text) in the search or a filter value."""
+        args = super()._get_list_extra_args()
+        filters = [(idx, name, _without_nul(value)) for idx, name, value in args.filters or ()]
+        return args.clone(page=min(max(args.page or 0, 0), MAX_LIST_PAGE),
+                          search=_without_nul(args.search), filters=filters or args.filters)
 
     def get_one(self, id: str) -> Any:
         key = self.primary_key(id)
@@ -114,6 +139,10 @@ class SecureModelView(EditorOnly, ModelView):
             flash("That conflicts with an existing record (for example a duplicate slug).", "error")
             return True
         return super().handle_view_exception(exc)
+
+
+def _without_nul(value: Any) -> Any:
+    return value.replace("\x00", "") if isinstance(value, str) else value
 
 
 class ReadOnlyModelView(SecureModelView):

@@ -3,6 +3,7 @@ parameters within their bounds. Anything else is a 400/422 with the error shape.
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -16,6 +17,12 @@ MAX_BODY = 64 * 1024  # bytes; documented in the OpenAPI description
 class BadRequest(DomainError):
     code = "bad_request"
     status = 400
+
+
+class UnsupportedMediaType(DomainError):
+    code = "unsupported_media_type"
+    status = 415
+    default_message = "Send a JSON object with Content-Type: application/json."
 
 
 class BodyTooLarge(DomainError):
@@ -33,14 +40,14 @@ def json_body(allowed: set[str], required: set[str] = frozenset()) -> dict[str, 
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise BodyTooLarge()
     if not request.is_json:
-        raise BadRequest("Send a JSON object with Content-Type: application/json.",
-                         code="unsupported_media_type")
+        raise UnsupportedMediaType()
     raw = request.get_data(cache=True)
     if len(raw) > MAX_BODY:
         raise BodyTooLarge()
-    data = request.get_json(silent=True)
-    if data is None:
-        raise BadRequest("The body is not valid JSON.", code="invalid_json")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):  # deep nesting fits in 64 KiB and exhausts the stack
+        raise BadRequest("The body is not valid JSON.", code="invalid_json") from None
     if not isinstance(data, dict):
         raise ValidationFailed({"body": "Send a JSON object."})
     errors: dict[str, str] = {}
@@ -54,9 +61,20 @@ def json_body(allowed: set[str], required: set[str] = frozenset()) -> dict[str, 
             errors[key] = "Must be a string."
         elif isinstance(value, str) and "\x00" in value:
             errors[key] = "Must not contain NUL characters."
+        elif isinstance(value, str) and not _is_utf8(value):
+            errors[key] = "Must be valid Unicode text (no lone surrogates)."
     if errors:
         raise ValidationFailed(errors)
     return {key: value or "" for key, value in data.items()}
+
+
+def _is_utf8(value: str) -> bool:
+    """JSON's \\ud800 escapes decode to lone surrogates, which no database can store."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def uuid_or_none(value: str, field: str) -> uuid.UUID | None:

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
-from ..clock import utcnow
+from ..clock import as_utc, utcnow
 from ..errors import LoginRequired, NotFound
 from ..extensions import db, limiter
 from ..leaderboard.live import board_for_page
@@ -52,12 +52,18 @@ def encode_cursor(value: str) -> str:
 
 
 def decode_cursor(raw: str | None) -> str | None:
+    """The cursor's text; ``validate`` refuses what the default decoder would silently drop
+    (``!!!`` would otherwise read as "no cursor", the first page again)."""
     if not raw:
         return None
     try:
-        return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+        value = base64.b64decode(raw + "=" * (-len(raw) % 4), altchars=b"-_", validate=True)
+        text = value.decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadCursor() from None
+    if not text:
+        raise BadCursor()
+    return text
 
 
 def challenge_or_404(slug: str) -> WeeklyChallenge:
@@ -94,7 +100,10 @@ def list_challenges() -> Response:
         try:
             starts, challenge_id = cursor.split("|", 1)
             after = (datetime.fromisoformat(starts), uuid.UUID(challenge_id))
-        except ValueError:
+            if after[0].tzinfo is None:
+                raise ValueError("naive")
+            after = (as_utc(after[0]), after[1])  # year 1 at +05:00 overflows here, not in SQL
+        except (ValueError, OverflowError):
             raise BadCursor() from None
         query = query.where(or_(W.starts_at < after[0],
                                 and_(W.starts_at == after[0], W.id < after[1])))
@@ -131,6 +140,8 @@ def submissions(slug: str) -> Response:
     cursor = None
     if raw:
         cursor_sort, _, cursor = raw.partition(":")
+        if not cursor:
+            raise BadCursor()
         if cursor_sort != sort.value:
             raise BadCursor("That cursor belongs to another sort order.")
     user = caller()

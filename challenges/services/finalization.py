@@ -38,7 +38,8 @@ from .points import points_for
 from .prizes import parse_prizes
 
 S = ChallengeSubmission
-Progress = Callable[[str, int], None]
+Progress = Callable[[str, int], None]  # (step, rows so far): 0 as a step starts, its count at the end
+STEPS = ("ranking", "ledger", "payouts", "done")
 PLACE_POINTS = {1: "first_place", 2: "second_place", 3: "third_place"}
 
 
@@ -85,6 +86,7 @@ def finalize_challenge(challenge_id: uuid.UUID, now: datetime,
     inserted = _insert_grants(grants)
     report("ledger", inserted)
 
+    report("payouts", 0)
     payouts = _create_payouts(challenge, ranking, now)
     report("payouts", payouts)
 

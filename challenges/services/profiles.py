@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import ChallengeSubmission, LedgerEntry, User, WeeklyChallenge
+from .accounts import username_problem
 
 HISTORY_PAGE = 20
 MAX_LEDGER_ID = 2**63 - 1  # a BIGINT: larger "before" values are ignored, never bound
@@ -24,6 +25,8 @@ class ProfilePage:
 
 def profile_page(username: str, before: str | None) -> ProfilePage | None:
     """The profile of ``username``; history pages by ledger id (keyset), newest first."""
+    if username_problem(username):  # no such account can exist (and NUL would upset PostgreSQL)
+        return None
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         return None

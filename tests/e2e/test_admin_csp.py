@@ -73,7 +73,9 @@ def admin_page(browser: Browser, admin_server: AdminServer) -> Iterator[tuple[Pa
     page.on("console", lambda m: problems.append(f"console: {m.text}")
             if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(f"uncaught: {e.name}: {e.message}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    # A request the browser itself cancelled (the page moved on) is not a failure of ours.
+    page.on("requestfailed", lambda r: None if "ERR_ABORTED" in (r.failure or "") else
+            problems.append(f"request failed: {r.url} ({r.failure})"))
     page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}")
             if r.status >= 400 else None)
     yield page, problems

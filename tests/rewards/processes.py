@@ -1,5 +1,7 @@
-"""Real worker and scheduler processes for the tests, each in its own process group (so a kill
-reaches the work horse and RQ's scheduler child too), logged to a file, always stopped."""
+"""Real worker and scheduler processes for the tests, each started in its own process group,
+logged to a file, always stopped. RQ puts each work horse in a process group of its own
+(``os.setpgrp()`` after the fork), so killing a worker's group alone would leave the horse
+running; ``kill_group`` kills the groups of the process and of every descendant (Linux /proc)."""
 
 from __future__ import annotations
 
@@ -43,16 +45,44 @@ class Spawned:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     def kill_group(self, sig: int = signal.SIGKILL) -> None:
-        """Signal the whole process group: the process and every child it forked."""
-        try:
-            os.killpg(self.proc.pid, sig)
-        except ProcessLookupError:
-            pass
+        """Signal the process group of the process and of each of its descendants (the work
+        horse, RQ's scheduler child), all at once, as a machine losing power would."""
+        groups = {self.proc.pid}
+        for pid in descendants(self.proc.pid):
+            try:
+                groups.add(os.getpgid(pid))
+            except ProcessLookupError:
+                pass
+        for group in groups:
+            try:
+                os.killpg(group, sig)
+            except ProcessLookupError:
+                pass
         try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=20)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (from /proc: the parent id is field 4 of stat)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 @pytest.fixture
@@ -75,13 +105,7 @@ def spawn(app_config: dict[str, Any], tmp_path: Path) -> Iterator[Callable[..., 
 
     yield _spawn
     for spawned in started:
-        if spawned.alive():
-            spawned.kill_group()
-        # Leftover children (a horse whose parent died) share the group: reap them too.
-        try:
-            os.killpg(spawned.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        spawned.kill_group()
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str,

