@@ -27,7 +27,8 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 run: $(VENV)/.installed
 	$(BIN)/python -m challenges.runner
 
-test: test-sqlite test-postgres
+test: $(VENV)/.installed-test
+	$(BIN)/python tests/run.py $(PYTEST_ARGS)
 
 test-sqlite: $(VENV)/.installed-test
 	TEST_DATABASE=sqlite $(BIN)/pytest $(PYTEST_ARGS)

