@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 
-SUMMARY = re.compile(r"=+ (.*) in [\d.]+s.* =+$")
+SUMMARY = re.compile(r"^=* ?(\d+ (?:passed|failed|skipped|errors?|deselected).*?) in [\d.]+s\b")
 COUNT = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)")
 
 

@@ -128,23 +128,31 @@ def page_of(item: str) -> dict[str, Any]:
                 "next": {"type": ["string", "null"], "description": "URL of the next page."}})
 
 
-ERRORS = {
-    "400": error_response("Malformed request: bad cursor, invalid JSON, missing CSRF header "
-                          "for session callers."),
+ERROR_RESPONSES = {
+    "400": error_response("Malformed request: a cursor this API never handed out, a body that "
+                          "is not JSON, or a session request without the X-CSRFToken header."),
+    "401": {**error_response("Not authenticated, or the Authorization header is malformed, or "
+                             "the token is invalid or revoked."),
+            "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
+    "403": error_response("Not allowed (e.g. voting for your own entry)."),
     "404": error_response("Unknown (or draft) challenge or entry."),
     "405": error_response("Method not allowed."),
-    "422": error_response("Invalid parameters or fields; `details.fields` says which."),
-}
-AUTH_ERRORS = {
-    "401": error_response("Not authenticated, or the token is invalid or revoked."),
-    "403": error_response("Not allowed (e.g. voting for your own entry)."),
     "409": error_response("Conflicts with the challenge's state (closed, limit reached, "
-                          "duplicate project)."),
+                          "duplicate project, entry no longer votable)."),
     "413": error_response(f"Body larger than {MAX_BODY // 1024} KiB."),
-    "415": error_response("Body is not JSON."),
+    "415": error_response("Body is not `application/json`."),
+    "422": error_response("Invalid parameters or fields; `details.fields` says which."),
     "429": {**error_response("Rate limited; see Retry-After."),
             "headers": {"Retry-After": {"schema": {"type": "integer"}}}},
 }
+
+
+def errors(*codes: int) -> dict[str, Any]:
+    """The error responses an operation can really give (401 and 405 everywhere: a bad token
+    is refused on every endpoint, and every URL answers other methods with 405)."""
+    return {str(code): ERROR_RESPONSES[str(code)] for code in sorted({401, 405, *codes})}
+
+
 SLUG = {"name": "slug", "in": "path", "required": True,
         "schema": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 50}}
 SUBMISSION_ID = {"name": "submission_id", "in": "path", "required": True,
@@ -160,6 +168,7 @@ def limit_param(default: int, maximum: int) -> dict[str, Any]:
 CURSOR = {"name": "cursor", "in": "query", "required": False,
           "description": "Opaque; take it from a `next` URL.", "schema": {"type": "string"}}
 SECURED = [{"bearerAuth": []}, {"sessionCookie": []}]
+OPTIONAL_AUTH = [{}, *SECURED]  # anonymous callers too; a member also gets their own status
 
 
 def openapi_document(server_url: str) -> dict[str, Any]:
@@ -192,18 +201,20 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                      "schema": {"type": "string",
                                 "enum": ["upcoming", "active", "voting", "completed"]}},
                     limit_param(20, 100), CURSOR],
-                "responses": {"200": ok(page_of("ChallengeSummary")), **ERRORS},
+                "security": OPTIONAL_AUTH,
+                "responses": {"200": ok(page_of("ChallengeSummary")), **errors(400, 422)},
             }},
             "/api/challenges/current/": {"get": {
                 "operationId": "currentChallenge",
                 "summary": "The challenge open for entries now, with stats and your status",
-                "responses": {"200": ok(ref("Challenge")),
+                "security": OPTIONAL_AUTH,
+                "responses": {"200": ok(ref("Challenge")), **errors(404),
                               "404": error_response("No challenge is open right now.")},
             }},
             "/api/challenges/{slug}/": {"get": {
                 "operationId": "getChallenge", "summary": "One challenge",
-                "parameters": [SLUG],
-                "responses": {"200": ok(ref("ChallengeDetail")), **ERRORS},
+                "parameters": [SLUG], "security": OPTIONAL_AUTH,
+                "responses": {"200": ok(ref("ChallengeDetail")), **errors(404)},
             }},
             "/api/challenges/{slug}/submissions/": {"get": {
                 "operationId": "listSubmissions", "summary": "Entries, paginated",
@@ -211,36 +222,38 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                                       "schema": {"type": "string",
                                                  "enum": ["votes", "newest", "featured"]}},
                                limit_param(12, 50), CURSOR],
-                "responses": {"200": ok(page_of("Submission")), **ERRORS},
+                "security": OPTIONAL_AUTH,
+                "responses": {"200": ok(page_of("Submission")), **errors(400, 404, 422)},
             }},
             "/api/challenges/{slug}/leaderboard/": {"get": {
                 "operationId": "getLeaderboard", "summary": "Top N and your own row",
-                "parameters": [SLUG, limit_param(10, 100)],
-                "responses": {"200": ok(ref("Leaderboard")), **ERRORS},
+                "parameters": [SLUG, limit_param(10, 100)], "security": OPTIONAL_AUTH,
+                "responses": {"200": ok(ref("Leaderboard")), **errors(404, 422)},
             }},
             "/api/challenges/{slug}/submit/": {"post": {
                 "operationId": "submitEntry", "summary": "Submit an entry",
                 "security": SECURED, "parameters": [SLUG],
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": ref("NewSubmission")}}},
-                "responses": {"201": ok(ref("MySubmission"), "Created"), **ERRORS,
-                              **AUTH_ERRORS},
+                "responses": {"201": ok(ref("MySubmission"), "Created"),
+                              **errors(400, 404, 409, 413, 415, 422, 429)},
             }},
             "/api/challenges/{slug}/vote/{submission_id}/": {
                 "post": {"operationId": "vote", "summary": "Upvote an entry (idempotent)",
                          "security": SECURED, "parameters": [SLUG, SUBMISSION_ID],
-                         "responses": {"200": ok(ref("VoteResult")), **ERRORS, **AUTH_ERRORS}},
+                         "responses": {"200": ok(ref("VoteResult")),
+                                       **errors(400, 403, 404, 409, 422, 429)}},
                 "delete": {"operationId": "unvote", "summary": "Withdraw your vote",
                            "security": SECURED, "parameters": [SLUG, SUBMISSION_ID],
-                           "responses": {"200": ok(ref("VoteResult")), **ERRORS,
-                                         **AUTH_ERRORS}},
+                           "responses": {"200": ok(ref("VoteResult")),
+                                         **errors(400, 404, 409, 422, 429)}},
             },
             "/api/challenges/{slug}/my-submissions/": {"get": {
                 "operationId": "mySubmissions", "summary": "Your entries in a challenge",
                 "security": SECURED, "parameters": [SLUG],
                 "responses": {"200": ok(obj({"results": {"type": "array",
                                                          "items": ref("MySubmission")}})),
-                              **ERRORS, "401": AUTH_ERRORS["401"]},
+                              **errors(404)},
             }},
         },
     }

@@ -36,7 +36,8 @@ def user_status_json(challenge: WeeklyChallenge, viewer: User | None,
             "can_submit_more": status.can_submit_more, "votes_cast": status.votes_cast}
 
 
-def challenge_json(challenge: WeeklyChallenge, now: datetime, viewer: User | None) -> dict[str, Any]:
+def challenge_json(challenge: WeeklyChallenge, now: datetime,
+                   viewer: User | None) -> dict[str, Any]:
     """The plan's response for ``GET /api/challenges/current/``, exactly."""
     return {
         "id": str(challenge.id),

@@ -107,7 +107,8 @@ def list_challenges() -> Response:
             raise BadCursor() from None
         query = query.where(or_(W.starts_at < after[0],
                                 and_(W.starts_at == after[0], W.id < after[1])))
-    rows = db.session.scalars(query.order_by(W.starts_at.desc(), W.id.desc()).limit(limit + 1)).all()
+    rows = db.session.scalars(
+        query.order_by(W.starts_at.desc(), W.id.desc()).limit(limit + 1)).all()
     page = rows[:limit]
     next_url = None
     if len(rows) > limit:
@@ -151,8 +152,8 @@ def submissions(slug: str) -> Response:
         raise BadCursor() from None
     next_url = None
     if page.next_cursor:
-        next_url = url_for(".submissions", slug=slug, _external=True, limit=limit,
-                           sort=sort.value, cursor=encode_cursor(f"{sort.value}:{page.next_cursor}"))
+        next_url = url_for(".submissions", slug=slug, _external=True, limit=limit, sort=sort.value,
+                           cursor=encode_cursor(f"{sort.value}:{page.next_cursor}"))
     voted = page.voted if user else None
     return jsonify(
         results=[submission_json(e, (e.id in voted) if voted is not None else None)

@@ -92,33 +92,63 @@ class Viewer:
     role: str
 
 
-def viewer_from_token(client: redis.Redis, session_token: str | None) -> Viewer | None:
-    """Who is polling, from the Redis copy of their session (no SQL). None if unknown."""
+def _identity_key(session_token: str | None) -> str | None:
     if not session_token or len(session_token) > 64:
         return None
-    raw = client.get(keys.session_identity(session_token))
+    return keys.session_identity(session_token)
+
+
+def _viewer(raw: str | None) -> Viewer | None:
     if not raw:
         return None
     user_id, username, role = raw.split("|", 2)
     return Viewer(int(user_id), username, role)
 
 
+def viewer_from_token(client: redis.Redis, session_token: str | None) -> Viewer | None:
+    """Who is polling, from the Redis copy of their session (no SQL). None if unknown."""
+    key = _identity_key(session_token)
+    return _viewer(client.get(key)) if key else None
+
+
+# slug -> challenge id, as Redis's ``challenges:slugs`` said. Only a shortcut: every poll checks
+# the id's meta still names this slug (a renamed or reused slug drops the entry), and visibility,
+# deadline and version are read fresh each time.
+_slug_ids: dict[str, str] = {}
+_SLUG_IDS_MAX = 4096
+
+
 def poll(slug: str, session_token: str | None, client_version: int | None,
          now: datetime) -> PollResult:
-    """Answer a widget poll from Redis alone. Raises Redis errors for the caller to fall back."""
+    """Answer a widget poll from Redis alone. Raises Redis errors for the caller to fall back.
+
+    Round trips: one for a 204 (meta, version and the viewer in one pipeline), two when the board
+    changed (plus the snapshot script); one more the first time this process sees a slug."""
     client = get_redis()
     health.heal(client)
-    challenge_id = client.hget(keys.SLUGS, slug)
+    challenge_id = _slug_ids.get(slug)
     if challenge_id is None:
-        return PollResult(PollStatus.NEEDS_SQL)
+        challenge_id = client.hget(keys.SLUGS, slug)
+        if challenge_id is None:
+            return PollResult(PollStatus.NEEDS_SQL)
+    identity = _identity_key(session_token)
     pipe = client.pipeline(transaction=False)
     pipe.hgetall(keys.meta(challenge_id))
     pipe.exists(keys.built(challenge_id))
     pipe.get(keys.version(challenge_id))
-    meta, built, version = pipe.execute()
-    if not meta or not built or meta.get("slug") != slug:
+    if identity:
+        pipe.get(identity)
+    meta, built, version, *raw_viewer = pipe.execute()
+    if not meta or meta.get("slug") != slug:
+        if _slug_ids.pop(slug, None) is not None:
+            return poll(slug, session_token, client_version, now)  # stale shortcut: ask again
         return PollResult(PollStatus.NEEDS_SQL)
-    viewer = viewer_from_token(client, session_token)
+    if not built:
+        return PollResult(PollStatus.NEEDS_SQL)
+    if len(_slug_ids) >= _SLUG_IDS_MAX:
+        _slug_ids.clear()
+    _slug_ids[slug] = challenge_id
+    viewer = _viewer(raw_viewer[0] if raw_viewer else None)
     if meta.get("published") != "1" and (viewer is None or viewer.role != "editor"):
         return PollResult(PollStatus.NOT_FOUND)
     completed = now.timestamp() >= float(meta["voting_deadline"])

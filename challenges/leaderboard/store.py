@@ -11,6 +11,7 @@ version it read.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -266,42 +267,58 @@ class Snapshot:
     participants: int
 
 
+# KEYS: version, board, names, day.  ARGV: top, viewer_id ("" for none).
+# One round trip, and one consistent moment: the version, the rows, their names and "+N today"
+# are read together, so a write can never land between them.
+_SNAPSHOT = """
+local top = tonumber(ARGV[1])
+local viewer = ARGV[2]
+local version = redis.call('GET', KEYS[1]) or '0'
+local rows = redis.call('ZREVRANGE', KEYS[2], 0, top - 1, 'WITHSCORES')
+local card = redis.call('ZCARD', KEYS[2])
+local ids = {}
+for i = 1, #rows, 2 do ids[#ids + 1] = rows[i] end
+local viewer_rank, viewer_score = false, false
+if viewer ~= '' then
+  local rank = redis.call('ZREVRANK', KEYS[2], viewer)
+  if rank and rank >= top then
+    viewer_rank = rank
+    viewer_score = redis.call('ZSCORE', KEYS[2], viewer)
+    ids[#ids + 1] = viewer
+  end
+end
+local names, todays = {}, {}
+if #ids > 0 then
+  names = redis.call('HMGET', KEYS[3], unpack(ids))
+  todays = redis.call('ZMSCORE', KEYS[4], unpack(ids))
+end
+return {version, card, rows, names, todays, viewer_rank, viewer_score}
+"""
+_SNAPSHOT_SHA = hashlib.sha1(_SNAPSHOT.encode()).hexdigest()  # noqa: S324 (Redis names scripts so)
+
+
 def read_snapshot(
     client: redis.Redis, challenge_id: uuid.UUID, viewer_id: int | None, today: date, top: int = 10
 ) -> Snapshot:
     """The top ``top`` rows, the viewer's own row, and the version they reflect.
 
-    Two round trips, O(log N + top) each, whatever the size of the board."""
-    board = keys.board(challenge_id)
-    pipe = client.pipeline(transaction=True)
-    pipe.get(keys.version(challenge_id))
-    pipe.zrevrange(board, 0, top - 1, withscores=True)
-    pipe.zcard(board)
-    if viewer_id is not None:
-        pipe.zrevrank(board, viewer_id)
-        pipe.zscore(board, viewer_id)
-    results = pipe.execute()
-    version, top_rows, participants = int(results[0] or 0), results[1], results[2]
-    viewer_rank = viewer_score = None
-    if viewer_id is not None:
-        viewer_rank, viewer_score = results[3], results[4]
-
-    ids = [int(member) for member, _ in top_rows]
-    include_viewer = viewer_rank is not None and viewer_rank >= top
-    lookup = ids + ([viewer_id] if include_viewer else [])
-    names: list[Any] = []
-    todays: list[Any] = []
-    if lookup:
-        pipe = client.pipeline(transaction=False)
-        pipe.hmget(keys.names(challenge_id), lookup)
-        pipe.zmscore(keys.day(challenge_id, today), lookup)
-        names, todays = pipe.execute()
+    One round trip (a read-only script; every key shares the challenge's hash tag), O(log N + top)
+    whatever the size of the board."""
+    script_keys = [keys.version(challenge_id), keys.board(challenge_id),
+                   keys.names(challenge_id), keys.day(challenge_id, today)]
+    args = [top, "" if viewer_id is None else viewer_id]
+    try:
+        result = client.evalsha(_SNAPSHOT_SHA, len(script_keys), *script_keys, *args)
+    except redis.exceptions.NoScriptError:  # first use since the server started
+        result = client.eval(_SNAPSHOT, len(script_keys), *script_keys, *args)
+    version, participants, flat, names, todays, viewer_rank, viewer_score = result
     rows = [
-        Row(i, uid, names[i - 1] or "", counted_votes(score), float(todays[i - 1] or 0))
-        for i, (uid, (_, score)) in enumerate(zip(ids, top_rows, strict=True), start=1)
+        Row(i, int(flat[2 * i - 2]), names[i - 1] or "", counted_votes(float(flat[2 * i - 1])),
+            float(todays[i - 1] or 0))
+        for i in range(1, len(flat) // 2 + 1)
     ]
     viewer = None
-    if include_viewer and viewer_id is not None:
-        viewer = Row(viewer_rank + 1, viewer_id, names[-1] or "", counted_votes(viewer_score),
-                     float(todays[-1] or 0))
-    return Snapshot(version, rows, viewer, participants)
+    if viewer_rank is not None and viewer_id is not None:
+        viewer = Row(int(viewer_rank) + 1, viewer_id, names[-1] or "",
+                     counted_votes(float(viewer_score)), float(todays[-1] or 0))
+    return Snapshot(int(version), rows, viewer, int(participants))

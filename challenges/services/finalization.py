@@ -38,7 +38,7 @@ from .points import points_for
 from .prizes import parse_prizes
 
 S = ChallengeSubmission
-Progress = Callable[[str, int], None]  # (step, rows so far): 0 as a step starts, its count at the end
+Progress = Callable[[str, int], None]  # (step, rows): 0 as a step starts, its count as it ends
 STEPS = ("ranking", "ledger", "payouts", "done")
 PLACE_POINTS = {1: "first_place", 2: "second_place", 3: "third_place"}
 
@@ -185,6 +185,7 @@ def _grants(challenge: WeeklyChallenge, ranking: list[int], now: datetime) -> It
 
 def _insert_grants(rows: list[dict]) -> int:
     """Bulk insert, skipping keys already used, and move the balances by what went in."""
+    rows = [row for row in rows if row["amount"] != 0]  # a 0 override is no grant (as in grant)
     if not rows:
         return 0
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite

@@ -119,11 +119,13 @@ def _most_voted(challenge: WeeklyChallenge, cursor: str | None,
                 limit: int) -> tuple[list[ChallengeSubmission], str | None]:
     after = _score_cursor(cursor)
     try:
-        client = get_redis()
-        if client.exists(keys.built(challenge.id)):
-            upper = f"({after!r}" if after is not None else "+inf"
-            rows = client.zrevrangebyscore(keys.submissions(challenge.id), upper, "-inf",
-                                           start=0, num=limit + 1, withscores=True)
+        upper = f"({after!r}" if after is not None else "+inf"
+        pipe = get_redis().pipeline(transaction=False)  # one round trip for both
+        pipe.exists(keys.built(challenge.id))
+        pipe.zrevrangebyscore(keys.submissions(challenge.id), upper, "-inf",
+                              start=0, num=limit + 1, withscores=True)
+        built, rows = pipe.execute()
+        if built:
             page = rows[:limit]
             entries = _load([uuid.UUID(member) for member, _ in page])
             more = len(rows) > limit

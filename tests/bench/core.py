@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import anatomy, data, load
 from . import client as web
-from . import data, load
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = time.monotonic()
@@ -115,11 +115,9 @@ class Line:
 
 
 def throughput_line(label: str, result: load.Result, baseline: float,
-                    target: float | None) -> Line:
+                    target: float) -> Line:
     ratio = result.rps / baseline
     value = f"{result.rps:8.1f} req/s {ratio:5.2f}x"
-    if target is None:
-        return Line(label, value)
     return Line(label, value, f">= {target:.2f}x", ratio >= target)
 
 
@@ -218,6 +216,11 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
             sql_ms.append((time.perf_counter() - started) * 1000)
             db.session.rollback()
         agree = [r.user_id for r in snap.rows] == [row[0] for row in sql]
+        engine = db.engine
+
+    log("anatomy of one request (in-process)")
+    parts = request_anatomy(app, engine, world, viewer_id, args)
+    with app.app_context():
         db.engine.dispose()  # gunicorn's workers open their own connections
 
     env = {**os.environ, "DATABASE_URL": pg_uri, "REDIS_URL": redis_url, "SECRET_KEY": secret,
@@ -247,34 +250,49 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
     # Interleave voters so concurrent requests come from different members.
     vote_lines = [vote_lines[v * per_voter + k] for k in range(per_voter)
                   for v in range(len(voter_ids)) if v * per_voter + k < len(vote_lines)]
-    vote_file = work / "votes.tsv"
-    vote_file.write_text("\n".join(vote_lines) + "\n")
 
     wrk = None if args.python_client else load.ensure_wrk(log)
     loader = "wrk" if wrk else "python"
 
-    def hit(path: str, headers: dict[str, str] | None = None, script: bool = False,
-            seconds: float | None = None) -> load.Result:
+    def hit(path: str, headers: dict[str, str] | None = None, seconds: float | None = None,
+            votes: list[str] | None = None, connections: int | None = None) -> load.Result:
+        """Load ``path`` for ``seconds``; with ``votes``, POST those (path, cookie, token) lines."""
         url = f"http://127.0.0.1:{port}{path}"
         seconds = seconds or args.duration
+        connections = connections or args.connections
+        threads = min(args.wrk_threads, connections)
+        if wrk and votes is not None:
+            lines_file = work / f"votes-{len(list(work.glob('votes-*')))}.tsv"
+            lines_file.write_text("\n".join(votes) + "\n")
+            return load.run_wrk(wrk, url, seconds, connections, threads, None,
+                                load.HERE / "vote.lua", [str(lines_file), str(threads)])
         if wrk:
-            return load.run_wrk(wrk, url, seconds, args.connections, args.wrk_threads, headers,
-                                load.HERE / "vote.lua" if script else None,
-                                [str(vote_file), str(args.wrk_threads)] if script else None)
-        if script:
+            return load.run_wrk(wrk, url, seconds, connections, threads, headers)
+        if votes is not None:
             reqs = [[load.Request("POST", line.split("\t")[0], {
                 "Cookie": line.split("\t")[1], "X-CSRFToken": line.split("\t")[2],
                 "HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded"},
-                "next=%2F") for line in vote_lines[k::args.connections]]
-                for k in range(args.connections)]
+                "next=%2F") for line in votes[k::connections]] for k in range(connections)]
         else:
             reqs = [[load.Request("GET", path, headers or {})]]
-        return load.run_python(port, seconds, args.connections, reqs)
+        return load.run_python(port, seconds, connections, reqs)
 
-    def measure(label: str, path: str, headers: dict[str, str] | None = None) -> load.Result:
+    baselines: list[load.Result] = []
+
+    def baseline_run() -> float:
+        baselines.append(hit("/healthz", seconds=args.duration / 2))
+        return baselines[-1].rps
+
+    def measure(label: str, path: str, headers: dict[str, str] | None = None,
+                votes: list[str] | None = None, warm: list[str] | None = None
+                ) -> tuple[load.Result, float]:
+        """The endpoint's throughput, and the baseline's around it (the mean of a /healthz run
+        just before and just after): other work on the machine then hits both alike."""
         log(f"load: {label} ({path})")
-        hit(path, headers, seconds=args.warmup)
-        return hit(path, headers)
+        hit(path, headers, seconds=args.warmup, votes=warm)
+        before = baseline_run()
+        result = hit(path, headers, votes=votes)
+        return result, (before + baseline_run()) / 2
 
     member = {"Cookie": cookie}
     poll = {"Cookie": cookie, "HX-Request": "true"}
@@ -288,23 +306,32 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
 
     if args.hold:
         log(f"holding {args.hold:g} s: port {port}, viewer cookie {cookie!r}, "
-            f"vote lines {vote_file}, current version {version}, gunicorn pid {server.pid}")
+            f"current version {version}, gunicorn pid {server.pid}")
         time.sleep(args.hold)
-    baseline = measure("baseline", "/healthz")
+    hit("/healthz", seconds=args.warmup)
     changed = measure("fragment, changed", f"{week}/leaderboard/live", poll)
     unchanged = measure("fragment, 204", f"{week}/leaderboard/live?v={version}", poll)
     gallery = measure("gallery", f"{week}/submissions/", member)
     landing = measure("landing", f"{week}/", member)
 
+    # Disjoint (voter, entry) pairs for each run, so every POST inserts.
+    warm_votes, serial_votes, main_votes = vote_lines[:2000], vote_lines[2000:5000], \
+        vote_lines[5000:]
     with app.app_context():
+        log(f"load: vote POST, 1 connection ({len(serial_votes):,} pairs)")
         votes_before = _vote_count(db, world.week_id)
-    log(f"load: vote POST ({len(vote_lines):,} distinct (voter, entry) pairs)")
-    votes = hit(f"{week}/submissions/x/vote", script=True)
-    with app.app_context():
+        serial = hit(f"{week}/submissions/x/vote", votes=serial_votes, connections=1,
+                     seconds=args.duration / 2)
+        log(f"load: vote POST, {args.connections} connections ({len(main_votes):,} pairs)")
+        hit(f"{week}/submissions/x/vote", seconds=args.warmup, votes=warm_votes)
+        votes_mid = _vote_count(db, world.week_id)
+        before = baseline_run()
+        main = hit(f"{week}/submissions/x/vote", votes=main_votes)
+        votes = main, (before + baseline_run()) / 2
         time.sleep(0.5)  # requests in flight when wrk stopped
-        inserted = _vote_count(db, world.week_id) - votes_before
+        inserted = _vote_count(db, world.week_id) - votes_mid
         db.engine.dispose()
-    baseline_after = measure("baseline again", "/healthz")
+    inserted_serial_ok = votes_mid - votes_before >= serial.requests
 
     log(f"latency: fragment on the 1k and 1M boards, {args.latency_rounds} rounds")
     samples = web.timed_requests(port, cookie, [f"{small}/leaderboard/live",
@@ -319,19 +346,24 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
     small_med, small_p95 = web.median_p95(samples[f"{small}/leaderboard/live"])
     huge_med, huge_p95 = web.median_p95(samples[f"{huge_slug}/leaderboard/live"])
     redis_med, sql_med = statistics.median(redis_ms), statistics.median(sql_ms)
-    base = baseline.rps
+    base = statistics.mean(r.rps for r in baselines)
     lines += [
-        throughput_line("/healthz (baseline)", baseline, base, None),
-        throughput_line("leaderboard fragment, changed (200)", changed, base, 0.5),
-        throughput_line("leaderboard fragment, unchanged (204, ?v=)", unchanged, base, 0.8),
-        throughput_line("vote POST (htmx partial, inserts a vote)", votes, base, 0.3),
-        throughput_line("gallery page /submissions/", gallery, base, 0.3),
-        throughput_line("landing page /challenges/<slug>/", landing, base, 0.3),
-        throughput_line("/healthz again, after the votes (drift)", baseline_after, base, None),
+        Line("/healthz (baseline; mean of all its runs)", f"{base:8.1f} req/s  1.00x"),
+        throughput_line("leaderboard fragment, changed (200)", *changed, 0.5),
+        throughput_line("leaderboard fragment, unchanged (204, ?v=)", *unchanged, 0.8),
+        throughput_line("vote POST (htmx partial, inserts a vote)", *votes, 0.3),
+        throughput_line("gallery page /submissions/", *gallery, 0.3),
+        throughput_line("landing page /challenges/<slug>/", *landing, 0.3),
+        Line("  vote POST with 1 connection (no queueing)",
+             f"{serial.rps:8.1f} req/s {serial.rps / votes[1]:5.2f}x"),
     ]
-    bad = {name: r.bad for name, r in (("healthz", baseline), ("fragment", changed),
-                                       ("204", unchanged), ("gallery", gallery),
-                                       ("landing", landing), ("vote", votes)) if r.bad}
+    bad = {name: r.bad for name, r in (("healthz", baselines[0]), ("fragment", changed[0]),
+                                       ("204", unchanged[0]), ("gallery", gallery[0]),
+                                       ("landing", landing[0]), ("vote", votes[0]),
+                                       ("vote-1", serial))
+           if r.bad}
+    bad.update({"healthz": sum(r.bad for r in baselines)} if any(r.bad for r in baselines)
+               else {})
     speedup = sql_med / redis_med
     ratio_med = huge_med / small_med
     out = sys.stdout.write
@@ -349,12 +381,14 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
     out(f"  setup: rebuild() of the {args.authors:,}-member board from SQL "
         f"{timings[world.week_id] * 1000:.0f} ms; {args.huge_board:,}-member board written "
         f"in {huge_fill:.1f} s\n\n")
-    out("Throughput (ratio to /healthz in this run)\n")
+    out("Throughput (each ratio is to the mean of the /healthz runs just before and after it)\n")
     out("\n".join(line.render() for line in lines) + "\n")
-    out(f"  votes inserted: {inserted:,} for {votes.requests:,} completed POSTs "
-        f"(each POST a new (voter, entry) pair; {len(vote_lines):,} pairs available)\n")
+    out(f"  votes inserted: {inserted:,} for {votes[0].requests:,} completed POSTs "
+        f"(each POST a new (voter, entry) pair)\n")
     if bad:
         out(f"  errors (non-2xx/3xx or socket): {bad}\n")
+    out("\nOne request, in-process (Flask test client, medians of 200; no HTTP, no gunicorn)\n")
+    out(anatomy.render(parts))
     out("\nTop 100 of the 5,000-member board (median)\n")
     top = [
         Line("Redis: read_snapshot(top=100), ZREVRANGE+names", f"{redis_med:8.3f} ms"),
@@ -377,11 +411,45 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
     ]
     out("\n".join(line.render() for line in lat) + "\n")
     verdicts = [line.ok for line in (*lines, *top, *lat) if line.ok is not None]
-    if inserted < votes.requests:
+    if inserted < votes[0].requests or not inserted_serial_ok:
         out("  MISS: fewer votes inserted than POSTs completed\n")
         verdicts.append(False)
     out(f"\n{sum(verdicts)} of {len(verdicts)} targets met\n")
     return 0 if all(verdicts) else 1
+
+
+def request_anatomy(app: Any, engine: Any, world: data.World, viewer_id: int,
+                    args: argparse.Namespace) -> list[anatomy.Anatomy]:
+    """Each endpoint through Flask's test client: CPU, wall, SQL statements, Redis round trips."""
+    week = "/challenges/bench-week"
+    n = 200
+    viewer, voter_client = app.test_client(), app.test_client()
+    anatomy.log_in(viewer, data.username(viewer_id), data.PASSWORD, f"{week}/")
+    voter = args.users - args.voters  # a member the HTTP run does not use
+    token = anatomy.log_in(voter_client, data.username(voter), data.PASSWORD, f"{week}/")
+    fresh = [world.entries[i] for i in range(len(world.entries))
+             if i not in world.voted[voter] and world.author_of[i] != voter]
+    assert len(fresh) >= n + 20
+    htmx = {"HX-Request": "true"}
+    body = viewer.get(f"{week}/leaderboard/live", headers=htmx).get_data(as_text=True)
+    version = int(body.split('data-version="')[1].split('"')[0])
+
+    def vote(i: int) -> Any:
+        return voter_client.post(f"{week}/submissions/{fresh[i]}/vote",
+                                 data={"next": f"{week}/submissions/"},
+                                 headers={"X-CSRFToken": token, **htmx})
+
+    runs = [
+        ("/healthz", lambda i: viewer.get("/healthz"), 200),
+        ("leaderboard fragment, changed (200)",
+         lambda i: viewer.get(f"{week}/leaderboard/live", headers=htmx), 200),
+        ("leaderboard fragment, unchanged (204)",
+         lambda i: viewer.get(f"{week}/leaderboard/live?v={version}", headers=htmx), 204),
+        ("vote POST (htmx)", vote, 200),
+        ("gallery page", lambda i: viewer.get(f"{week}/submissions/"), 200),
+        ("landing page", lambda i: viewer.get(f"{week}/"), 200),
+    ]
+    return [anatomy.measure(app, engine, label, send, n, expect) for label, send, expect in runs]
 
 
 def _vote_count(db: Any, challenge_id: uuid.UUID) -> int:
@@ -389,7 +457,8 @@ def _vote_count(db: Any, challenge_id: uuid.UUID) -> int:
 
     from challenges.models import ChallengeVote
 
-    count = db.session.scalar(select(func.count()).where(ChallengeVote.challenge_id == challenge_id))
+    count = db.session.scalar(
+        select(func.count()).where(ChallengeVote.challenge_id == challenge_id))
     db.session.rollback()
     return int(count or 0)
 

@@ -111,7 +111,7 @@ def _drop_keys_and_indexes(cursor, table: str) -> list[str]:
         "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
         (table, table))
     indexes = cursor.fetchall()
-    for name, kind, _ in sorted(constraints, key=lambda c: c[1] != "f"):  # foreign keys first
+    for name, _kind, _ in sorted(constraints, key=lambda c: c[1] != "f"):  # foreign keys first
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         cursor.execute(f'DROP INDEX "{name}"')

@@ -5,6 +5,7 @@ number of connections."""
 from __future__ import annotations
 
 import http.client
+import math
 import multiprocessing
 import re
 import shutil
@@ -52,7 +53,8 @@ def run_wrk(wrk: str, url: str, seconds: float, connections: int, threads: int,
             headers: dict[str, str] | None = None, script: Path | None = None,
             script_args: list[str] | None = None) -> Result:
     assert url.startswith("http://127.0.0.1:"), "load goes to the loopback interface only"
-    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency",
+    seconds = max(1, math.ceil(seconds))  # wrk takes whole seconds
+    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
                "--timeout", "10s"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]

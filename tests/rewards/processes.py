@@ -5,6 +5,7 @@ running; ``kill_group`` kills the groups of the process and of every descendant 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -49,15 +50,11 @@ class Spawned:
         horse, RQ's scheduler child), all at once, as a machine losing power would."""
         groups = {self.proc.pid}
         for pid in descendants(self.proc.pid):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 groups.add(os.getpgid(pid))
-            except ProcessLookupError:
-                pass
         for group in groups:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(group, sig)
-            except ProcessLookupError:
-                pass
         try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -110,7 +107,7 @@ def spawn(app_config: dict[str, Any], tmp_path: Path) -> Iterator[Callable[..., 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str,
              processes: tuple[Spawned, ...] = ()) -> Any:
-    """Poll ``condition`` until it returns something truthy; fail with the logs after ``timeout``."""
+    """Poll ``condition`` until it returns something truthy; fail with the logs on timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()

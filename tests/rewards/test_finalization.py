@@ -141,8 +141,9 @@ def test_a_worker_killed_half_way_leaves_nothing_and_a_rerun_gives_the_uninterru
     """A real ``python -m jobs.worker`` process runs the job; the FINALIZE_PAUSE_AFTER_STEP hook
     holds it after the "ledger" step (ranks stored, grants inserted, nothing committed). Once
     job.meta says so, the worker and its work horse (which RQ puts in a process group of its
-    own) and RQ's scheduler child are SIGKILLed, group by group. Nothing of the run survives, and running the job again gives exactly the
-    uninterrupted twin's ledger, ranks and payouts."""
+    own) and RQ's scheduler child are SIGKILLed, group by group. Nothing of the run survives,
+    and running the job again gives exactly the uninterrupted twin's ledger, ranks and
+    payouts."""
     challenge, reference = twins
     expected = finalize(reference)
 

@@ -355,6 +355,25 @@ def test_point_values_follow_the_challenge_points_config(frozen_clock, make_chal
     assert [points(a) for a in authors] == [24 + 1000, 17 + 600, 17 + 400, 14 + 50]
 
 
+def test_a_zero_override_grants_nothing_and_finalization_still_runs(
+    frozen_clock, make_challenge, make_user
+):
+    """0 is a valid override ("this activity earns nothing here"): no ledger row is written for
+    it (a ledger amount is never 0), at vote time or at finalization."""
+    zero = dict.fromkeys(DEFAULT_POINTS, 0)
+    challenge = make_challenge("active", starts_at=frozen_clock.now, points_config=zero)
+    authors = [make_user() for _ in range(4)]
+    entries = [submit(challenge, a) for a in authors]
+    voter, editor = make_user(), make_user(role=Role.EDITOR)
+    vote(entries[0], voter)
+    feature(entries[1], editor)
+    frozen_clock.set(challenge.voting_deadline)
+    result = finalize(challenge)
+    assert result["ranked"] == 4 and result["ledger_rows"] == 0
+    assert [points(u) for u in (*authors, voter)] == [0] * 5
+    assert all(grants(u) == [] for u in (*authors, voter))
+
+
 # --- prizes: participation, voting reward, token places, cash places ---------------------------
 
 

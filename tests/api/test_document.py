@@ -1,0 +1,56 @@
+"""SPEC §10: "An OpenAPI document describes it all": the served document is the one the
+Schemathesis run checks, and the docs page reads it truthfully."""
+
+from __future__ import annotations
+
+import re
+
+from challenges.api.inputs import MAX_BODY
+from challenges.api.openapi import openapi_document
+
+SECURED_OPERATIONS = {"submitEntry", "vote", "unvote", "mySubmissions"}
+
+
+def operations(document):
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            yield path, method, operation
+
+
+def test_the_served_document_is_the_one_tested(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    served = response.get_json()
+    assert served["openapi"].startswith("3.1")
+    assert served["servers"] == [{"url": "http://localhost"}]
+    assert {**served, "servers": None} == {**openapi_document("x"), "servers": None}
+
+
+def test_every_operation_documents_a_json_401_and_its_error_shapes(client):
+    document = client.get("/api/openapi.json").get_json()
+    for path, method, operation in operations(document):
+        responses = operation["responses"]
+        assert "401" in responses, (path, method)
+        for code, response in responses.items():
+            schema = response["content"]["application/json"]["schema"]
+            if code.startswith("4"):
+                assert schema == {"$ref": "#/components/schemas/Error"}, (path, method, code)
+
+
+def test_only_writes_and_my_submissions_require_authentication(client):
+    document = client.get("/api/openapi.json").get_json()
+    for _, _, operation in operations(document):
+        anonymous_allowed = {} in operation["security"]
+        assert anonymous_allowed == (operation["operationId"] not in SECURED_OPERATIONS)
+
+
+def test_the_docs_page_lists_every_operation_and_marks_the_secured_ones(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    sections = re.findall(r'<section class="card api-op" id="(\w+)">(.*?)</section>', page, re.S)
+    assert {op for op, _ in sections} == {op["operationId"] for *_, op in
+                                         operations(openapi_document("x"))}
+    badged = {op for op, body in sections if "needs authentication" in body}
+    assert badged == SECURED_OPERATIONS
+    assert f"{MAX_BODY // 1024} KiB" in page

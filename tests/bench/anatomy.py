@@ -1,0 +1,93 @@
+"""Where one request's time goes, measured in-process (Flask's test client: no HTTP, no gunicorn):
+the app's own CPU time, the wall time (CPU plus waiting on PostgreSQL and Redis), and how many SQL
+statements and Redis round trips it makes. Unlike req/s this barely depends on what else the
+machine is doing, so it explains the throughput figures."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import redis.connection
+from flask import Flask
+from sqlalchemy import event
+
+CSRF_INPUT_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+HX_TOKEN_RE = re.compile(r'"X-CSRFToken": "([^&"]+)"')
+
+
+@dataclass(frozen=True)
+class Anatomy:
+    label: str
+    cpu_ms: float
+    wall_ms: float
+    sql: float
+    redis: float
+
+
+@contextmanager
+def counting(engine: Any) -> Iterator[dict[str, int]]:
+    """Count SQL statements on ``engine`` and Redis round trips (one packed send each)."""
+    counts = {"sql": 0, "redis": 0}
+
+    def on_sql(*_: Any) -> None:
+        counts["sql"] += 1
+
+    original = redis.connection.AbstractConnection.send_packed_command
+
+    def send(self: Any, command: Any, check_health: bool = True) -> None:
+        counts["redis"] += 1
+        original(self, command, check_health)
+
+    event.listen(engine, "before_cursor_execute", on_sql)
+    redis.connection.AbstractConnection.send_packed_command = send  # type: ignore[method-assign]
+    try:
+        yield counts
+    finally:
+        redis.connection.AbstractConnection.send_packed_command = original  # type: ignore[method-assign]
+        event.remove(engine, "before_cursor_execute", on_sql)
+
+
+def log_in(client: Any, username: str, password: str, landing: str) -> str:
+    """Log in through the form with the test client; returns the X-CSRFToken value."""
+    page = client.get("/login").get_data(as_text=True)
+    token = CSRF_INPUT_RE.search(page)
+    assert token, "no csrf_token on the login page"
+    response = client.post("/login", data={"csrf_token": token.group(1), "login": username,
+                                           "password": password, "next": ""})
+    assert response.status_code == 302, response.status_code
+    page = client.get(landing).get_data(as_text=True)
+    header = HX_TOKEN_RE.search(page)
+    assert header, "no X-CSRFToken on the page"
+    return header.group(1)
+
+
+def measure(app: Flask, engine: Any, label: str, send: Callable[[int], Any], n: int,
+            expect: int, warmup: int = 20) -> Anatomy:
+    """Median CPU and wall time of ``send(i)`` over ``n`` calls, and mean SQL/Redis counts."""
+    for i in range(warmup):
+        send(-1 - i)
+    cpu, wall = [], []
+    with counting(engine) as counts:
+        for i in range(n):
+            c0, w0 = time.process_time(), time.perf_counter()
+            response = send(i)
+            wall.append((time.perf_counter() - w0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
+            assert response.status_code == expect, (label, response.status_code)
+    return Anatomy(label, statistics.median(cpu), statistics.median(wall), counts["sql"] / n,
+                   counts["redis"] / n)
+
+
+def render(rows: list[Anatomy]) -> str:
+    head = (f"  {'':<46} {'app CPU':>9} {'wall':>9} {'SQL':>6} {'Redis':>6}\n"
+            f"  {'':<46} {'ms':>9} {'ms':>9} {'stmts':>6} {'trips':>6}\n")
+    return head + "\n".join(
+        f"  {r.label:<46} {r.cpu_ms:9.2f} {r.wall_ms:9.2f} {r.sql:6.1f} {r.redis:6.1f}"
+        for r in rows
+    ) + "\n"
