@@ -47,5 +47,8 @@ vendor:
 clean:
 	rm -rf $(VENV) .pytest_cache
 
+bench-finalize: $(VENV)/.installed-test
+	$(BIN)/python -m tests.bench.finalize
+
 screenshots: $(VENV)/.installed-test
 	$(BIN)/python docs/screenshots/render.py

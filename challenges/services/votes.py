@@ -9,6 +9,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import EntryNotVotable, LoginRequired, SelfVote, VotingClosed
 from ..extensions import db
@@ -71,10 +72,11 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -> Vo
     ).scalar()
     if vote_id is None:
         return VoteOutcome(entry, voted=True, changed=False)
-    version = lock_board(entry.challenge_id, total_votes=1)
-    vote = db.session.get(ChallengeVote, vote_id)
+    vote = db.session.get(ChallengeVote, vote_id)  # our own row: read it before taking the lock
     assert vote is not None
-    counted = db.session.execute(
+    # From here to the commit every vote of this challenge waits for us: keep it short.
+    version = lock_board(entry.challenge_id, total_votes=1)
+    totals = db.session.execute(
         update(ChallengeSubmission)
         .where(
             ChallengeSubmission.id == entry.id,
@@ -85,10 +87,13 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -> Vo
             vote_count=ChallengeSubmission.vote_count + 1,
             counted_votes=ChallengeSubmission.counted_votes + vote.weight,
         )
-        .returning(ChallengeSubmission.counted_votes)
-    ).scalar()
-    if counted is None:  # withdrawn or disqualified while we were voting
+        .returning(ChallengeSubmission.vote_count, ChallengeSubmission.counted_votes)
+    ).first()
+    if totals is None:  # withdrawn or disqualified while we were voting
         raise EntryNotVotable()
+    # The new counts, as the UPDATE returned them (no second SELECT of the row).
+    set_committed_value(entry, "vote_count", totals.vote_count)
+    set_committed_value(entry, "counted_votes", totals.counted_votes)
     _publish(entry, version, now)
     rewards.vote_cast(vote, entry, entry.challenge, now)
     return VoteOutcome(entry, voted=True, changed=True)
@@ -124,7 +129,7 @@ def withdraw_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -
 
 
 def _publish(entry: ChallengeSubmission, version: int, now: datetime) -> None:
-    db.session.refresh(entry)
+    """Queue the Redis write of ``entry``'s new totals (the caller has them current)."""
     publish_after_commit(
         BoardUpdate(entry.challenge_id, version, now.date(),
                     members=[member_value(entry.challenge_id, entry.user_id, now)],
