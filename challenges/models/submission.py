@@ -41,15 +41,17 @@ class ChallengeSubmission(db.Model):
     __tablename__ = "challenge_submissions"
     __table_args__ = (
         UniqueConstraint("challenge_id", "user_id", "slot", name="uq_submission_user_slot"),
-        # One submission per (challenge, user, project) among live entries; NULL projects differ.
+        # One submission per (challenge, user, project) among live entries that link a project
+        # (entries without one never collide, so they stay out of the index). "Newest" pages
+        # use uq_submission_entry_number, (challenge_id, entry_number).
         Index(
             "uq_submission_challenge_user_project",
             "challenge_id",
             "user_id",
             "project_id",
             unique=True,
-            sqlite_where=text("is_withdrawn = 0"),
-            postgresql_where=text("NOT is_withdrawn"),
+            sqlite_where=text("is_withdrawn = 0 AND project_id IS NOT NULL"),
+            postgresql_where=text("NOT is_withdrawn AND project_id IS NOT NULL"),
         ),
         CheckConstraint("slot IS NULL OR slot >= 1", name="slot_positive"),
         CheckConstraint(
@@ -59,7 +61,6 @@ class ChallengeSubmission(db.Model):
         CheckConstraint("vote_count >= 0", name="vote_count_non_negative"),
         UniqueConstraint("challenge_id", "entry_number", name="uq_submission_entry_number"),
         Index("ix_submission_gallery_votes", "challenge_id", "counted_votes", "entry_number"),
-        Index("ix_submission_gallery_newest", "challenge_id", "entry_number"),
         Index("ix_submission_user_challenge", "user_id", "challenge_id"),
     )
 

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Uuid
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -46,7 +46,6 @@ class User(UserMixin, db.Model):
         CheckConstraint(f"role IN {ROLES!r}", name="role_known"),
         CheckConstraint("username = lower(username)", name="username_lowercase"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
-        Index("ix_users_points_balance_id", "points_balance", "id"),  # all-time leaderboard
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

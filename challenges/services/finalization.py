@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, bindparam, func, select, update, values
-from sqlalchemy import column as sa_column
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import Conflict, NotFound
@@ -77,8 +76,7 @@ def finalize_challenge(challenge_id: uuid.UUID, now: datetime,
         raise NotFinished()
 
     report("ranking", 0)
-    ranking = _final_ranking(challenge_id)
-    _store_final_ranks(challenge_id, ranking)
+    ranking = _store_final_ranks(challenge_id)
     report("ranking", len(ranking))
 
     grants = list(_grants(challenge, ranking, now))
@@ -98,22 +96,11 @@ def finalize_challenge(challenge_id: uuid.UUID, now: datetime,
     return FinalizationResult(challenge_id, len(ranking), inserted, payouts, already_done=False)
 
 
-def _final_ranking(challenge_id: uuid.UUID) -> list[int]:
-    """User ids in final order: counted votes, then the earlier first entry (SPEC §5)."""
-    totals = (
-        select(S.user_id, func.sum(S.counted_votes).label("counted"),
-               func.min(S.entry_number).label("first_entry"))
-        .where(*counting(challenge_id))
-        .group_by(S.user_id)
-        .subquery()
-    )
-    return list(db.session.scalars(
-        select(totals.c.user_id).order_by(totals.c.counted.desc(), totals.c.first_entry.asc())
-    ))
+def _store_final_ranks(challenge_id: uuid.UUID) -> list[int]:
+    """Give every counting entry its author's final place and return the authors in order.
 
-
-def _store_final_ranks(challenge_id: uuid.UUID, ranking: list[int]) -> None:
-    """Every counting entry gets its author's place; others none. One statement."""
+    One statement ranks (counted votes, then the earlier first entry: SPEC §5) and writes;
+    entries that do not count get no place."""
     ranks = (
         select(
             S.user_id.label("user_id"),
@@ -125,18 +112,22 @@ def _store_final_ranks(challenge_id: uuid.UUID, ranking: list[int]) -> None:
         .group_by(S.user_id)
         .subquery()
     )
-    db.session.execute(
+    placed = db.session.execute(
         update(S)
         .where(*counting(challenge_id), S.user_id == ranks.c.user_id)
         .values(final_rank=ranks.c.place)
+        .returning(S.user_id, S.final_rank)
         .execution_options(synchronize_session=False)
-    )
+    ).all()
     db.session.execute(
         update(S)
-        .where(S.challenge_id == challenge_id, (S.is_withdrawn | S.is_disqualified))
+        .where(S.challenge_id == challenge_id, (S.is_withdrawn | S.is_disqualified),
+               S.final_rank.is_not(None))
         .values(final_rank=None)
         .execution_options(synchronize_session=False)
     )
+    place_of = dict(placed)
+    return sorted(place_of, key=place_of.__getitem__)
 
 
 def _grants(challenge: WeeklyChallenge, ranking: list[int], now: datetime) -> Iterable[dict]:
@@ -188,36 +179,53 @@ def _insert_grants(rows: list[dict]) -> int:
     rows = [row for row in rows if row["amount"] != 0]  # a 0 override is no grant (as in grant)
     if not rows:
         return 0
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    inserted = db.session.execute(
-        dialect.insert(LedgerEntry).on_conflict_do_nothing().returning(
-            LedgerEntry.user_id, LedgerEntry.currency, LedgerEntry.amount),
-        rows,
-    ).all()
-    deltas: dict[tuple[int, str], int] = defaultdict(int)
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        inserted = _insert_postgresql(connection, rows)
+    else:
+        ledger = LedgerEntry.__table__
+        inserted = connection.execute(
+            sqlite.insert(ledger).on_conflict_do_nothing()
+            .returning(ledger.c.user_id, ledger.c.currency, ledger.c.amount),
+            rows,
+        ).all()
+    deltas: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # user -> [points, tokens]
     for user_id, currency, amount in inserted:
-        deltas[(user_id, currency)] += amount
-    users = User.__table__
-    for currency, column in (("points", users.c.points_balance),
-                             ("tokens", users.c.tokens_balance)):
-        moves = [(uid, delta) for (uid, cur), delta in deltas.items() if cur == currency]
-        if not moves:
-            continue
-        if db.engine.dialect.name == "postgresql":
-            # One statement for every balance: UPDATE ... FROM (VALUES ...).
-            batch = values(sa_column("uid", Integer), sa_column("delta", BigInteger),
-                           name="moves").data(moves)
-            db.session.execute(
-                update(users).where(users.c.id == batch.c.uid)
-                .values({column.name: column + batch.c.delta})
-            )
-        else:  # SQLite: an executemany, one prepared statement
-            db.session.connection().execute(
-                update(users).where(users.c.id == bindparam("uid"))
-                .values({column.name: column + bindparam("delta")}),
-                [{"uid": uid, "delta": delta} for uid, delta in moves],
-            )
+        deltas[user_id][0 if currency == "points" else 1] += amount
+    if connection.dialect.name == "postgresql":
+        # Every balance in one statement, the moves passed as three arrays.
+        connection.execute(
+            text("UPDATE users SET points_balance = points_balance + m.points, "
+                 "tokens_balance = tokens_balance + m.tokens "
+                 "FROM unnest(CAST(:ids AS integer[]), CAST(:points AS bigint[]), "
+                 "CAST(:tokens AS bigint[])) AS m(uid, points, tokens) WHERE users.id = m.uid"),
+            {"ids": list(deltas), "points": [d[0] for d in deltas.values()],
+             "tokens": [d[1] for d in deltas.values()]},
+        )
+    elif deltas:  # SQLite: one prepared statement, executed many times
+        users = User.__table__
+        connection.execute(
+            update(users).where(users.c.id == bindparam("uid")).values(
+                points_balance=users.c.points_balance + bindparam("points"),
+                tokens_balance=users.c.tokens_balance + bindparam("tokens")),
+            [{"uid": uid, "points": p, "tokens": t} for uid, (p, t) in deltas.items()],
+        )
     return len(inserted)
+
+
+def _insert_postgresql(connection: Any, rows: list[dict]) -> list[Any]:
+    """One INSERT ... SELECT FROM unnest(arrays): a single statement and nine parameters,
+    however many rows; ON CONFLICT DO NOTHING skips keys already in the ledger."""
+    columns = ("user_id", "currency", "amount", "reason", "idempotency_key", "challenge_id",
+               "submission_id", "created_at")
+    types = ("integer", "text", "bigint", "text", "text", "uuid", "uuid", "timestamptz")
+    arrays = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in zip(columns, types, strict=True))
+    return connection.execute(
+        text(f"INSERT INTO ledger_entries ({', '.join(columns)}) "
+             f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING "
+             "RETURNING user_id, currency, amount"),
+        {c: [row[c] for row in rows] for c in columns},
+    ).all()
 
 
 def _create_payouts(challenge: WeeklyChallenge, ranking: list[int], now: datetime) -> int:

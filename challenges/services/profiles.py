@@ -73,7 +73,9 @@ class AllTimePage:
 def all_time_leaderboard(cursor: str | None) -> AllTimePage:
     """Members by points, most first; pages by (points, id) keyset, never OFFSET.
 
-    The cursor carries the rank of the page's first row, so ranks stay right on later pages."""
+    The cursor carries the rank of the page's first row, so ranks stay right on later pages.
+    Balances are deliberately not indexed: they change with every vote, and an index would
+    turn each of those updates into a rewrite of every index on users (the page is rare)."""
     query = select(User).where(User.points_balance > 0)
     first_rank = 1
     if cursor:

@@ -53,6 +53,7 @@ def load_world(now: datetime) -> uuid.UUID:
     db.session.add(challenge)
     db.session.commit()
     cid = challenge.id
+    db.session.close()  # no transaction of ours may hold locks while COPY rebuilds tables
     password = hash_password("bench-password-1")
     _copy("users", USER_COLUMNS, (
         (uid, username(uid), f"{username(uid)}@bench.example", password, "member", False, now,
