@@ -16,7 +16,7 @@ from .services.accounts import hash_password
 from .services.challenges import prepare_challenge
 from .services.sponsors import refresh_sponsor_stats
 
-DEMO_PASSWORD = "demo-password"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed for the demo logins on purpose)
 EDITOR = ("editor", "editor@example.com", Role.EDITOR)
 SPONSOR_USER = ("dreamlabs", "partners@dreamlabs.example", Role.SPONSOR)
 MEMBERS = [
@@ -178,7 +178,7 @@ def _entries_and_votes(site: str) -> None:
                 )
                 moment += timedelta(minutes=37)
                 entries.append(commit_with_retry(
-                    lambda m=member, d=data, t=moment: submit_entry(challenge.id, m, d, t)))
+                    lambda m=member, d=data, t=moment, c=challenge.id: submit_entry(c, m, d, t)))
         vote_time = min(challenge.submission_deadline, moment) - timedelta(minutes=5)
         if challenge.starts_at <= utcnow() < challenge.submission_deadline:
             vote_time = max(vote_time, utcnow() - timedelta(hours=4))  # some "+N today"

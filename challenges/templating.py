@@ -20,9 +20,9 @@ def local_time(moment: datetime | None, style: str = "datetime") -> Markup:
     """
     if moment is None:
         return Markup("")
-    return Markup('<time datetime="{iso}" title="{label}" data-local="{style}">{label}</time>').format(
-        iso=iso_z(moment), label=utc_label(moment), style=escape(style)
-    )
+    return Markup(
+        '<time datetime="{iso}" title="{label}" data-local="{style}">{label}</time>'
+    ).format(iso=iso_z(moment), label=utc_label(moment), style=escape(style))
 
 
 def format_votes(value: float) -> str:

@@ -51,7 +51,9 @@ def test_phase_of_published_challenge_ignores_the_lagging_status_column(stored_s
 
 
 @pytest.mark.parametrize("status", ["draft", "cancelled"])
-@pytest.mark.parametrize("offset", [-timedelta(days=1), timedelta(days=1), timedelta(days=6), timedelta(days=30)])
+@pytest.mark.parametrize(
+    "offset", [-timedelta(days=1), timedelta(days=1), timedelta(days=6), timedelta(days=30)]
+)
 def test_draft_and_cancelled_stay_what_they_are_at_any_time(status, offset):
     challenge = Schedule(status=status)
     assert phase_at(challenge, T0 + offset) == ChallengeStatus(status)

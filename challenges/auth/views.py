@@ -120,7 +120,9 @@ def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+            accounts.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
         except ValidationFailed as exc:
             attach_errors(form, exc.errors)
         else:
@@ -153,9 +155,13 @@ def tokens() -> ResponseReturnValue:
             db.session.commit()
             form = TokenForm(formdata=None)
     status = 422 if form.errors else 200
-    return render_template("auth/tokens.html", form=form, new_token=new_token,
-                           tokens=api_tokens.tokens_of(current_user),
-                           revoke_form=EmptyForm()), status
+    return render_template(
+        "auth/tokens.html",
+        form=form,
+        new_token=new_token,
+        tokens=api_tokens.tokens_of(current_user),
+        revoke_form=EmptyForm(),
+    ), status
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

@@ -60,11 +60,10 @@ def ranked_standings(
     if limit is not None:
         query = query.limit(limit)
     rows = session.execute(query).all()
-    today = (
-        votes_today(challenge_id, [r.user_id for r in rows], today_from, session)
-        if today_from
-        else {}
-    )
+    # The whole board (a rebuild) asks for everyone at once: an IN list of every participant
+    # would pass PostgreSQL's 65,535 bind parameters on a big board, and is slower anyway.
+    who = None if limit is None else [r.user_id for r in rows]
+    today = votes_today(challenge_id, who, today_from, session) if today_from and rows else {}
     return [
         Standing(i, r.user_id, r.username, float(r.counted or 0), r.first_entry,
                  today.get(r.user_id, 0.0))
@@ -104,21 +103,25 @@ def user_total(challenge_id: uuid.UUID, user_id: int) -> tuple[float, int] | Non
 
 def votes_today(
     challenge_id: uuid.UUID,
-    user_ids: list[int],
+    user_ids: list[int] | None,
     day_start: datetime | None,
     session: Session | None = None,
 ) -> dict[int, float]:
-    """Counted votes each user received since ``day_start`` on their counting entries."""
-    if not user_ids or day_start is None:
+    """Counted votes each user received since ``day_start`` on their counting entries.
+
+    ``user_ids`` None means every participant of the challenge."""
+    if user_ids == [] or day_start is None:
         return {}
     session = session or db.session
-    rows = session.execute(
+    query = (
         select(S.user_id, func.sum(ChallengeVote.weight))
         .join(ChallengeVote, ChallengeVote.submission_id == S.id)
-        .where(*counting(challenge_id), S.user_id.in_(user_ids),
-               ChallengeVote.created_at >= day_start)
+        .where(*counting(challenge_id), ChallengeVote.created_at >= day_start)
         .group_by(S.user_id)
-    ).all()
+    )
+    if user_ids is not None:
+        query = query.where(S.user_id.in_(user_ids))
+    rows = session.execute(query).all()
     return {user_id: float(total or 0) for user_id, total in rows}
 
 

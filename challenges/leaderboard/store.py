@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -237,10 +238,8 @@ return 0
 
 def release_lock(client: redis.Redis, key: str, token: str) -> None:
     """Delete a lock only if we still hold it."""
-    try:
+    with suppress(redis.RedisError):  # it expires on its own
         client.eval(_RELEASE, 1, key, token)
-    except redis.RedisError:
-        pass  # it expires on its own
 
 
 def _chunks(items: list[Any]) -> Iterable[list[Any]]:

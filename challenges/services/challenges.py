@@ -38,7 +38,9 @@ def schedule_problems(
     if not s < sd:
         problems["submission_deadline"] = "The submission deadline must come after the start."
     if not sd <= vd:
-        problems["voting_deadline"] = "The voting deadline cannot come before the submission deadline."
+        problems["voting_deadline"] = (
+            "The voting deadline cannot come before the submission deadline."
+        )
     if not vd <= e:
         problems["ends_at"] = "Results cannot be final before the voting deadline."
     return problems
@@ -75,8 +77,10 @@ def prepare_challenge(challenge: WeeklyChallenge) -> None:
     max_entries = challenge.max_submissions_per_user  # None until the column default applies
     if max_entries is not None and not 1 <= max_entries <= 100:
         problems["max_submissions_per_user"] = "Between 1 and 100."
-    for check, value in ((parse_prizes, challenge.prizes),
-                         (validate_points_config, _json_value(challenge.points_config))):
+    for check, value in (
+        (parse_prizes, challenge.prizes),
+        (validate_points_config, _json_value(challenge.points_config)),
+    ):
         try:
             check(value)
         except ValidationFailed as exc:
@@ -119,7 +123,9 @@ PUBLISHED = (
 
 def can_see_unpublished(viewer: User | None) -> bool:
     """Only editors ever see drafts (and cancelled challenges)."""
-    return bool(viewer is not None and getattr(viewer, "is_authenticated", False) and viewer.is_editor)
+    return bool(
+        viewer is not None and getattr(viewer, "is_authenticated", False) and viewer.is_editor
+    )
 
 
 def visible_challenges(viewer: User | None) -> Select[tuple[WeeklyChallenge]]:

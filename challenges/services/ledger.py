@@ -64,7 +64,10 @@ def grant(
 
 
 def has_key(key: str) -> bool:
-    return db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.idempotency_key == key)) is not None
+    return (
+        db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.idempotency_key == key))
+        is not None
+    )
 
 
 def ledger_sum(user_id: int, currency: Currency) -> int:

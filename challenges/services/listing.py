@@ -46,21 +46,35 @@ def challenge_listing(viewer: User | None, now: datetime, cursor: str | None) ->
     if cursor:
         deadline, challenge_id = _parse_cursor(cursor)
         past_query = past_query.where(
-            or_(W.voting_deadline < deadline, and_(W.voting_deadline == deadline,
-                                                   W.id < challenge_id))
+            or_(
+                W.voting_deadline < deadline,
+                and_(W.voting_deadline == deadline, W.id < challenge_id),
+            )
         )
     rows = db.session.scalars(
         past_query.order_by(W.voting_deadline.desc(), W.id.desc()).limit(ARCHIVE_PAGE + 1)
     ).all()
     past = list(rows[:ARCHIVE_PAGE])
     next_cursor = (
-        f"{past[-1].voting_deadline.isoformat()}|{past[-1].id}" if len(rows) > ARCHIVE_PAGE else None
+        f"{past[-1].voting_deadline.isoformat()}|{past[-1].id}"
+        if len(rows) > ARCHIVE_PAGE
+        else None
     )
-    drafts = db.session.scalars(
-        base.where(W.status.in_(("draft", "cancelled"))).order_by(W.starts_at)
-    ).all() if viewer is not None and getattr(viewer, "is_editor", False) else []
-    return ChallengeListing(list(open_now), list(upcoming), past, podiums([c.id for c in past]),
-                            next_cursor, list(drafts))
+    drafts = (
+        db.session.scalars(
+            base.where(W.status.in_(("draft", "cancelled"))).order_by(W.starts_at)
+        ).all()
+        if viewer is not None and getattr(viewer, "is_editor", False)
+        else []
+    )
+    return ChallengeListing(
+        list(open_now),
+        list(upcoming),
+        past,
+        podiums([c.id for c in past]),
+        next_cursor,
+        list(drafts),
+    )
 
 
 def podiums(challenge_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ChallengeSubmission]]:
@@ -70,11 +84,16 @@ def podiums(challenge_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ChallengeSub
     rows = db.session.scalars(
         select(ChallengeSubmission)
         .options(joinedload(ChallengeSubmission.user))
-        .where(ChallengeSubmission.challenge_id.in_(challenge_ids),
-               ChallengeSubmission.final_rank.is_not(None),
-               ChallengeSubmission.final_rank <= 3)
-        .order_by(ChallengeSubmission.final_rank, ChallengeSubmission.counted_votes.desc(),
-                  ChallengeSubmission.entry_number)
+        .where(
+            ChallengeSubmission.challenge_id.in_(challenge_ids),
+            ChallengeSubmission.final_rank.is_not(None),
+            ChallengeSubmission.final_rank <= 3,
+        )
+        .order_by(
+            ChallengeSubmission.final_rank,
+            ChallengeSubmission.counted_votes.desc(),
+            ChallengeSubmission.entry_number,
+        )
     ).all()
     # final_rank is the author's place, shared by their entries: show each winner's best one.
     result: dict[uuid.UUID, list[ChallengeSubmission]] = {}

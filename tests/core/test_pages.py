@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from challenges.extensions import db
 from challenges.models import ChallengeSubmission, Role, User
-from sqlalchemy import select
 
 
 @pytest.fixture
@@ -17,10 +17,16 @@ def demo(runner):
 
 def pages(slug, entry):
     return [
-        "/", "/challenges/", f"/challenges/{slug}/", f"/challenges/{slug}/submissions/",
-        f"/challenges/{slug}/submissions/?sort=newest", f"/challenges/{slug}/submissions/?sort=featured",
-        f"/challenges/{slug}/leaderboard/", f"/challenges/{slug}/leaderboard/live",
-        f"/challenges/{slug}/submissions/{entry.id}/", f"/u/{entry.user.username}",
+        "/",
+        "/challenges/",
+        f"/challenges/{slug}/",
+        f"/challenges/{slug}/submissions/",
+        f"/challenges/{slug}/submissions/?sort=newest",
+        f"/challenges/{slug}/submissions/?sort=featured",
+        f"/challenges/{slug}/leaderboard/",
+        f"/challenges/{slug}/leaderboard/live",
+        f"/challenges/{slug}/submissions/{entry.id}/",
+        f"/u/{entry.user.username}",
     ]
 
 
@@ -29,9 +35,12 @@ def test_core_pages_render(demo, client, login, who):
     entry = db.session.scalars(select(ChallengeSubmission)).first()
     slug = entry.challenge.slug
     if who != "visitor":
-        user = db.session.scalar(select(User).where(User.role == (Role.EDITOR if who == "editor" else Role.MEMBER)))
-        from tests.support.factories import PASSWORD
+        user = db.session.scalar(
+            select(User).where(User.role == (Role.EDITOR if who == "editor" else Role.MEMBER))
+        )
         from challenges.services.accounts import hash_password
+        from tests.support.factories import PASSWORD
+
         user.password_hash = hash_password(PASSWORD)
         db.session.commit()
         login(client, user)

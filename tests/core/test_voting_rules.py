@@ -19,7 +19,9 @@ from .helpers import submit, unvote, vote
 
 def vote_rows(entry):
     return db.session.scalar(
-        select(func.count()).select_from(ChallengeVote).where(ChallengeVote.submission_id == entry.id)
+        select(func.count())
+        .select_from(ChallengeVote)
+        .where(ChallengeVote.submission_id == entry.id)
     )
 
 
@@ -38,8 +40,9 @@ def test_one_upvote_per_voter_and_entry_and_voting_again_changes_nothing(entry, 
 
 
 @pytest.mark.postgres_only
-def test_fifty_identical_concurrent_votes_leave_one_row_and_count_once(app, entry, make_user,
-                                                                       redis_client):
+def test_fifty_identical_concurrent_votes_leave_one_row_and_count_once(
+    app, entry, make_user, redis_client
+):
     from challenges.leaderboard.live import board_for_page
 
     voter_id, entry_id, challenge = make_user().id, entry.id, entry.challenge
