@@ -31,7 +31,6 @@ from challenges.models import (
 )
 from challenges.services.sponsors import refresh_sponsor_stats
 
-
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"

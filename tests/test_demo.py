@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from challenges.extensions import db
-from challenges.models import ChallengeSponsor, ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
-from challenges.phase import phase_at
 from challenges.clock import utcnow
+from challenges.extensions import db
+from challenges.models import (
+    ChallengeSponsor,
+    ChallengeSubmission,
+    ChallengeVote,
+    User,
+    WeeklyChallenge,
+)
+from challenges.phase import phase_at
 
 
 def counts():

@@ -11,6 +11,7 @@ import pytest
 from challenges.extensions import db
 from challenges.models import Payout, Role
 
+
 @pytest.fixture
 def payout(make_challenge, make_user):
     challenge = make_challenge("completed", slug="payday")
