@@ -36,6 +36,10 @@ test-sqlite: $(VENV)/.installed-test
 test-postgres: $(VENV)/.installed-test
 	TEST_DATABASE=postgres $(BIN)/pytest $(PYTEST_ARGS)
 
+# The core-loop benchmark (tests/bench/README.md); BENCH_ARGS passes options, e.g. --duration 10.
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m tests.bench.core $(BENCH_ARGS)
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check challenges jobs tests
 

@@ -17,6 +17,8 @@ import redis.connection
 from flask import Flask
 from sqlalchemy import event
 
+from . import data
+
 CSRF_INPUT_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 HX_TOKEN_RE = re.compile(r'"X-CSRFToken": "([^&"]+)"')
 
@@ -82,6 +84,40 @@ def measure(app: Flask, engine: Any, label: str, send: Callable[[int], Any], n: 
             assert response.status_code == expect, (label, response.status_code)
     return Anatomy(label, statistics.median(cpu), statistics.median(wall), counts["sql"] / n,
                    counts["redis"] / n)
+
+
+def endpoints(app: Flask, engine: Any, world: data.World, viewer_id: int,
+              voter: int) -> list[Anatomy]:
+    """Each endpoint through Flask's test client: CPU, wall, SQL statements, Redis round trips.
+    ``voter`` casts the votes: a member who is not an author and whom the HTTP run does not use."""
+    week = "/challenges/bench-week"
+    n = 200
+    viewer, voter_client = app.test_client(), app.test_client()
+    log_in(viewer, data.username(viewer_id), data.PASSWORD, f"{week}/")
+    token = log_in(voter_client, data.username(voter), data.PASSWORD, f"{week}/")
+    fresh = [world.entries[i] for i in range(len(world.entries))
+             if i not in world.voted[voter] and world.author_of[i] != voter]
+    assert len(fresh) >= n + 20
+    htmx = {"HX-Request": "true"}
+    body = viewer.get(f"{week}/leaderboard/live", headers=htmx).get_data(as_text=True)
+    version = int(body.split('data-version="')[1].split('"')[0])
+
+    def vote(i: int) -> Any:
+        return voter_client.post(f"{week}/submissions/{fresh[i]}/vote",
+                                 data={"next": f"{week}/submissions/"},
+                                 headers={"X-CSRFToken": token, **htmx})
+
+    runs = [
+        ("/healthz", lambda i: viewer.get("/healthz"), 200),
+        ("leaderboard fragment, changed (200)",
+         lambda i: viewer.get(f"{week}/leaderboard/live", headers=htmx), 200),
+        ("leaderboard fragment, unchanged (204)",
+         lambda i: viewer.get(f"{week}/leaderboard/live?v={version}", headers=htmx), 204),
+        ("vote POST (htmx)", vote, 200),
+        ("gallery page", lambda i: viewer.get(f"{week}/submissions/"), 200),
+        ("landing page", lambda i: viewer.get(f"{week}/"), 200),
+    ]
+    return [measure(app, engine, label, send, n, expect) for label, send, expect in runs]
 
 
 def render(rows: list[Anatomy]) -> str:

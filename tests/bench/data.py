@@ -220,6 +220,34 @@ def analyze() -> None:
         raw.close()
 
 
+def load_huge(challenge_id: uuid.UUID, members: int, existing_users: int,
+              seed: int = 11) -> None:
+    """SQL rows behind a ``members``-strong board, for building it with ``store.rebuild``: the
+    missing members, and one entry each with a long-tail vote count (the counters only: no vote
+    rows, so nobody has "+N today")."""
+    rng = random.Random(seed)
+    now = datetime.now(UTC).replace(microsecond=0)
+    password_hash = hash_password(PASSWORD)
+    _copy("users", USER_COLUMNS, (
+        (i, username(i), f"{username(i)}@bench.example", password_hash, "member", False,
+         now - 30 * DAY, 0, 0, secrets.token_urlsafe(32))
+        for i in range(existing_users + 1, members + 1)
+    ))
+    db.session.execute(text("SELECT setval('users_id_seq', :n)"), {"n": max(members,
+                                                                          existing_users)})
+    db.session.commit()
+    start = now - 3 * DAY
+    _copy("challenge_submissions", ENTRY_COLUMNS, (
+        (uuid.uuid4(), challenge_id, i, f"Entry {i}", "", "", "", "", "", "", votes,
+         float(votes), 0, 0, False, False, "", False, 1, i, start, start)
+        for i in range(1, members + 1) for votes in (int(2000 * rng.random() ** 6),)
+    ))
+    db.session.execute(
+        text("UPDATE weekly_challenges SET submission_count = :n, participant_count = :n, "
+             "entries_created = :n WHERE id = :id"), {"n": members, "id": challenge_id})
+    db.session.commit()
+
+
 def fill_huge_board(client, challenge: WeeklyChallenge, members: int, now: datetime,
                     include: dict[int, str], seed: int = 11) -> None:
     """A ``members``-strong board written key for key as ``store._swap_in`` writes it (board,
