@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..clock import utcnow
 from ..errors import NotFound
-from ..extensions import db
+from ..extensions import db, limiter
 from ..leaderboard.live import REDIS_ERRORS, PollStatus, board_for_page, poll
 from ..models import WeeklyChallenge
 from ..phase import next_deadline, phase_at
@@ -99,6 +99,7 @@ def leaderboard(slug: str) -> ResponseReturnValue:
 
 
 @bp.get("/challenges/<slug>/leaderboard/live")
+@limiter.exempt  # read-only, Redis-only and cheap: the limiter check would be a large share
 def leaderboard_fragment(slug: str) -> ResponseReturnValue:
     """The widget alone, for polling. On the common paths it touches Redis only (no SQL):
     204 when the client's version is current, the fragment when it changed, and 286 with the
