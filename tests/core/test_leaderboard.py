@@ -290,3 +290,16 @@ def test_stale_day_sets_expire(make_challenge, make_user, redis_client):
     build(challenge)
     ttl = redis_client.ttl(keys.day(challenge.id, utcnow().date()))
     assert 0 < ttl <= timedelta(days=3).total_seconds()
+
+
+def test_a_full_rebuild_never_lists_every_participant_in_one_statement(make_challenge, make_user,
+                                                                      redis_client, count_sql):
+    """PostgreSQL refuses more than 65,535 bind parameters; a board of 100,000 members must
+    still rebuild, so the rebuild reads today's votes without an IN list of participants."""
+    challenge = make_challenge("active")
+    for _ in range(3):
+        vote(submit(challenge, make_user()), make_user())
+    count_sql.clear()
+    build(challenge)
+    rebuild_reads = [s for s in count_sql if "challenge_votes" in s and "sum" in s.lower()]
+    assert rebuild_reads and not any(" IN (" in s.upper() for s in rebuild_reads), rebuild_reads
