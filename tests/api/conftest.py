@@ -2,49 +2,25 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from flask import Flask, got_request_exception
-from werkzeug.serving import make_server
+from flask import Flask
 
 from challenges.clock import utcnow
 from challenges.extensions import db
 from challenges.models import User
 from challenges.services.api_tokens import create_token
-
-
-@dataclass
-class LiveServer:
-    url: str
-    errors: list[BaseException] = field(default_factory=list)
+from tests.support.live_server import LiveServer, serve
 
 
 @pytest.fixture(scope="session")
 def api_live_server(app: Flask) -> Iterator[LiveServer]:
     """The test app on 127.0.0.1 at a free port (threaded Werkzeug): same database and Redis
     as the ``app`` fixture, so data arranged with the factories is what the server sees."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    live = LiveServer(url=f"http://127.0.0.1:{server.server_port}")
-
-    def record(sender: Flask, exception: BaseException, **extra: Any) -> None:
-        live.errors.append(exception)
-
-    got_request_exception.connect(record, app)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    thread = threading.Thread(target=server.serve_forever, name="api-live-server", daemon=True)
-    thread.start()
-    try:
+    with serve(app, "api-live-server") as live:
         yield live
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        got_request_exception.disconnect(record, app)
 
 
 @pytest.fixture

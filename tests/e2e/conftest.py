@@ -9,17 +9,15 @@ mid-test. Use Playwright's ``expect`` and ``wait_for_*`` to wait, never ``sleep`
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
-from flask import Flask, got_request_exception
+from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Playwright, sync_playwright
-from werkzeug.serving import make_server
+
+from tests.support.live_server import LiveServer, serve
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -27,15 +25,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 TIMEOUT_MS = 10_000
-
-
-@dataclass
-class LiveServer:
-    url: str
-    errors: list[BaseException] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return self.url
 
 
 @dataclass
@@ -87,23 +76,8 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
     Same database and Redis as the ``app`` fixture, so tests arrange data with the factories
     and the browser sees it; every test still starts with empty tables and an empty Redis.
     """
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    live = LiveServer(url=f"http://127.0.0.1:{server.server_port}")
-
-    def record(sender: Flask, exception: BaseException, **extra: Any) -> None:
-        live.errors.append(exception)
-
-    got_request_exception.connect(record, app)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log in test output
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
+    with serve(app, "live-server") as live:
         yield live
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        got_request_exception.disconnect(record, app)
 
 
 @pytest.fixture
