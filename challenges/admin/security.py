@@ -17,7 +17,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy import BigInteger
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
-from wtforms.validators import ValidationError
 
 from ..errors import DomainError
 from ..extensions import db
@@ -151,8 +150,3 @@ class ReadOnlyModelView(SecureModelView):
     can_create = False
     can_edit = False
     can_delete = False
-
-
-def raise_for_form(exc: DomainError) -> None:
-    """Turn a service's domain error into the validation error Flask-Admin flashes."""
-    raise ValidationError(exc.message) from exc

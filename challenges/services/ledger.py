@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -61,22 +61,3 @@ def grant(
         .execution_options(synchronize_session=False)
     )
     return True
-
-
-def has_key(key: str) -> bool:
-    return (
-        db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.idempotency_key == key))
-        is not None
-    )
-
-
-def ledger_sum(user_id: int, currency: Currency) -> int:
-    """What the balance must equal: the sum of the user's ledger rows in ``currency``."""
-    return int(
-        db.session.scalar(
-            select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
-                LedgerEntry.user_id == user_id, LedgerEntry.currency == currency.value
-            )
-        )
-        or 0
-    )
