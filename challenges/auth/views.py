@@ -15,13 +15,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 
 from ..clock import utcnow
 from ..errors import Conflict, InvalidCredentials, NotFound, ValidationFailed
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..services import accounts, api_tokens
+from ..web import attach_errors
 from .forms import ChangePasswordForm, LoginForm, RegisterForm, TokenForm
 from .nexturl import safe_next
 
@@ -34,16 +34,6 @@ def _login_limit() -> str:
 
 def _register_limit() -> str:
     return current_app.config["REGISTER_RATE_LIMIT"]
-
-
-def attach_errors(form: FlaskForm, errors: dict[str, str]) -> None:
-    """Show a service's field errors beside the matching form fields."""
-    for name, message in errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, message]
-        else:
-            flash(message, "error")
 
 
 @bp.route("/register", methods=["GET", "POST"])

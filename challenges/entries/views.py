@@ -22,41 +22,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..auth.nexturl import safe_next
-from ..auth.views import attach_errors
 from ..clock import utcnow
-from ..errors import DomainError, LoginRequired, NotFound, ValidationFailed
+from ..errors import DomainError, LoginRequired, ValidationFailed
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import ChallengeSubmission, Project, WeeklyChallenge
-from ..pages.views import viewer_id, visible_challenge_or_404
 from ..phase import accepts_submissions, accepts_votes, phase_at
-from ..services.entries import edit_entry, get_entry, submit_entry, withdraw_entry
+from ..services.entries import edit_entry, submit_entry, withdraw_entry
 from ..services.gallery import SORT_LABELS, BadCursor, gallery_page, parse_sort
 from ..services.status import viewer_status
 from ..services.votes import cast_vote, has_voted, withdraw_vote
 from ..transactions import commit_with_retry
+from ..web import (
+    attach_errors,
+    entry_or_404,
+    htmx_vary,
+    is_htmx,
+    viewer_id,
+    visible_challenge_or_404,
+)
 from .forms import EntryForm
 
 bp = Blueprint("entries", __name__)
-
-
-def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def htmx_vary(response: Response) -> Response:
-    response.headers["Vary"] = "HX-Request"
-    return response
-
-
-def entry_or_404(challenge: WeeklyChallenge, submission_id: uuid.UUID) -> ChallengeSubmission:
-    try:
-        entry = get_entry(submission_id, current_user)
-    except NotFound:
-        abort(404)
-    if entry.challenge_id != challenge.id:
-        abort(404)
-    return entry
 
 
 @bp.get("/challenges/<slug>/submissions/")
@@ -137,9 +124,7 @@ def submit(slug: str) -> ResponseReturnValue:
 @login_required
 def edit(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
     challenge = visible_challenge_or_404(slug)
-    entry = entry_or_404(challenge, submission_id)
-    if entry.user_id != current_user.id:
-        abort(403)
+    entry = entry_or_404(challenge, submission_id, check_author=True)
     form = _entry_form()
     if request.method == "GET":
         form.process(obj=entry)
@@ -164,9 +149,7 @@ def edit(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
 @login_required
 def withdraw(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
     challenge = visible_challenge_or_404(slug)
-    entry = entry_or_404(challenge, submission_id)
-    if entry.user_id != current_user.id:
-        abort(403)
+    entry = entry_or_404(challenge, submission_id, check_author=True)
     form = EmptyForm()
     if request.method == "GET" or not form.validate_on_submit():
         return render_template("entries/withdraw.html", challenge=challenge, entry=entry,

@@ -7,32 +7,19 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..clock import utcnow
-from ..errors import NotFound
 from ..extensions import db, limiter
 from ..leaderboard.live import REDIS_ERRORS, PollStatus, board_for_page, poll
-from ..models import WeeklyChallenge
 from ..phase import next_deadline, phase_at
-from ..services.challenges import SLUG_RE, current_challenge, get_visible_challenge
+from ..services.challenges import SLUG_RE, current_challenge
 from ..services.gallery import Sort, gallery_page
 from ..services.listing import BadCursor, challenge_listing, podiums
 from ..services.prizes import parse_prizes
 from ..services.sponsor_stats import record
 from ..services.status import viewer_status
 from ..templating import render_bare
+from ..web import viewer_id, visible_challenge_or_404
 
 bp = Blueprint("pages", __name__)
-
-
-def visible_challenge_or_404(slug: str) -> WeeklyChallenge:
-    """The challenge, or 404 for unknown slugs and for drafts seen by non-editors."""
-    try:
-        return get_visible_challenge(slug, current_user)
-    except NotFound:
-        abort(404)
-
-
-def viewer_id() -> int | None:
-    return current_user.id if current_user.is_authenticated else None
 
 
 @bp.get("/")

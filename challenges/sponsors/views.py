@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ChallengeSponsor, Role
-from ..pages.views import visible_challenge_or_404
 from ..services.sponsor_stats import record, sponsor_dashboard
 from ..services.urls import url_problem
+from ..web import visible_challenge_or_404
 
 bp = Blueprint("sponsor", __name__)
 
