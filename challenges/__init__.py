@@ -33,8 +33,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     from .entries import bp as entries_bp
     from .errors_http import register_error_handlers
-    from .health import bp as health_bp
     from .pages import bp as pages_bp
+    from .probes import bp as probes_bp
     from .sponsors import bp as sponsors_bp
 
     extensions.db.init_app(app)
@@ -55,7 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     register_error_handlers(app)
-    app.register_blueprint(health_bp)
+    app.register_blueprint(probes_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(entries_bp)
     app.register_blueprint(sponsors_bp)

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from .errors import DomainError
 from .extensions import db
 from .models import ROLES, Role
+from .transactions import commit_with_retry
 
 users_cli = AppGroup("users", help="Manage accounts.")
 phases_cli = AppGroup("phases", help="Challenge phases.")
@@ -28,12 +29,11 @@ def create_user(username: str, email: str, role: str, password: str | None) -> N
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = register_user(username, email, password, role=Role(role))
+        user = commit_with_retry(lambda: register_user(username, email, password, role=Role(role)))
     except DomainError as exc:
         details = exc.details.get("fields") or {}
         message = "; ".join(f"{k}: {v}" for k, v in details.items()) or exc.message
         raise click.ClickException(message) from None
-    db.session.commit()
     click.echo(f"Created {user.role} @{user.username} <{user.email}>")
 
 
@@ -101,7 +101,6 @@ def demo(if_empty: bool) -> None:
     from .demo import load_demo
 
     logins = load_demo(only_if_empty=if_empty)
-    db.session.commit()
     if logins is None:
         click.echo("Database already has data; demo not loaded.")
         return

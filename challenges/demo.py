@@ -15,6 +15,7 @@ from .models import ChallengeSponsor, Role, User, WeeklyChallenge
 from .services.accounts import hash_password
 from .services.challenges import prepare_challenge
 from .services.sponsors import refresh_sponsor_stats
+from .transactions import commit_with_retry
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed for the demo logins on purpose)
 EDITOR = ("editor", "editor@example.com", Role.EDITOR)
@@ -26,10 +27,23 @@ MEMBERS = [
 
 
 def load_demo(only_if_empty: bool = False) -> list[tuple[str, str, str]] | None:
-    """Create (or find) the demo world. Returns the demo logins, or None when skipped."""
+    """Create (or find) the demo world, committing as it goes. Returns the demo logins, or None
+    when skipped."""
     if only_if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+        db.session.rollback()  # end the read transaction
         return None
     site = current_app.config["SITE_URL"].rstrip("/")
+    commit_with_retry(lambda: _people_and_challenges(site))
+    _entries_and_votes(site)
+    return [
+        (EDITOR[0], DEMO_PASSWORD, "editor"),
+        (SPONSOR_USER[0], DEMO_PASSWORD, "sponsor"),
+        *((name, DEMO_PASSWORD, "member") for name in MEMBERS[:3]),
+    ]
+
+
+def _people_and_challenges(site: str) -> None:
+    """The sponsor, the accounts and the challenges in every phase (flushes, never commits)."""
     sponsor = _get_or_create(
         ChallengeSponsor,
         slug="dreamlabs",
@@ -102,13 +116,6 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str, str]] | None:
         db.session.add(challenge)
     db.session.flush()
     refresh_sponsor_stats([sponsor.id])
-    db.session.commit()
-    _entries_and_votes(site)
-    return [
-        (EDITOR[0], DEMO_PASSWORD, "editor"),
-        (SPONSOR_USER[0], DEMO_PASSWORD, "sponsor"),
-        *((name, DEMO_PASSWORD, "member") for name in MEMBERS[:3]),
-    ]
 
 
 _demo_hash: str | None = None
@@ -152,7 +159,6 @@ def _entries_and_votes(site: str) -> None:
     stay consistent), at moments inside each challenge's own schedule."""
     from .services.entries import EntryInput, submit_entry
     from .services.votes import cast_vote
-    from .transactions import commit_with_retry
 
     rng = random.Random(7)  # the same demo every time
     members = db.session.scalars(select(User).where(User.username.in_(MEMBERS))).all()
@@ -187,15 +193,14 @@ def _entries_and_votes(site: str) -> None:
                 if entry.user_id == voter.id:
                     continue
                 vote_time += timedelta(minutes=3)
-                commit_with_retry(
-                    lambda e=entry, v=voter, t=vote_time: cast_vote(e.id, v, t))
+                commit_with_retry(lambda e=entry, v=voter, t=vote_time: cast_vote(
+                    e.id, v, t, verified_weight=current_app.config["VERIFIED_VOTE_WEIGHT"]))
     _finalize_past(utcnow())
 
 
 def _finalize_past(now: datetime) -> None:
     """Past challenges get their results, as the finalization job would have given them."""
     from .services.finalization import finalize_challenge, unfinalized_completed
-    from .transactions import commit_with_retry
 
     for challenge_id in unfinalized_completed(now):
         commit_with_retry(lambda c=challenge_id: finalize_challenge(c, now))

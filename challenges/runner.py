@@ -66,7 +66,6 @@ def prepare_database() -> None:
     with app.app_context():
         upgrade()
         logins = load_demo(only_if_empty=True)
-        db.session.commit()
         if logins:
             say("run", "demo data loaded; log in as:")
             for username, password, role in logins:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, abort, flash, request
+from flask import Response, abort, current_app, flash, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from .clock import utcnow
 from .errors import NotFound
-from .models import ChallengeSubmission, WeeklyChallenge
+from .models import ChallengeSubmission, User, WeeklyChallenge
 from .services.challenges import get_visible_challenge
-from .services.entries import get_entry
+from .services.entries import get_challenge_entry
+from .services.votes import VoteOutcome, cast_vote, withdraw_vote
 
 
 def is_htmx() -> bool:
@@ -44,14 +46,21 @@ def entry_or_404(challenge: WeeklyChallenge, submission_id: uuid.UUID,
     """An entry of ``challenge`` the viewer may see, or 404; with ``check_author``, 403 unless
     the viewer wrote it."""
     try:
-        entry = get_entry(submission_id, current_user)
+        entry = get_challenge_entry(challenge.id, submission_id, current_user)
     except NotFound:
-        abort(404)
-    if entry.challenge_id != challenge.id:
         abort(404)
     if check_author and entry.user_id != viewer_id():
         abort(403)
     return entry
+
+
+def vote_or_unvote(submission_id: uuid.UUID, voter: User | None, cast: bool) -> VoteOutcome:
+    """Cast or withdraw ``voter``'s vote now, with the configured weight of a verified vote
+    (the work the HTML view and the API both run inside ``commit_with_retry``)."""
+    if cast:
+        return cast_vote(submission_id, voter, utcnow(),
+                         verified_weight=current_app.config["VERIFIED_VOTE_WEIGHT"])
+    return withdraw_vote(submission_id, voter, utcnow())
 
 
 def attach_errors(form: FlaskForm, errors: dict[str, str]) -> None:

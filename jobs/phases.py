@@ -9,6 +9,7 @@ from challenges.extensions import db
 from challenges.services.finalization import unfinalized_completed
 from challenges.services.phases import advance_phases as advance_phases_service
 from challenges.services.phases import run_transition_handlers
+from challenges.transactions import commit_with_retry
 
 from .finalize import enqueue_finalization
 
@@ -20,12 +21,7 @@ def advance_phases() -> int:
     voting deadline that is not final yet (so a finalization lost to a crash is queued again).
     Returns how many transitions this run performed."""
     now = utcnow()
-    try:
-        transitions = advance_phases_service(now)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    transitions = commit_with_retry(lambda: advance_phases_service(now))
     run_transition_handlers(transitions)
     due = unfinalized_completed(now)
     db.session.rollback()  # end the read transaction before talking to Redis

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from challenges.extensions import db
-from challenges.services.sponsor_stats import flush_counters
+from challenges.services.sponsors import flush_counters
+from challenges.transactions import commit_with_retry
 
 
 def flush_sponsor_counters() -> int:
-    try:
-        touched = flush_counters()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return touched
+    """Add the views and clicks counted in Redis to the challenge rows; returns how many
+    challenges changed."""
+    return commit_with_retry(flush_counters)

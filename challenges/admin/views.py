@@ -18,6 +18,7 @@ from ..models.user import ROLES
 from ..services.challenges import prepare_challenge
 from ..services.sponsors import refresh_sponsor_stats
 from ..services.urls import url_problem
+from ..transactions import commit_with_retry
 from .security import ReadOnlyModelView, SecureModelView
 
 
@@ -82,8 +83,8 @@ class ChallengeView(SecureModelView):
 
     def after_model_delete(self, model: WeeklyChallenge) -> None:
         # Flask-Admin has already committed the delete; the recount is a transaction of its own.
-        refresh_sponsor_stats([model.sponsor_id])
-        db.session.commit()
+        sponsor_id = model.sponsor_id
+        commit_with_retry(lambda: refresh_sponsor_stats([sponsor_id]))
         refresh_meta(model, deleted=True)
 
 

@@ -11,15 +11,12 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..clock import utcnow
 from ..errors import DomainError
-from ..extensions import db
-from ..models import WeeklyChallenge
 from ..services.entries import disqualify_entry, set_featured
-from ..services.payouts import allowed_actions, move_payout, payouts_csv
+from ..services.payouts import allowed_actions, exportable_challenges, move_payout, payouts_csv
 from ..transactions import commit_with_retry
 from .security import ReadOnlyModelView
 
@@ -43,11 +40,7 @@ class PayoutView(ReadOnlyModelView):
 
     def render(self, template: str, **kwargs: Any) -> str:
         kwargs["allowed_actions"] = allowed_actions
-        kwargs["challenges"] = db.session.execute(
-            select(WeeklyChallenge.id, WeeklyChallenge.title)
-            .where(WeeklyChallenge.finalized_at.is_not(None))
-            .order_by(WeeklyChallenge.voting_deadline.desc())
-        ).all()
+        kwargs["challenges"] = exportable_challenges()
         return super().render(template, **kwargs)
 
     @expose("/move/", methods=["POST"])

@@ -12,9 +12,10 @@ from flask_login import current_user
 
 from ..clock import utcnow
 from ..errors import DomainError
-from ..extensions import csrf, db
+from ..extensions import csrf
 from ..models import User
 from ..services.api_tokens import user_for_token
+from ..transactions import commit_with_retry
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -32,10 +33,9 @@ def resolve_caller() -> None:
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
             raise InvalidToken("Use the header “Authorization: Bearer <token>”.")
-        user = user_for_token(raw.strip(), utcnow())
+        user = commit_with_retry(lambda: user_for_token(raw.strip(), utcnow()))  # last_used_at
         if user is None:
             raise InvalidToken()
-        db.session.commit()  # last_used_at
         g.api_user = user
         g.api_auth = "token"
         return

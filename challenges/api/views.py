@@ -5,25 +5,24 @@ from __future__ import annotations
 
 import base64
 import binascii
-import uuid
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import joinedload
 
-from ..clock import as_utc, utcnow
+from ..clock import utcnow
 from ..errors import LoginRequired, NotFound
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..leaderboard.live import board_for_page
-from ..models import ChallengeSubmission, WeeklyChallenge
-from ..services.challenges import current_challenge, get_visible_challenge, visible_challenges
-from ..services.entries import EntryInput, submit_entry
+from ..models import WeeklyChallenge
+from ..services import mine
+from ..services.challenges import current_challenge, get_visible_challenge
+from ..services.entries import EntryInput, get_challenge_entry, submit_entry
 from ..services.gallery import BadCursor as GalleryBadCursor
 from ..services.gallery import Sort, gallery_page
-from ..services.votes import cast_vote, withdraw_vote
+from ..services.listing import BadCursor as ListingBadCursor
+from ..services.listing import challenge_page
 from ..transactions import commit_with_retry
+from ..web import vote_or_unvote
 from .auth import caller, rate_limit_key
 from .inputs import ENTRY_FIELDS, BadRequest, choice_arg, int_arg, json_body, uuid_or_none
 from .serializers import (
@@ -36,7 +35,6 @@ from .serializers import (
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-W = WeeklyChallenge
 STATUSES = ("upcoming", "active", "voting", "completed")
 SORTS = tuple(s.value for s in Sort)
 WRITE_LIMIT = "30 per minute"
@@ -77,45 +75,22 @@ def require_caller() -> Any:
     return user
 
 
-def _phase_filter(status: str, now: datetime) -> Any:
-    return {
-        "upcoming": W.starts_at > now,
-        "active": and_(W.starts_at <= now, W.submission_deadline > now),
-        "voting": and_(W.submission_deadline <= now, W.voting_deadline > now),
-        "completed": W.voting_deadline <= now,
-    }[status]
-
-
 @bp.get("/challenges/")
 def list_challenges() -> Response:
     now = utcnow()
     limit = int_arg("limit", 20, 1, 100)
     status = choice_arg("status", STATUSES, None)
-    query = visible_challenges(caller()).options(joinedload(W.sponsor)).where(
-        W.status.notin_(("draft", "cancelled")))
-    if status:
-        query = query.where(_phase_filter(status, now))
-    cursor = decode_cursor(request.args.get("cursor"))
-    if cursor:
-        try:
-            starts, challenge_id = cursor.split("|", 1)
-            after = (datetime.fromisoformat(starts), uuid.UUID(challenge_id))
-            if after[0].tzinfo is None:
-                raise ValueError("naive")
-            after = (as_utc(after[0]), after[1])  # year 1 at +05:00 overflows here, not in SQL
-        except (ValueError, OverflowError):
-            raise BadCursor() from None
-        query = query.where(or_(W.starts_at < after[0],
-                                and_(W.starts_at == after[0], W.id < after[1])))
-    rows = db.session.scalars(
-        query.order_by(W.starts_at.desc(), W.id.desc()).limit(limit + 1)).all()
-    page = rows[:limit]
+    try:
+        page = challenge_page(caller(), now, status=status, limit=limit,
+                              cursor=decode_cursor(request.args.get("cursor")))
+    except ListingBadCursor:
+        raise BadCursor() from None
     next_url = None
-    if len(rows) > limit:
-        last = page[-1]
+    if page.next_cursor:
         next_url = url_for(".list_challenges", _external=True, limit=limit, status=status,
-                           cursor=encode_cursor(f"{last.starts_at.isoformat()}|{last.id}"))
-    return jsonify(results=[challenge_summary_json(c, now) for c in page], next=next_url)
+                           cursor=encode_cursor(page.next_cursor))
+    return jsonify(results=[challenge_summary_json(c, now) for c in page.challenges],
+                   next=next_url)
 
 
 @bp.get("/challenges/current/")
@@ -192,12 +167,10 @@ def _vote(slug: str, submission_id: str, cast: bool) -> Response:
     user = require_caller()
     challenge = challenge_or_404(slug)
     entry_id = uuid_or_none(submission_id, "submission_id")
-    entry = db.session.get(ChallengeSubmission, entry_id)
-    if entry is None or entry.challenge_id != challenge.id:
+    if entry_id is None:
         raise NotFound("No such entry in this challenge.")
-    action = cast_vote if cast else withdraw_vote
-    outcome = commit_with_retry(lambda: action(entry.id, user, utcnow()))
-    db.session.refresh(outcome.entry)
+    entry = get_challenge_entry(challenge.id, entry_id, user)
+    outcome = commit_with_retry(lambda: vote_or_unvote(entry.id, user, cast))
     return jsonify(submission_id=str(outcome.entry.id), voted=outcome.voted,
                    changed=outcome.changed, vote_count=outcome.entry.vote_count)
 
@@ -218,13 +191,5 @@ def unvote(slug: str, submission_id: str) -> Response:
 def my_submissions(slug: str) -> Response:
     user = require_caller()
     challenge = challenge_or_404(slug)
-    entries = db.session.scalars(
-        select(ChallengeSubmission)
-        .options(joinedload(ChallengeSubmission.user), joinedload(ChallengeSubmission.challenge))
-        .where(ChallengeSubmission.challenge_id == challenge.id,
-               ChallengeSubmission.user_id == user.id,
-               ChallengeSubmission.is_withdrawn.is_(False))
-        .order_by(ChallengeSubmission.entry_number)
-    ).all()
+    entries = mine.my_submissions(user.id, challenge.id)
     return jsonify(results=[my_submission_json(e) for e in entries])
-

@@ -18,9 +18,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..clock import utcnow
 from ..errors import Conflict, InvalidCredentials, NotFound, ValidationFailed
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..forms import EmptyForm
 from ..services import accounts, api_tokens
+from ..transactions import commit_with_retry
 from ..web import attach_errors
 from .forms import ChangePasswordForm, LoginForm, RegisterForm, TokenForm
 from .nexturl import safe_next
@@ -44,13 +45,13 @@ def register() -> ResponseReturnValue:
     form = RegisterForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
-            user = accounts.register_user(form.username.data, form.email.data, form.password.data)
+            user = commit_with_retry(lambda: accounts.register_user(
+                form.username.data, form.email.data, form.password.data))
         except ValidationFailed as exc:
             attach_errors(form, exc.errors)
         except Conflict as exc:
             attach_errors(form, {exc.details.get("errors_field", "username"): exc.message})
         else:
-            db.session.commit()
             login_user(user)
             flash(f"Welcome, @{user.username}! Your account is ready.", "success")
             return redirect(safe_next(form.next.data, url_for("pages.home")))
@@ -71,11 +72,11 @@ def login() -> ResponseReturnValue:
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.login.data, form.password.data)
+            user = commit_with_retry(
+                lambda: accounts.authenticate(form.login.data, form.password.data))
         except InvalidCredentials as exc:
             form.password.errors = [*form.password.errors, exc.message]
         else:
-            db.session.commit()
             session.clear()  # a fresh session on login: no fixation
             login_user(user, remember=form.remember.data)
             flash(f"Welcome back, @{user.username}.", "success")
@@ -93,8 +94,7 @@ def logout() -> ResponseReturnValue:
     form = EmptyForm()
     if request.method == "POST" and form.validate_on_submit():
         if current_user.is_authenticated:
-            accounts.rotate_session_token(current_user)
-            db.session.commit()
+            commit_with_retry(lambda: accounts.rotate_session_token(current_user))
         session.clear()
         logout_user()  # after clear(): it leaves the flag that deletes the remember cookie
         flash("You are logged out.", "info")
@@ -110,13 +110,11 @@ def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(
-                current_user, form.current_password.data, form.new_password.data
-            )
+            commit_with_retry(lambda: accounts.change_password(
+                current_user, form.current_password.data, form.new_password.data))
         except ValidationFailed as exc:
             attach_errors(form, exc.errors)
         else:
-            db.session.commit()
             # The old session token is gone; sign this browser back in with the new one, and
             # re-issue its remember cookie if it had one (the old cookie now loads nobody).
             remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
@@ -138,11 +136,11 @@ def tokens() -> ResponseReturnValue:
     new_token = None
     if form.validate_on_submit():
         try:
-            _, new_token = api_tokens.create_token(current_user, form.name.data, utcnow())
+            _, new_token = commit_with_retry(
+                lambda: api_tokens.create_token(current_user, form.name.data, utcnow()))
         except ValidationFailed as exc:
             attach_errors(form, exc.errors)
         else:
-            db.session.commit()
             form = TokenForm(formdata=None)
     status = 422 if form.errors else 200
     return render_template(
@@ -160,9 +158,8 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
     form = EmptyForm()
     if form.validate_on_submit():
         try:
-            api_tokens.revoke_token(current_user, token_id, utcnow())
+            commit_with_retry(lambda: api_tokens.revoke_token(current_user, token_id, utcnow()))
         except NotFound:
             abort(404)
-        db.session.commit()
         flash("Token revoked. Anything using it is now refused.", "info")
     return redirect(url_for("auth.tokens"))

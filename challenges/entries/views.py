@@ -18,20 +18,18 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from ..auth.nexturl import safe_next
 from ..clock import utcnow
 from ..errors import DomainError, LoginRequired, ValidationFailed
-from ..extensions import db
 from ..forms import EmptyForm
-from ..models import ChallengeSubmission, Project, WeeklyChallenge
+from ..models import ChallengeSubmission, WeeklyChallenge
 from ..phase import accepts_submissions, accepts_votes, phase_at
 from ..services.entries import edit_entry, submit_entry, withdraw_entry
 from ..services.gallery import SORT_LABELS, BadCursor, gallery_page, parse_sort
+from ..services.mine import my_projects, my_submissions
 from ..services.status import viewer_status
-from ..services.votes import cast_vote, has_voted, withdraw_vote
+from ..services.votes import has_voted
 from ..transactions import commit_with_retry
 from ..web import (
     attach_errors,
@@ -40,6 +38,7 @@ from ..web import (
     is_htmx,
     viewer_id,
     visible_challenge_or_404,
+    vote_or_unvote,
 )
 from .forms import EntryForm
 
@@ -78,10 +77,7 @@ def submission_detail(slug: str, submission_id: uuid.UUID) -> ResponseReturnValu
 
 def _entry_form() -> EntryForm:
     form = EntryForm()
-    projects = db.session.scalars(
-        select(Project).where(Project.owner_id == current_user.id).order_by(Project.title)
-    ).all()
-    form.set_projects(list(projects))
+    form.set_projects(my_projects(current_user.id))
     return form
 
 
@@ -182,10 +178,9 @@ def _vote(slug: str, submission_id: uuid.UUID, cast: bool) -> ResponseReturnValu
         if is_htmx():
             return Response(status=204, headers={"HX-Redirect": url_for("auth.login", next=back)})
         return redirect(url_for("auth.login", next=back))
-    action = cast_vote if cast else withdraw_vote
     error_message = None
     try:
-        outcome = commit_with_retry(lambda: action(entry.id, current_user, utcnow()))
+        outcome = commit_with_retry(lambda: vote_or_unvote(entry.id, current_user, cast))
         entry, voted = outcome.entry, outcome.voted
     except LoginRequired:
         return redirect(url_for("auth.login", next=back))
@@ -196,7 +191,6 @@ def _vote(slug: str, submission_id: uuid.UUID, cast: bool) -> ResponseReturnValu
         if error_message:
             flash(error_message, "error")
         return redirect(back)
-    db.session.refresh(entry)
     body = render_template("entries/_vote_button.html", challenge=challenge, entry=entry,
                            voted=voted, voting_open=True, error=error_message, next_url=back)
     headers = {} if error_message else {"HX-Trigger": "wc:board-changed"}
@@ -206,13 +200,5 @@ def _vote(slug: str, submission_id: uuid.UUID, cast: bool) -> ResponseReturnValu
 @bp.get("/me/submissions")
 @login_required
 def mine() -> ResponseReturnValue:
-    entries = db.session.scalars(
-        select(ChallengeSubmission)
-        .options(joinedload(ChallengeSubmission.challenge))
-        .where(ChallengeSubmission.user_id == current_user.id,
-               ChallengeSubmission.is_withdrawn.is_(False))
-        .order_by(ChallengeSubmission.submitted_at.desc())
-        .limit(200)
-    ).all()
-    return render_template("entries/mine.html", entries=entries, now=utcnow(),
-                           phase_at=phase_at)
+    return render_template("entries/mine.html", entries=my_submissions(current_user.id),
+                           now=utcnow(), phase_at=phase_at)

@@ -14,7 +14,7 @@ from ..services.challenges import SLUG_RE, current_challenge
 from ..services.gallery import Sort, gallery_page
 from ..services.listing import BadCursor, challenge_listing, podiums
 from ..services.prizes import parse_prizes
-from ..services.sponsor_stats import record
+from ..services.sponsors import record
 from ..services.status import viewer_status
 from ..templating import render_bare
 from ..web import viewer_id, visible_challenge_or_404

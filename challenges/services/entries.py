@@ -112,6 +112,16 @@ def get_entry(submission_id: uuid.UUID, viewer: User | None) -> ChallengeSubmiss
     return entry
 
 
+def get_challenge_entry(challenge_id: uuid.UUID, submission_id: uuid.UUID,
+                        viewer: User | None) -> ChallengeSubmission:
+    """``get_entry``, and ``NotFound`` too when the entry belongs to another challenge (the
+    lookup behind every URL that names a challenge and one of its entries)."""
+    entry = get_entry(submission_id, viewer)
+    if entry.challenge_id != challenge_id:
+        raise NotFound("No such entry in this challenge.")
+    return entry
+
+
 def live_entry_count(challenge_id: uuid.UUID, user_id: int) -> int:
     return db.session.scalar(
         select(func.count()).where(

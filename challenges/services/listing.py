@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..clock import as_utc
@@ -77,6 +77,42 @@ def challenge_listing(viewer: User | None, now: datetime, cursor: str | None) ->
     )
 
 
+@dataclass(frozen=True)
+class ChallengePage:
+    challenges: list[WeeklyChallenge]
+    next_cursor: str | None
+
+
+def _phase_clause(status: str, now: datetime) -> ColumnElement[bool]:
+    return {
+        "upcoming": W.starts_at > now,
+        "active": and_(W.starts_at <= now, W.submission_deadline > now),
+        "voting": and_(W.submission_deadline <= now, W.voting_deadline > now),
+        "completed": W.voting_deadline <= now,
+    }[status]
+
+
+def challenge_page(viewer: User | None, now: datetime, *, status: str | None,
+                   cursor: str | None, limit: int) -> ChallengePage:
+    """One page of the published challenges (those in phase ``status`` if given), latest start
+    first, keyset-paged by (start, id); ``cursor`` is the ``next_cursor`` of the page before.
+    Raises ``BadCursor`` for a cursor this function did not hand out."""
+    query = visible_challenges(viewer).options(joinedload(W.sponsor)).where(
+        W.status.notin_(("draft", "cancelled")))
+    if status:
+        query = query.where(_phase_clause(status, now))
+    if cursor:
+        starts, challenge_id = _parse_cursor(cursor)
+        query = query.where(or_(W.starts_at < starts,
+                                and_(W.starts_at == starts, W.id < challenge_id)))
+    rows = db.session.scalars(
+        query.order_by(W.starts_at.desc(), W.id.desc()).limit(limit + 1)).all()
+    page = list(rows[:limit])
+    next_cursor = (f"{page[-1].starts_at.isoformat()}|{page[-1].id}"
+                   if len(rows) > limit else None)
+    return ChallengePage(page, next_cursor)
+
+
 def podiums(challenge_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ChallengeSubmission]]:
     """Final places 1-3 of each challenge, with their authors, in one query."""
     if not challenge_ids:
@@ -106,6 +142,7 @@ def podiums(challenge_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ChallengeSub
 
 
 def _parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """(moment, id) of a "<ISO time>|<uuid>" cursor; ``BadCursor`` for anything else."""
     try:
         deadline, challenge_id = cursor.split("|", 1)
         return as_utc(datetime.fromisoformat(deadline)), uuid.UUID(challenge_id)

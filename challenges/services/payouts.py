@@ -77,6 +77,15 @@ def move_payout(payout_id: uuid.UUID, action: str, editor: User | None, now: dat
     return payout
 
 
+def exportable_challenges() -> list[tuple[uuid.UUID, str]]:
+    """(id, title) of every finalized challenge, newest first: the payout export's choices."""
+    return [(row.id, row.title) for row in db.session.execute(
+        select(WeeklyChallenge.id, WeeklyChallenge.title)
+        .where(WeeklyChallenge.finalized_at.is_not(None))
+        .order_by(WeeklyChallenge.voting_deadline.desc())
+    )]
+
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

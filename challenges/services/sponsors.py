@@ -1,17 +1,30 @@
-"""Sponsor statistics, kept correct whenever a sponsored challenge changes (SPEC §8)."""
+"""Sponsors (SPEC §8): their totals, their dashboard, and the analytics of sponsored challenges.
+
+Totals (``total_challenges_sponsored``, ``total_prize_value``) are recomputed from the challenges
+whenever a sponsored challenge changes. Landing-page views and click-throughs on the sponsor's
+link are counted in Redis (one HINCRBY per view, no database write on the page path) and a job
+adds the counts to the challenge row every minute. A Redis outage loses at most the counts of
+that minute; the entries, votes and participants on the dashboard come from the database.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+import redis
+from sqlalchemy import select, update
 
-from ..extensions import db
-from ..models import ChallengeSponsor, WeeklyChallenge
+from ..errors import Forbidden, NotFound
+from ..extensions import db, get_redis
+from ..models import ChallengeSponsor, Role, User, WeeklyChallenge
 from .challenges import PUBLISHED
 from .prizes import parse_prizes
+
+DIRTY = "challenge:counters:dirty"  # SET of challenge ids with unflushed counts
+FIELDS = {"views": WeeklyChallenge.view_count, "clicks": WeeklyChallenge.sponsor_click_count}
 
 
 def refresh_sponsor_stats(sponsor_ids: Iterable[uuid.UUID | None]) -> None:
@@ -33,3 +46,91 @@ def refresh_sponsor_stats(sponsor_ids: Iterable[uuid.UUID | None]) -> None:
         sponsor.total_prize_value = sum(
             (parse_prizes(p).total_cash() for p in prizes), Decimal("0")
         ).quantize(Decimal("0.01"))
+
+
+def dashboard_sponsor(viewer: User, slug: str | None) -> ChallengeSponsor:
+    """The sponsor whose dashboard ``viewer`` may see: an editor any (``slug``, or the first by
+    name), a sponsor user their own. Raises ``Forbidden`` for everyone else and ``NotFound``
+    when there is no such sponsor."""
+    if viewer.is_editor:
+        query = select(ChallengeSponsor).order_by(ChallengeSponsor.name)
+        if slug:
+            query = query.where(ChallengeSponsor.slug == slug)
+        sponsor = db.session.scalar(query.limit(1))
+    elif viewer.role == Role.SPONSOR.value:
+        sponsor = viewer.sponsor
+    else:
+        raise Forbidden("Only the sponsor's users and editors see this dashboard.")
+    if sponsor is None:
+        raise NotFound("No such sponsor.")
+    return sponsor
+
+
+def counters_key(challenge_id: uuid.UUID | str) -> str:
+    return f"challenge:{{{challenge_id}}}:counters"
+
+
+def record(challenge_id: uuid.UUID, field: str) -> None:
+    """Count one view or click; never fails the page for it."""
+    try:
+        pipe = get_redis().pipeline(transaction=False)
+        pipe.hincrby(counters_key(challenge_id), field, 1)
+        pipe.sadd(DIRTY, str(challenge_id))
+        pipe.execute()
+    except (redis.RedisError, OSError):
+        pass
+
+
+_TAKE = """
+local values = redis.call('HGETALL', KEYS[1])
+redis.call('DEL', KEYS[1])
+return values
+"""
+
+
+def flush_counters() -> int:
+    """Move the counted views and clicks into the database; returns challenges touched.
+    The caller commits."""
+    client = get_redis()
+    touched = 0
+    while (member := client.spop(DIRTY)) is not None:
+        raw = client.eval(_TAKE, 1, counters_key(member))
+        counts = dict(zip(raw[::2], raw[1::2], strict=True))
+        values = {FIELDS[f]: FIELDS[f] + int(n) for f, n in counts.items() if f in FIELDS}
+        if values:
+            db.session.execute(
+                update(WeeklyChallenge).where(WeeklyChallenge.id == uuid.UUID(member))
+                .values(values).execution_options(synchronize_session=False)
+            )
+            touched += 1
+    return touched
+
+
+@dataclass(frozen=True)
+class SponsoredChallenge:
+    challenge: WeeklyChallenge
+    views: int
+    clicks: int
+
+
+def sponsor_dashboard(sponsor: ChallengeSponsor) -> list[SponsoredChallenge]:
+    """The sponsor's published challenges with their numbers, counts not yet flushed included."""
+    challenges = db.session.scalars(
+        select(WeeklyChallenge)
+        .where(WeeklyChallenge.sponsor_id == sponsor.id,
+               WeeklyChallenge.status.notin_(("draft", "cancelled")))
+        .order_by(WeeklyChallenge.starts_at.desc())
+    ).all()
+    pending: list[dict[str, str]] = [{} for _ in challenges]
+    try:
+        pipe = get_redis().pipeline(transaction=False)
+        for challenge in challenges:
+            pipe.hgetall(counters_key(challenge.id))
+        pending = pipe.execute() if challenges else []
+    except (redis.RedisError, OSError):
+        pass
+    return [
+        SponsoredChallenge(c, c.view_count + int(p.get("views", 0)),
+                           c.sponsor_click_count + int(p.get("clicks", 0)))
+        for c, p in zip(challenges, pending, strict=True)
+    ]

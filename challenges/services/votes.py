@@ -6,7 +6,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
@@ -30,11 +29,10 @@ class VoteOutcome:
     changed: bool
 
 
-def vote_weight(voter: User) -> float:
-    """What a vote counts for on the leaderboard: 1, or the configured weight if verified."""
-    if voter.is_verified:
-        return float(current_app.config["VERIFIED_VOTE_WEIGHT"])
-    return 1.0
+def vote_weight(voter: User, verified_weight: float) -> float:
+    """What a vote counts for on the leaderboard: 1, or ``verified_weight`` (the
+    ``VERIFIED_VOTE_WEIGHT`` setting) if the voter is verified."""
+    return float(verified_weight) if voter.is_verified else 1.0
 
 
 def check_can_vote(entry: ChallengeSubmission, voter: User | None, now: datetime) -> User:
@@ -51,8 +49,10 @@ def check_can_vote(entry: ChallengeSubmission, voter: User | None, now: datetime
     return voter
 
 
-def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -> VoteOutcome:
-    """Upvote an entry. Voting again changes nothing (the unique constraint decides races)."""
+def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
+              verified_weight: float = 1.0) -> VoteOutcome:
+    """Upvote an entry. Voting again changes nothing (the unique constraint decides races).
+    A verified voter's vote counts ``verified_weight`` (callers pass ``VERIFIED_VOTE_WEIGHT``)."""
     entry = get_entry(submission_id, voter)
     voter = check_can_vote(entry, voter, now)
     insert = (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(
@@ -64,7 +64,7 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -> Vo
             submission_id=entry.id,
             voter_id=voter.id,
             challenge_id=entry.challenge_id,
-            weight=vote_weight(voter),
+            weight=vote_weight(voter, verified_weight),
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["submission_id", "voter_id"])

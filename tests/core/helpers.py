@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
+
 from challenges.clock import utcnow
 from challenges.extensions import db
 from challenges.leaderboard import keys
@@ -27,7 +29,9 @@ def submit(challenge, user, **overrides):
 
 
 def vote(entry, voter):
-    return commit_with_retry(lambda: cast_vote(entry.id, voter, utcnow()))
+    """Vote as the views do: with the app's ``VERIFIED_VOTE_WEIGHT``."""
+    weight = current_app.config["VERIFIED_VOTE_WEIGHT"]
+    return commit_with_retry(lambda: cast_vote(entry.id, voter, utcnow(), verified_weight=weight))
 
 
 def unvote(entry, voter):

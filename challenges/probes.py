@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db, get_redis, limiter
 
-bp = Blueprint("health", __name__)
+bp = Blueprint("probes", __name__)
 
 
 @bp.get("/healthz")
