@@ -6,12 +6,11 @@ from .ledger import Currency, LedgerEntry
 from .payout import Payout, PayoutStatus
 from .project import Project
 from .sponsor import ChallengeSponsor
-from .submission import DEFAULT_ORDER, ChallengeSubmission, ChallengeVote
+from .submission import ChallengeSubmission, ChallengeVote
 from .user import ROLES, Role, User
 
 __all__ = [
     "ApiToken",
-    "DEFAULT_ORDER",
     "ROLES",
     "STATUS_LABELS",
     "THEME_COLORS",

@@ -35,7 +35,7 @@ class ChallengeSubmission(db.Model):
     The per-user limit holds under concurrency through ``slot``: a live entry occupies one of the
     slots ``1..max_submissions_per_user`` and (challenge, user, slot) is unique, so two concurrent
     inserts can never both take the last slot. A withdrawn entry gives its slot back (NULL).
-    The plan's default ordering (``-vote_count, -submitted_at``) is ``DEFAULT_ORDER``.
+    Points are not stored here: the ledger is the truth (``ledger_entries``).
     """
 
     __tablename__ = "challenge_submissions"
@@ -88,10 +88,6 @@ class ChallengeSubmission(db.Model):
     judge_score: Mapped[float | None] = mapped_column(Float)
     final_rank: Mapped[int | None] = mapped_column()
 
-    # Points
-    participation_points_awarded: Mapped[int] = mapped_column(default=0)
-    bonus_points_awarded: Mapped[int] = mapped_column(default=0)
-
     # Flags
     is_featured: Mapped[bool] = mapped_column(default=False)  # Editor's pick
     is_disqualified: Mapped[bool] = mapped_column(default=False)
@@ -120,10 +116,6 @@ class ChallengeSubmission(db.Model):
 
     def __str__(self) -> str:
         return self.title
-
-
-# The plan's Meta.ordering, for queries that want it.
-DEFAULT_ORDER = (ChallengeSubmission.vote_count.desc(), ChallengeSubmission.submitted_at.desc())
 
 
 class ChallengeVote(db.Model):

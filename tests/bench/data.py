@@ -34,9 +34,8 @@ USER_COLUMNS = ("id", "username", "email", "password_hash", "role", "is_verified
                 "points_balance", "tokens_balance", "session_token")
 ENTRY_COLUMNS = ("id", "challenge_id", "user_id", "title", "description", "image_url",
                  "image_alt_text", "external_url", "prompt_used", "tool_used", "vote_count",
-                 "counted_votes", "participation_points_awarded", "bonus_points_awarded",
-                 "is_featured", "is_disqualified", "disqualification_reason", "is_withdrawn",
-                 "slot", "entry_number", "submitted_at", "updated_at")
+                 "counted_votes", "is_featured", "is_disqualified", "disqualification_reason",
+                 "is_withdrawn", "slot", "entry_number", "submitted_at", "updated_at")
 VOTE_COLUMNS = ("id", "submission_id", "voter_id", "challenge_id", "weight", "created_at")
 
 
@@ -171,7 +170,7 @@ def load(users: int, authors: int, votes_per_voter: int, small_members: int,
             yield (entry_id, week_id, author_of[index], f"Entry {number}: a dreamscape",
                    "A benchmark entry with a short description.",
                    f"https://img.bench.example/{number}.png", f"Picture number {number}", "",
-                   "", "", counts[index], float(counts[index]), 0, 0, number % 50 == 0, False,
+                   "", "", counts[index], float(counts[index]), number % 50 == 0, False,
                    "", False, 1 if index < authors else 2, number, submitted, submitted)
 
     _copy("challenge_submissions", ENTRY_COLUMNS, entries())
@@ -189,7 +188,7 @@ def load(users: int, authors: int, votes_per_voter: int, small_members: int,
                                 start + timedelta(seconds=span * rng.random())))
     _copy("challenge_submissions", ENTRY_COLUMNS, (
         (entry_id, small_id, index + 1, f"Small entry {index + 1}", "", "", "", "", "", "",
-         small_counts[index], float(small_counts[index]), 0, 0, False, False, "", False, 1,
+         small_counts[index], float(small_counts[index]), False, False, "", False, 1,
          index + 1, start, start)
         for index, entry_id in enumerate(small_entries)
     ))
@@ -239,7 +238,7 @@ def load_huge(challenge_id: uuid.UUID, members: int, existing_users: int,
     start = now - 3 * DAY
     _copy("challenge_submissions", ENTRY_COLUMNS, (
         (uuid.uuid4(), challenge_id, i, f"Entry {i}", "", "", "", "", "", "", votes,
-         float(votes), 0, 0, False, False, "", False, 1, i, start, start)
+         float(votes), False, False, "", False, 1, i, start, start)
         for i in range(1, members + 1) for votes in (int(2000 * rng.random() ** 6),)
     ))
     db.session.execute(

@@ -72,7 +72,7 @@ def load_world(now: datetime) -> uuid.UUID:
                               start + timedelta(days=5, seconds=rng.randrange(86_400))))
     _copy("challenge_submissions", ENTRY_COLUMNS, (
         (sid, cid, author, f"Entry {i + 1}", "", "", "", "https://bench.example/w", "", "",
-         votes_on.get(i, 0), float(votes_on.get(i, 0)), 0, 0, i % 1500 == 0, False, "", False,
+         votes_on.get(i, 0), float(votes_on.get(i, 0)), i % 1500 == 0, False, "", False,
          i % ENTRIES_EACH + 1, i + 1, start + timedelta(seconds=i), start + timedelta(seconds=i))
         for i, (sid, author) in enumerate(entries)), bare=False)
     _copy("challenge_votes", VOTE_COLUMNS, vote_rows, bare=True)
