@@ -13,6 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from .leaderboard.scores import is_valid_weight
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -113,6 +115,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         config.update(overrides)
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(instance, production)
+    if not is_valid_weight(config["VERIFIED_VOTE_WEIGHT"]):
+        # Any other weight would make counted votes inexact and break the board's tie encoding.
+        raise ValueError("VERIFIED_VOTE_WEIGHT must be a multiple of 0.25 above 0, at most 10.")
     return config
 
 

@@ -37,10 +37,8 @@ def resolve_caller() -> None:
         if user is None:
             raise InvalidToken()
         g.api_user = user
-        g.api_auth = "token"
         return
     g.api_user = current_user._get_current_object() if current_user.is_authenticated else None
-    g.api_auth = "session" if g.api_user is not None else None
     if request.method in UNSAFE and g.api_user is not None:
         csrf.protect()  # raises CSRFError (-> 400 JSON) without a valid X-CSRFToken header
 
