@@ -9,6 +9,7 @@ APP    := FLASK_APP=wsgi.py
 help:
 	@echo "make run      start web + worker + scheduler (+ embedded Valkey) on http://127.0.0.1:$${PORT:-5000}"
 	@echo "make test     run the whole suite on SQLite and on PostgreSQL"
+	@echo "make lint     ruff and mypy"
 	@echo "make bench    run the benchmarks (not part of make test)"
 
 $(BIN)/python:
@@ -40,8 +41,10 @@ test-postgres: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench.core $(BENCH_ARGS)
 
+# ruff over the code and tests; mypy over challenges/ and jobs/ (settings in pyproject.toml).
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check challenges jobs tests
+	$(BIN)/mypy
 
 vendor:
 	cd $$(mktemp -d) && npm pack htmx.org@2 >/dev/null && tar xzf htmx.org-*.tgz && \
@@ -49,7 +52,7 @@ vendor:
 	  echo "htmx.org $$(node -p 'require("./package/package.json").version') from the npm package (dist/htmx.min.js). Update with: make vendor" > $(CURDIR)/static/vendor/htmx/VERSION
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache
 
 bench-finalize: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench.finalize

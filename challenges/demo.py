@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from flask import current_app
@@ -184,7 +185,7 @@ def _entries_and_votes(site: str) -> None:
                 )
                 moment += timedelta(minutes=37)
                 entries.append(commit_with_retry(
-                    lambda m=member, d=data, t=moment, c=challenge.id: submit_entry(c, m, d, t)))
+                    partial(submit_entry, challenge.id, member, data, moment)))
         vote_time = min(challenge.submission_deadline, moment) - timedelta(minutes=5)
         if challenge.starts_at <= utcnow() < challenge.submission_deadline:
             vote_time = max(vote_time, utcnow() - timedelta(hours=4))  # some "+N today"
@@ -193,8 +194,9 @@ def _entries_and_votes(site: str) -> None:
                 if entry.user_id == voter.id:
                     continue
                 vote_time += timedelta(minutes=3)
-                commit_with_retry(lambda e=entry, v=voter, t=vote_time: cast_vote(
-                    e.id, v, t, verified_weight=current_app.config["VERIFIED_VOTE_WEIGHT"]))
+                commit_with_retry(partial(
+                    cast_vote, entry.id, voter, vote_time,
+                    verified_weight=current_app.config["VERIFIED_VOTE_WEIGHT"]))
     _finalize_past(utcnow())
 
 
@@ -203,4 +205,4 @@ def _finalize_past(now: datetime) -> None:
     from .services.finalization import finalize_challenge, unfinalized_completed
 
     for challenge_id in unfinalized_completed(now):
-        commit_with_retry(lambda c=challenge_id: finalize_challenge(c, now))
+        commit_with_retry(partial(finalize_challenge, challenge_id, now))

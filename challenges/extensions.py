@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import redis
 from flask import current_app
 from flask_limiter import Limiter
@@ -30,13 +32,21 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    # ``db.Model`` is built from ``Base`` at run time, which a type checker cannot follow; every
+    # model subclasses this name instead, so mypy sees a typed declarative class.
+    class Model(Base):
+        __abstract__ = True
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 
 
-def init_redis(app_config: dict) -> redis.Redis:
+def init_redis(app_config: dict[str, Any]) -> redis.Redis:
     """A Redis client with short timeouts: a slow or absent Redis must never hang a request."""
     return redis.Redis.from_url(
         app_config["REDIS_URL"],

@@ -4,10 +4,12 @@ one place (in the style of flaskr's ``get_post``). No view module imports anothe
 from __future__ import annotations
 
 import uuid
+from typing import TypeVar
 
-from flask import Response, abort, current_app, flash, request
+from flask import abort, current_app, flash, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as BaseResponse
 
 from .clock import utcnow
 from .errors import NotFound
@@ -16,13 +18,16 @@ from .services.challenges import get_visible_challenge
 from .services.entries import get_challenge_entry
 from .services.votes import VoteOutcome, cast_vote, withdraw_vote
 
+# A Flask response, or a plain Werkzeug one such as ``redirect()`` returns.
+R = TypeVar("R", bound=BaseResponse)
+
 
 def is_htmx() -> bool:
     """Whether htmx sent this request (it wants a fragment, not a page)."""
     return request.headers.get("HX-Request") == "true"
 
 
-def htmx_vary(response: Response) -> Response:
+def htmx_vary(response: R) -> R:
     """Mark a response that is a page or a fragment depending on ``HX-Request``."""
     response.headers["Vary"] = "HX-Request"
     return response

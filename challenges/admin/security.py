@@ -128,7 +128,7 @@ class SecureModelView(EditorOnly, ModelView):
             lazy_gettext("Are you sure you want to delete selected records?"))
     def action_delete(self, ids: tuple[str, ...]) -> None:
         keys = [key for key in map(self.primary_key, ids) if key is not None]
-        super().action_delete(keys)  # type: ignore[arg-type]
+        super().action_delete(keys)
 
     def handle_view_exception(self, exc: Exception) -> bool:
         if isinstance(exc, DomainError):

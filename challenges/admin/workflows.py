@@ -4,6 +4,7 @@ submissions (feature, disqualify). They call the same services as everything els
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Any
 
 from flask import Response, flash, redirect, request, url_for
@@ -106,8 +107,8 @@ class SubmissionView(ReadOnlyModelView):
             if entry_id is None:
                 continue
             try:
-                commit_with_retry(lambda e=entry_id: set_featured(e, current_user, featured,
-                                                                  utcnow()))
+                commit_with_retry(partial(set_featured, entry_id, current_user, featured,
+                                          utcnow()))
                 done += 1
             except DomainError as error:
                 flash(error.message, "error")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import Any, overload
 
 from flask import request
 
@@ -100,7 +100,12 @@ def int_arg(name: str, default: int, low: int, high: int) -> int:
     return min(value, high)
 
 
+@overload
+def choice_arg(name: str, choices: tuple[str, ...], default: str) -> str: ...
+@overload
+def choice_arg(name: str, choices: tuple[str, ...], default: None) -> str | None: ...
 def choice_arg(name: str, choices: tuple[str, ...], default: str | None) -> str | None:
+    """Query parameter ``name``, one of ``choices``; ``default`` when absent or empty."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default

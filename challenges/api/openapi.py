@@ -167,7 +167,7 @@ def limit_param(default: int, maximum: int) -> dict[str, Any]:
 
 CURSOR = {"name": "cursor", "in": "query", "required": False,
           "description": "Opaque; take it from a `next` URL.", "schema": {"type": "string"}}
-SECURED = [{"bearerAuth": []}, {"sessionCookie": []}]
+SECURED: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"sessionCookie": []}]
 OPTIONAL_AUTH = [{}, *SECURED]  # anonymous callers too; a member also gets their own status
 
 

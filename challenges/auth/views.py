@@ -46,7 +46,7 @@ def register() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = commit_with_retry(lambda: accounts.register_user(
-                form.username.data, form.email.data, form.password.data))
+                form.username.data or "", form.email.data or "", form.password.data or ""))
         except ValidationFailed as exc:
             attach_errors(form, exc.errors)
         except Conflict as exc:
@@ -73,7 +73,7 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = commit_with_retry(
-                lambda: accounts.authenticate(form.login.data, form.password.data))
+                lambda: accounts.authenticate(form.login.data or "", form.password.data or ""))
         except InvalidCredentials as exc:
             form.password.errors = [*form.password.errors, exc.message]
         else:
@@ -111,7 +111,7 @@ def change_password() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             commit_with_retry(lambda: accounts.change_password(
-                current_user, form.current_password.data, form.new_password.data))
+                current_user, form.current_password.data or "", form.new_password.data or ""))
         except ValidationFailed as exc:
             attach_errors(form, exc.errors)
         else:
@@ -137,7 +137,7 @@ def tokens() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             _, new_token = commit_with_retry(
-                lambda: api_tokens.create_token(current_user, form.name.data, utcnow()))
+                lambda: api_tokens.create_token(current_user, form.name.data or "", utcnow()))
         except ValidationFailed as exc:
             attach_errors(form, exc.errors)
         else:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 
 from wtforms import SelectField, StringField, TextAreaField, URLField
-from wtforms.fields.choices import SelectChoice
+
+# SelectChoice is new in WTForms 3.3; types-wtforms 3.2 lacks it (hence the ignore).
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined, unused-ignore]
 from wtforms.validators import Length
 
 from ..forms import AppForm

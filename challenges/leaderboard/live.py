@@ -108,7 +108,8 @@ def _viewer(raw: str | None) -> Viewer | None:
 def viewer_from_token(client: redis.Redis, session_token: str | None) -> Viewer | None:
     """Who is polling, from the Redis copy of their session (no SQL). None if unknown."""
     key = _identity_key(session_token)
-    return _viewer(client.get(key)) if key else None
+    # redis-py types every reply "Awaitable | T" (shared with its asyncio client).
+    return _viewer(client.get(key)) if key else None  # type: ignore[arg-type, unused-ignore]
 
 
 # slug -> challenge id, as Redis's ``challenges:slugs`` said. Only a shortcut: every poll checks
@@ -128,7 +129,8 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
     health.heal(client)
     challenge_id = _slug_ids.get(slug)
     if challenge_id is None:
-        challenge_id = client.hget(keys.SLUGS, slug)
+        # redis-py types every reply "Awaitable | T" (shared with its asyncio client).
+        challenge_id = client.hget(keys.SLUGS, slug)  # type: ignore[assignment, unused-ignore]
         if challenge_id is None:
             return PollResult(PollStatus.NEEDS_SQL)
     identity = _identity_key(session_token)

@@ -14,9 +14,10 @@ Scores are then unique per board, Redis's descending order is the rule, and the 
 from __future__ import annotations
 
 import math
+from typing import Final
 
 WEIGHT_UNIT = 0.25
-TIE_BITS = 20
+TIE_BITS: Final = 20
 MAX_ENTRY_NUMBER = 2**TIE_BITS - 1
 _SCALE = 2.0 ** (TIE_BITS + 2)
 

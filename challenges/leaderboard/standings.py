@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session, scoped_session
 
 from ..extensions import db
 from ..models import ChallengeSubmission, ChallengeVote, User
@@ -26,12 +27,12 @@ class Standing:
     today: float = 0.0
 
 
-def counting(challenge_id: uuid.UUID) -> list:
+def counting(challenge_id: uuid.UUID) -> list[ColumnElement[bool]]:
     """Entries whose votes count: in this challenge, neither withdrawn nor disqualified."""
     return [S.challenge_id == challenge_id, S.is_withdrawn.is_(False), S.is_disqualified.is_(False)]
 
 
-def _totals(challenge_id: uuid.UUID) -> Select:
+def _totals(challenge_id: uuid.UUID) -> Select[int, float, int]:
     return (
         select(
             S.user_id.label("user_id"),
@@ -47,7 +48,7 @@ def ranked_standings(
     challenge_id: uuid.UUID,
     limit: int | None = None,
     today_from: datetime | None = None,
-    session: Session | None = None,
+    session: Session | scoped_session[Any] | None = None,
 ) -> list[Standing]:
     """Participants in rank order (more counted votes, then earlier first entry)."""
     session = session or db.session
@@ -105,7 +106,7 @@ def votes_today(
     challenge_id: uuid.UUID,
     user_ids: list[int] | None,
     day_start: datetime | None,
-    session: Session | None = None,
+    session: Session | scoped_session[Any] | None = None,
 ) -> dict[int, float]:
     """Counted votes each user received since ``day_start`` on their counting entries.
 
@@ -126,7 +127,7 @@ def votes_today(
 
 
 def submission_totals(
-    challenge_id: uuid.UUID, session: Session | None = None
+    challenge_id: uuid.UUID, session: Session | scoped_session[Any] | None = None
 ) -> list[tuple[uuid.UUID, float, int]]:
     """(submission id, counted votes, entry number) of every counting entry."""
     session = session or db.session
@@ -138,7 +139,8 @@ def submission_totals(
     ]
 
 
-def standings_from_votes(challenge_id: uuid.UUID, limit: int | None = None) -> list[tuple]:
+def standings_from_votes(challenge_id: uuid.UUID, limit: int | None = None
+                         ) -> list[tuple[int, float, int]]:
     """The same ranking aggregated from the votes table itself (not the cached counters):
     what the counters must always agree with, and the benchmark's SQL baseline."""
     votes = (

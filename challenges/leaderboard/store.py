@@ -306,6 +306,7 @@ def read_snapshot(
     script_keys = [keys.version(challenge_id), keys.board(challenge_id),
                    keys.names(challenge_id), keys.day(challenge_id, today)]
     args = [top, "" if viewer_id is None else viewer_id]
+    result: Any  # the script's reply: a Lua table of the fields unpacked below
     try:
         result = client.evalsha(_SNAPSHOT_SHA, len(script_keys), *script_keys, *args)
     except redis.exceptions.NoScriptError:  # first use since the server started

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import created_at_column, updated_at_column, uuid_pk
 from .types import UTCDateTime
 
@@ -40,7 +40,7 @@ STATUSES = tuple(status.value for status in ChallengeStatus)
 THEME_COLORS = ("purple", "blue", "teal", "green", "orange", "pink", "red", "indigo")
 
 
-class WeeklyChallenge(db.Model):
+class WeeklyChallenge(Model):
     """Weekly creative challenge for the community."""
 
     __tablename__ = "weekly_challenges"

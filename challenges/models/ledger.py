@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import BigIntPK, created_at_column
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class Currency(StrEnum):
 CURRENCIES = tuple(c.value for c in Currency)
 
 
-class LedgerEntry(db.Model):
+class LedgerEntry(Model):
     """One grant or reversal. Never updated, never deleted.
 
     ``idempotency_key`` is unique: inserting the same grant twice (a retried job, two workers, a

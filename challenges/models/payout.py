@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import created_at_column, updated_at_column, uuid_pk
 from .types import UTCDateTime
 
@@ -30,7 +30,7 @@ class PayoutStatus(StrEnum):
 PAYOUT_STATUSES = tuple(s.value for s in PayoutStatus)
 
 
-class Payout(db.Model):
+class Payout(Model):
     __tablename__ = "payouts"
     __table_args__ = (
         UniqueConstraint("challenge_id", "place", name="uq_payout_challenge_place"),

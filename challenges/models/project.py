@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import created_at_column, uuid_pk
 
 if TYPE_CHECKING:
     from .user import User
 
 
-class Project(db.Model):
+class Project(Model):
     __tablename__ = "projects"
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import created_at_column, uuid_pk
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .user import User
 
 
-class ChallengeSponsor(db.Model):
+class ChallengeSponsor(Model):
     """Sponsor/partner for weekly challenges."""
 
     __tablename__ = "challenge_sponsors"

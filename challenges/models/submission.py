@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import created_at_column, updated_at_column, uuid_pk
 from .types import UTCDateTime
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .user import User
 
 
-class ChallengeSubmission(db.Model):
+class ChallengeSubmission(Model):
     """User submission for a weekly challenge.
 
     The per-user limit holds under concurrency through ``slot``: a live entry occupies one of the
@@ -118,7 +118,7 @@ class ChallengeSubmission(db.Model):
         return self.title
 
 
-class ChallengeVote(db.Model):
+class ChallengeVote(Model):
     """Vote on a challenge submission (one per voter and submission)."""
 
     __tablename__ = "challenge_votes"

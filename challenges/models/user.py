@@ -12,7 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import created_at_column
 from .types import UTCDateTime
 
@@ -34,7 +34,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person on the platform (SPEC §1).
 
     ``username`` and ``email`` are stored normalised (see ``challenges.auth.normalize``), so the

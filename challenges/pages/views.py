@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..clock import utcnow
 from ..extensions import db, limiter
-from ..leaderboard.live import REDIS_ERRORS, PollStatus, board_for_page, poll
+from ..leaderboard.live import REDIS_ERRORS, BoardView, PollStatus, board_for_page, poll
 from ..phase import next_deadline, phase_at
 from ..services.challenges import SLUG_RE, current_challenge
 from ..services.gallery import Sort, gallery_page
@@ -103,6 +103,7 @@ def leaderboard_fragment(slug: str) -> ResponseReturnValue:
         abort(404)
     if result is not None and result.status == PollStatus.UNCHANGED:
         return _no_store(Response(status=204))
+    board: BoardView | None
     if result is None or result.status == PollStatus.NEEDS_SQL:
         challenge = visible_challenge_or_404(slug)
         board = board_for_page(challenge, viewer_id(), now)

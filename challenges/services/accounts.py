@@ -117,7 +117,8 @@ def _raise_if_taken(username: str, email: str) -> None:
 def authenticate(login: str, password: str) -> User:
     """The user whose username or email is ``login`` and whose password matches."""
     login = login.strip().lower()
-    user = db.session.scalar(select(User).where(or_(User.username == login, User.email == login)))
+    user: User | None = db.session.scalar(
+        select(User).where(or_(User.username == login, User.email == login)))
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):

@@ -43,7 +43,7 @@ def user_for_token(raw: str, now: datetime) -> User | None:
     """The owner of a live token, or None. Marks the token as used."""
     if not raw.startswith(PREFIX) or len(raw) > 100:
         return None
-    token = db.session.scalar(
+    token: ApiToken | None = db.session.scalar(
         select(ApiToken).where(ApiToken.token_hash == _digest(raw), ApiToken.revoked_at.is_(None))
     )
     if token is None:

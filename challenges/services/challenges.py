@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, select
 
@@ -93,7 +94,7 @@ def prepare_challenge(challenge: WeeklyChallenge) -> None:
         challenge.year, challenge.week_number = iso_week(challenge.starts_at)
 
 
-def _json_value(value: object) -> object:
+def _json_value(value: object) -> Any:
     """JSON columns may arrive as text (forms); empty means an empty object."""
     if value is None:
         return {}
@@ -128,7 +129,7 @@ def can_see_unpublished(viewer: User | None) -> bool:
     )
 
 
-def visible_challenges(viewer: User | None) -> Select[tuple[WeeklyChallenge]]:
+def visible_challenges(viewer: User | None) -> Select[WeeklyChallenge]:
     """Challenges ``viewer`` may see: published ones, and everything for editors."""
     query = select(WeeklyChallenge)
     if not can_see_unpublished(viewer):

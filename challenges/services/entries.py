@@ -192,7 +192,8 @@ def submit_entry(
     publish_after_commit(
         BoardUpdate(challenge.id, version, now.date(),
                     members=[member_value(challenge.id, author.id, now)],
-                    submissions=[submission_value(entry.id, 0.0, entry_number, True)])
+                    # entry_number is never None: lock_board just locked the challenge row
+                    submissions=[submission_value(entry.id, 0.0, entry_number, True)])  # type: ignore[arg-type]
     )
     rewards.entry_submitted(entry, challenge, now)
     return entry

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import Connection, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import Conflict, NotFound
@@ -126,11 +126,12 @@ def _store_final_ranks(challenge_id: uuid.UUID) -> list[int]:
         .values(final_rank=None)
         .execution_options(synchronize_session=False)
     )
-    place_of = dict(placed)
+    place_of: dict[int, int] = dict(placed)  # type: ignore[arg-type]  # row_number() is never NULL
     return sorted(place_of, key=place_of.__getitem__)
 
 
-def _grants(challenge: WeeklyChallenge, ranking: list[int], now: datetime) -> Iterable[dict]:
+def _grants(challenge: WeeklyChallenge, ranking: list[int], now: datetime
+            ) -> Iterable[dict[str, Any]]:
     cid, config = challenge.id, challenge.points_config
     prizes = parse_prizes(challenge.prizes)
 
@@ -174,7 +175,7 @@ def _grants(challenge: WeeklyChallenge, ranking: list[int], now: datetime) -> It
                       Currency.TOKENS)
 
 
-def _insert_grants(rows: list[dict]) -> int:
+def _insert_grants(rows: list[dict[str, Any]]) -> int:
     """Bulk insert, skipping keys already used, and move the balances by what went in."""
     rows = [row for row in rows if row["amount"] != 0]  # a 0 override is no grant (as in grant)
     if not rows:
@@ -185,7 +186,8 @@ def _insert_grants(rows: list[dict]) -> int:
     else:
         ledger = LedgerEntry.__table__
         inserted = connection.execute(
-            sqlite.insert(ledger).on_conflict_do_nothing()
+            # SQLAlchemy types a model's __table__ as FromClause; it is a Table.
+            sqlite.insert(ledger).on_conflict_do_nothing()  # type: ignore[arg-type, unused-ignore]
             .returning(ledger.c.user_id, ledger.c.currency, ledger.c.amount),
             rows,
         ).all()
@@ -205,7 +207,8 @@ def _insert_grants(rows: list[dict]) -> int:
     elif deltas:  # SQLite: one prepared statement, executed many times
         users = User.__table__
         connection.execute(
-            update(users).where(users.c.id == bindparam("uid")).values(
+            # SQLAlchemy types a model's __table__ as FromClause; it is a Table.
+            update(users).where(users.c.id == bindparam("uid")).values(  # type: ignore[arg-type, unused-ignore]
                 points_balance=users.c.points_balance + bindparam("points"),
                 tokens_balance=users.c.tokens_balance + bindparam("tokens")),
             [{"uid": uid, "points": p, "tokens": t} for uid, (p, t) in deltas.items()],
@@ -213,7 +216,8 @@ def _insert_grants(rows: list[dict]) -> int:
     return len(inserted)
 
 
-def _insert_postgresql(connection: Any, rows: list[dict]) -> list[Any]:
+def _insert_postgresql(connection: Connection, rows: list[dict[str, Any]]
+                       ) -> Sequence[Any]:
     """One INSERT ... SELECT FROM unnest(arrays): a single statement and nine parameters,
     however many rows; ON CONFLICT DO NOTHING skips keys already in the ledger."""
     columns = ("user_id", "currency", "amount", "reason", "idempotency_key", "challenge_id",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import redis
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db, get_redis
@@ -71,7 +71,7 @@ def gallery_page(
     return GalleryPage(entries, next_cursor, has_voted([e.id for e in entries], viewer_id), sort)
 
 
-def _counting(challenge: WeeklyChallenge) -> list:
+def _counting(challenge: WeeklyChallenge) -> list[ColumnElement[bool]]:
     return [S.challenge_id == challenge.id, S.is_withdrawn.is_(False),
             S.is_disqualified.is_(False)]
 

@@ -73,7 +73,8 @@ def advance_phases(now: datetime) -> list[Transition]:
             .values(status=target.value, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:
+        # Session.execute is typed Result; an UPDATE returns a CursorResult, which has rowcount.
+        if result.rowcount == 1:  # type: ignore[attr-defined, unused-ignore]
             performed.append(Transition(row.id, row.slug, ChallengeStatus(row.status), target))
     return performed
 

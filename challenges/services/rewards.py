@@ -4,6 +4,7 @@ transactions; every grant goes through ``ledger.grant`` with a key that makes it
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -70,7 +71,8 @@ def vote_withdrawn(vote_id: object, entry: ChallengeSubmission, now: datetime) -
              "vote_received_reversal", now)
 
 
-def _reward_voter(voter_id: int, entry: ChallengeSubmission, config: dict, now: datetime) -> None:
+def _reward_voter(voter_id: int, entry: ChallengeSubmission, config: dict[str, Any],
+                  now: datetime) -> None:
     already = db.session.scalar(
         select(LedgerEntry.id).where(
             LedgerEntry.user_id == voter_id,

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 import redis
 from sqlalchemy import select, update
@@ -52,6 +53,7 @@ def dashboard_sponsor(viewer: User, slug: str | None) -> ChallengeSponsor:
     """The sponsor whose dashboard ``viewer`` may see: an editor any (``slug``, or the first by
     name), a sponsor user their own. Raises ``Forbidden`` for everyone else and ``NotFound``
     when there is no such sponsor."""
+    sponsor: ChallengeSponsor | None
     if viewer.is_editor:
         query = select(ChallengeSponsor).order_by(ChallengeSponsor.name)
         if slug:
@@ -93,8 +95,10 @@ def flush_counters() -> int:
     The caller commits."""
     client = get_redis()
     touched = 0
-    while (member := client.spop(DIRTY)) is not None:
-        raw = client.eval(_TAKE, 1, counters_key(member))
+    # redis-py types each reply "Awaitable | value" (its sync and asyncio clients share the
+    # signatures); this client is synchronous and decodes replies to str.
+    while (member := cast("str | None", client.spop(DIRTY))) is not None:
+        raw = cast("list[str]", client.eval(_TAKE, 1, counters_key(member)))
         counts = dict(zip(raw[::2], raw[1::2], strict=True))
         values = {FIELDS[f]: FIELDS[f] + int(n) for f, n in counts.items() if f in FIELDS}
         if values:
