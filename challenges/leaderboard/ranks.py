@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum, StrEnum
-from typing import Any
+from typing import Any, cast
 
 import redis
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
@@ -175,7 +175,7 @@ def fragment_page(slug: str, session_token: str | None, cursor: Cursor, now: dat
     fall back. Three commands whatever the page: the slug, the viewer, and the page script."""
     client = get_redis()
     health.heal(client)
-    challenge_id = client.hget(keys.SLUGS, slug)
+    challenge_id = cast("str | None", client.hget(keys.SLUGS, slug))
     if challenge_id is None:
         return FragmentResult(FragmentStatus.NEEDS_SQL)
     viewer = viewer_from_token(client, session_token)
@@ -256,9 +256,9 @@ def _read(client: redis.Redis, challenge_id: uuid.UUID, slug: str, cursor: Curso
     args = [cursor.direction.value, "" if cursor.score is None else repr(cursor.score), size,
             "" if viewer_id is None else viewer_id]
     try:
-        result = client.evalsha(_PAGE_SHA, len(script_keys), *script_keys, *args)
+        result = cast(list[Any], client.evalsha(_PAGE_SHA, len(script_keys), *script_keys, *args))
     except redis.exceptions.NoScriptError:  # first use since the server started
-        result = client.eval(_PAGE, len(script_keys), *script_keys, *args)
+        result = cast(list[Any], client.eval(_PAGE, len(script_keys), *script_keys, *args))
     built, flat_meta, *rest = result
     meta = dict(zip(flat_meta[::2], flat_meta[1::2], strict=True))
     if not built:
