@@ -129,11 +129,6 @@ class RankPage:
     next_cursor: Cursor | None
     prev_cursor: Cursor | None
 
-    @property
-    def viewer_here(self) -> bool:
-        """Whether the viewer's row is on this page."""
-        return any(row.user_id == self.viewer_id for row in self.rows)
-
 
 def board_page(challenge: WeeklyChallenge, viewer_id: int | None, cursor: Cursor,
                now: datetime, size: int = PAGE_SIZE) -> RankPage:
@@ -172,7 +167,8 @@ class FragmentResult:
 def fragment_page(slug: str, session_token: str | None, cursor: Cursor, now: datetime,
                   size: int = PAGE_SIZE) -> FragmentResult:
     """A page for "load more", from Redis alone (no SQL). Raises Redis errors for the caller to
-    fall back. Three commands whatever the page: the slug, the viewer, and the page script."""
+    fall back. At most three commands whatever the page: the slug, the viewer (when there is a
+    session), and the page script."""
     client = get_redis()
     health.heal(client)
     challenge_id = cast("str | None", client.hget(keys.SLUGS, slug))
