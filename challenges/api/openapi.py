@@ -90,7 +90,11 @@ SCHEMAS: dict[str, Any] = {
     "Leaderboard": obj({"version": {"type": "integer"}, "live": {"type": "boolean"},
                         "final": {"type": "boolean"}, "participant_count": {"type": "integer"},
                         "results": {"type": "array", "items": ref("LeaderboardRow")},
-                        "me": {"oneOf": [ref("LeaderboardRow"), {"type": "null"}]}}),
+                        "me": {"oneOf": [ref("LeaderboardRow"), {"type": "null"}]},
+                        "next_cursor": {"type": ["string", "null"],
+                                        "description": "Pass as `cursor` for the next ranks."},
+                        "next": {"type": ["string", "null"],
+                                 "description": "URL of the next page."}}),
 }
 SCHEMAS["ChallengeDetail"] = {
     "type": "object",
@@ -226,9 +230,10 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                 "responses": {"200": ok(page_of("Submission")), **errors(400, 404, 422)},
             }},
             "/api/challenges/{slug}/leaderboard/": {"get": {
-                "operationId": "getLeaderboard", "summary": "Top N and your own row",
-                "parameters": [SLUG, limit_param(10, 100)], "security": OPTIONAL_AUTH,
-                "responses": {"200": ok(ref("Leaderboard")), **errors(404, 422)},
+                "operationId": "getLeaderboard",
+                "summary": "Top N and your own row; every rank, page by page, by cursor",
+                "parameters": [SLUG, limit_param(10, 100), CURSOR], "security": OPTIONAL_AUTH,
+                "responses": {"200": ok(ref("Leaderboard")), **errors(400, 404, 422)},
             }},
             "/api/challenges/{slug}/submit/": {"post": {
                 "operationId": "submitEntry", "summary": "Submit an entry",

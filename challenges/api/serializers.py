@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import url_for
 
-from ..leaderboard.live import BoardView
+from ..leaderboard.ranks import RankPage
 from ..models import ChallengeSubmission, User, WeeklyChallenge
 from ..phase import next_deadline, phase_at
 from ..services.status import viewer_status
@@ -125,19 +125,20 @@ def my_submission_json(entry: ChallengeSubmission) -> dict[str, Any]:
             "disqualification_reason": entry.disqualification_reason or None}
 
 
-def leaderboard_json(board: BoardView) -> dict[str, Any]:
+def leaderboard_json(page: RankPage, next_cursor: str | None,
+                     next_url: str | None) -> dict[str, Any]:
+    """One page of the board (the top N on the first page) and the caller's own row."""
     def row(r: Any) -> dict[str, Any]:
         return {"rank": r.rank, "username": r.username, "counted_votes": r.counted_votes,
                 "votes_today": r.today}
 
-    mine = board.viewer
-    if mine is None and board.viewer_id is not None:
-        mine = next((r for r in board.rows if r.user_id == board.viewer_id), None)
     return {
-        "version": board.version,
-        "live": board.live,
-        "final": board.completed,
-        "participant_count": board.participants,
-        "results": [row(r) for r in board.rows],
-        "me": row(mine) if mine else None,
+        "version": page.version,
+        "live": page.live,
+        "final": page.completed,
+        "participant_count": page.participants,
+        "results": [row(r) for r in page.rows],
+        "me": row(page.viewer) if page.viewer else None,
+        "next_cursor": next_cursor,
+        "next": next_url,
     }

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from ..clock import utcnow
 from ..errors import LoginRequired, NotFound
 from ..extensions import limiter
-from ..leaderboard.live import board_for_page
+from ..leaderboard import ranks
 from ..models import WeeklyChallenge
 from ..services import mine
 from ..services.challenges import current_challenge, get_visible_challenge
@@ -140,10 +140,20 @@ def submissions(slug: str) -> Response:
 @bp.get("/challenges/<slug>/leaderboard/")
 def leaderboard(slug: str) -> Response:
     challenge = challenge_or_404(slug)
-    top = int_arg("limit", 10, 1, 100)
+    limit = int_arg("limit", 10, 1, ranks.MAX_PAGE_SIZE)
+    raw = decode_cursor(request.args.get("cursor"))
+    try:
+        cursor = ranks.parse_token(raw) if raw else ranks.FIRST
+    except ranks.BadCursor:
+        raise BadCursor() from None
     user = caller()
-    board = board_for_page(challenge, user.id if user else None, utcnow(), top=top)
-    return jsonify(leaderboard_json(board))
+    page = ranks.board_page(challenge, user.id if user else None, cursor, utcnow(), size=limit)
+    next_cursor = next_url = None
+    if page.next_cursor:
+        next_cursor = encode_cursor(page.next_cursor.token())
+        next_url = url_for(".leaderboard", slug=slug, _external=True, limit=limit,
+                           cursor=next_cursor)
+    return jsonify(leaderboard_json(page, next_cursor, next_url))
 
 
 @bp.post("/challenges/<slug>/submit/")

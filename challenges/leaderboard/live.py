@@ -112,6 +112,16 @@ def viewer_from_token(client: redis.Redis, session_token: str | None) -> Viewer 
     return _viewer(client.get(key)) if key else None  # type: ignore[arg-type, unused-ignore]
 
 
+def meta_visible(meta: dict[str, str], viewer: Viewer | None) -> bool:
+    """Whether ``viewer`` may see a board, by its Redis meta (drafts: editors only)."""
+    return meta.get("published") == "1" or (viewer is not None and viewer.role == "editor")
+
+
+def meta_completed(meta: dict[str, str], now: datetime) -> bool:
+    """Whether voting is over, by the deadline in the board's Redis meta."""
+    return now.timestamp() >= float(meta["voting_deadline"])
+
+
 # slug -> challenge id, as Redis's ``challenges:slugs`` said. Only a shortcut: every poll checks
 # the id's meta still names this slug (a renamed or reused slug drops the entry), and visibility,
 # deadline and version are read fresh each time.
@@ -151,9 +161,9 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
         _slug_ids.clear()
     _slug_ids[slug] = challenge_id
     viewer = _viewer(raw_viewer[0] if raw_viewer else None)
-    if meta.get("published") != "1" and (viewer is None or viewer.role != "editor"):
+    if not meta_visible(meta, viewer):
         return PollResult(PollStatus.NOT_FOUND)
-    completed = now.timestamp() >= float(meta["voting_deadline"])
+    completed = meta_completed(meta, now)
     if not completed and client_version is not None and int(version or 0) == client_version:
         return PollResult(PollStatus.UNCHANGED)
     cid = uuid.UUID(challenge_id)

@@ -33,6 +33,11 @@ def counted_votes(score: float) -> float:
     return score - math.fmod(score, WEIGHT_UNIT)
 
 
+def first_entry_number(score: float) -> int:
+    """The first entry number inside a score (the tie-break fraction read back)."""
+    return round(2**TIE_BITS - math.fmod(score, WEIGHT_UNIT) * _SCALE)
+
+
 def is_valid_weight(weight: float) -> bool:
     """Vote weights are positive multiples of a quarter, at most 10."""
     return 0 < weight <= 10 and math.isclose(weight / WEIGHT_UNIT, round(weight / WEIGHT_UNIT))

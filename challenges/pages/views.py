@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request, session
+from flask import Blueprint, Response, abort, current_app, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..clock import utcnow
 from ..extensions import db, limiter
+from ..leaderboard import ranks
 from ..leaderboard.live import REDIS_ERRORS, BoardView, PollStatus, board_for_page, poll
 from ..phase import next_deadline, phase_at
 from ..services.challenges import SLUG_RE, current_challenge
@@ -73,16 +74,54 @@ def challenge_detail(slug: str) -> ResponseReturnValue:
     )
 
 
+def _rank_cursor() -> ranks.Cursor:
+    try:
+        return ranks.page_cursor(request.args.get("after"), request.args.get("before"),
+                                 request.args.get("at"))
+    except ranks.BadCursor:
+        abort(404)
+
+
+def _rank_page_size() -> int:
+    return int(current_app.config.get("LEADERBOARD_PAGE_SIZE", ranks.PAGE_SIZE))
+
+
 @bp.get("/challenges/<slug>/leaderboard/")
 def leaderboard(slug: str) -> ResponseReturnValue:
+    """Every rank, a page at a time (``?after=`` / ``?before=`` a score, ``?at=me`` for the
+    viewer's page)."""
     challenge = visible_challenge_or_404(slug)
+    cursor = _rank_cursor()
     now = utcnow()
-    return render_template(
-        "pages/leaderboard.html",
-        challenge=challenge,
-        phase=phase_at(challenge, now),
-        board=board_for_page(challenge, viewer_id(), now),
-    )
+    page = ranks.board_page(challenge, viewer_id(), cursor, now, _rank_page_size())
+    return render_template("pages/leaderboard.html", challenge=challenge,
+                           phase=phase_at(challenge, now), page=page)
+
+
+@bp.get("/challenges/<slug>/leaderboard/ranks")
+@limiter.exempt  # read-only and Redis-only, like the widget's poll
+def leaderboard_ranks(slug: str) -> ResponseReturnValue:
+    """The next page's rows alone, for "load more". Runs no SQL while the board is in Redis;
+    otherwise the same page from SQL, marked "live updates paused"."""
+    if not SLUG_RE.fullmatch(slug) or len(slug) > 50:
+        abort(404)
+    cursor = _rank_cursor()
+    now = utcnow()
+    size = _rank_page_size()
+    try:
+        result = ranks.fragment_page(slug, session.get("_user_id"), cursor, now, size)
+    except REDIS_ERRORS:
+        result = None  # Redis is down: the page path reads SQL
+    if result is not None and result.status == ranks.FragmentStatus.NOT_FOUND:
+        abort(404)
+    if result is None or result.page is None:
+        challenge = visible_challenge_or_404(slug)
+        page = ranks.board_page(challenge, viewer_id(), cursor, now, size)
+        db.session.rollback()  # nothing to write; end the read transaction promptly
+    else:
+        page = result.page
+    body = render_bare("leaderboard/_rank_page.html", page=page, fragment=True)
+    return _no_store(Response(body))
 
 
 @bp.get("/challenges/<slug>/leaderboard/live")
