@@ -170,7 +170,26 @@ def limit_param(default: int, maximum: int) -> dict[str, Any]:
 
 
 CURSOR = {"name": "cursor", "in": "query", "required": False,
-          "description": "Opaque; take it from a `next` URL.", "schema": {"type": "string"}}
+          "description": "Opaque; take it from a `next` URL. Any other value is answered 400 "
+                         "`bad_cursor`.", "schema": {"type": "string"}}
+BAD_CURSOR = {
+    "description": "`bad_cursor`: the `cursor` is not one this API handed out, or was handed "
+                   "out for another sort order. Leave it out to start from the first page.",
+    "content": {"application/json": {
+        "schema": ref("Error"),
+        "example": {"error": {"code": "bad_cursor",
+                              "message": "That cursor is not one this API handed out.",
+                              "details": {}}},
+    }},
+}
+
+
+def paginated(*codes: int) -> dict[str, Any]:
+    """The error responses of an operation that takes ``CURSOR``: ``errors(*codes)`` and the
+    400 a cursor can get (a valid-looking string this API never handed out)."""
+    return {**errors(400, *codes), "400": BAD_CURSOR}
+
+
 SECURED: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"sessionCookie": []}]
 OPTIONAL_AUTH = [{}, *SECURED]  # anonymous callers too; a member also gets their own status
 
@@ -206,7 +225,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                                 "enum": ["upcoming", "active", "voting", "completed"]}},
                     limit_param(20, 100), CURSOR],
                 "security": OPTIONAL_AUTH,
-                "responses": {"200": ok(page_of("ChallengeSummary")), **errors(400, 422)},
+                "responses": {"200": ok(page_of("ChallengeSummary")), **paginated(422)},
             }},
             "/api/challenges/current/": {"get": {
                 "operationId": "currentChallenge",
@@ -227,13 +246,13 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                                                  "enum": ["votes", "newest", "featured"]}},
                                limit_param(12, 50), CURSOR],
                 "security": OPTIONAL_AUTH,
-                "responses": {"200": ok(page_of("Submission")), **errors(400, 404, 422)},
+                "responses": {"200": ok(page_of("Submission")), **paginated(404, 422)},
             }},
             "/api/challenges/{slug}/leaderboard/": {"get": {
                 "operationId": "getLeaderboard",
                 "summary": "Top N and your own row; every rank, page by page, by cursor",
                 "parameters": [SLUG, limit_param(10, 100), CURSOR], "security": OPTIONAL_AUTH,
-                "responses": {"200": ok(ref("Leaderboard")), **errors(400, 404, 422)},
+                "responses": {"200": ok(ref("Leaderboard")), **paginated(404, 422)},
             }},
             "/api/challenges/{slug}/submit/": {"post": {
                 "operationId": "submitEntry", "summary": "Submit an entry",

@@ -33,6 +33,12 @@ def lock_board(challenge_id: uuid.UUID, **increments: int) -> int:
 
     Every transaction that changes a score calls this, so they are ordered, and the version
     returned tags this transaction's writes. Returns the new version.
+
+    Call it before touching any entry, vote or user row: the challenge row is first in the one
+    lock order (docs/decisions.md), and an entry or vote row locked before it (a vote's foreign
+    key takes KEY SHARE on its entry) can close a cycle with a transaction that holds it. Pass
+    only increments decided before any read (``entries_created``); a counter whose change
+    depends on what the rows say is changed after the lock, from what was read under it.
     """
     values = {"board_version": WeeklyChallenge.board_version + 1}
     for column, delta in increments.items():

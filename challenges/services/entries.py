@@ -250,7 +250,9 @@ def withdraw_entry(submission_id: uuid.UUID, author: User | None, now: datetime)
     """Withdraw an entry: it leaves the gallery and the board, frees its slot, and the points
     it earned are reversed. Its author only, until the submission deadline."""
     entry = _own_entry(submission_id, author, now)
-    version = lock_board(entry.challenge_id, total_votes=-entry.vote_count)
+    # The challenge lock first, the entry's FOR UPDATE (``slot`` is a key column) second, as
+    # every vote takes them (docs/decisions.md); ``total_votes`` is recounted under the lock.
+    version = lock_board(entry.challenge_id)
     entry.is_withdrawn = True
     entry.withdrawn_at = now
     entry.slot = None
@@ -311,8 +313,9 @@ def _publish_entry_change(entry: ChallengeSubmission, version: int, now: datetim
 
 
 def _recount(challenge_id: uuid.UUID) -> None:
-    """Entries and participants shown on the challenge: counting entries (not withdrawn, not
-    disqualified) and their distinct authors. Recounted under the row lock, so always exact."""
+    """Entries, participants and votes shown on the challenge: counting entries (not withdrawn,
+    not disqualified), their distinct authors and the votes they hold. Recounted under the
+    row lock from the entries' own counters (which move only under it), so always exact."""
     counting = (
         ChallengeSubmission.challenge_id == challenge_id,
         ChallengeSubmission.is_withdrawn.is_(False),
@@ -324,6 +327,9 @@ def _recount(challenge_id: uuid.UUID) -> None:
         .values(
             submission_count=select(func.count()).where(*counting).scalar_subquery(),
             participant_count=select(func.count(func.distinct(ChallengeSubmission.user_id)))
+            .where(*counting)
+            .scalar_subquery(),
+            total_votes=select(func.coalesce(func.sum(ChallengeSubmission.vote_count), 0))
             .where(*counting)
             .scalar_subquery(),
         )

@@ -194,7 +194,15 @@ def _insert_grants(rows: list[dict[str, Any]]) -> int:
     deltas: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # user -> [points, tokens]
     for user_id, currency, amount in inserted:
         deltas[user_id][0 if currency == "points" else 1] += amount
-    if connection.dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql" and deltas:
+        # Users are locked in id order first, as every path locks users (docs/decisions.md):
+        # the UPDATE below locks them in whatever order its plan visits them, and a vote
+        # holding its author's and voter's rows in id order could close a cycle with it.
+        connection.execute(
+            text("SELECT id FROM users WHERE id = ANY(CAST(:ids AS integer[])) "
+                 "ORDER BY id FOR NO KEY UPDATE"),
+            {"ids": sorted(deltas)},
+        )
         # Every balance in one statement, the moves passed as three arrays.
         connection.execute(
             text("UPDATE users SET points_balance = points_balance + m.points, "

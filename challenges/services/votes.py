@@ -6,15 +6,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import EntryNotVotable, LoginRequired, SelfVote, VotingClosed
 from ..extensions import db
 from ..leaderboard.store import BoardUpdate
 from ..leaderboard.updates import lock_board, member_value, publish_after_commit, submission_value
-from ..models import ChallengeSubmission, ChallengeVote, User
+from ..models import ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
 from ..phase import accepts_votes
 from . import rewards
 from .entries import get_entry
@@ -51,46 +50,46 @@ def check_can_vote(entry: ChallengeSubmission, voter: User | None, now: datetime
 
 def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
               verified_weight: float = 1.0) -> VoteOutcome:
-    """Upvote an entry. Voting again changes nothing (the unique constraint decides races).
-    A verified voter's vote counts ``verified_weight`` (callers pass ``VERIFIED_VOTE_WEIGHT``)."""
+    """Upvote an entry. Voting again changes nothing. A verified voter's vote counts
+    ``verified_weight`` (callers pass ``VERIFIED_VOTE_WEIGHT``).
+
+    Locks in the one order of docs/decisions.md: the challenge row, then the entry row, then
+    the vote row, then users. The vote row goes in only after the entry's lock, because its
+    foreign key takes a KEY SHARE lock on the entry, which a withdrawal's FOR UPDATE waits for:
+    inserted first, a vote waiting for the challenge lock deadlocked with the withdrawal
+    holding it. Whether the vote counts is decided under the challenge lock, which every vote,
+    unvote and entry status change of the challenge takes first.
+    """
     entry = get_entry(submission_id, voter)
     voter = check_can_vote(entry, voter, now)
-    insert = (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(
-        ChallengeVote
-    )
-    vote_id = db.session.execute(
-        insert.values(
-            id=uuid.uuid4(),
-            submission_id=entry.id,
-            voter_id=voter.id,
-            challenge_id=entry.challenge_id,
-            weight=vote_weight(voter, verified_weight),
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["submission_id", "voter_id"])
-        .returning(ChallengeVote.id)
-    ).scalar()
-    if vote_id is None:
+    if _voted(entry.id, voter.id):  # voting again: no lock, no write
         return VoteOutcome(entry, voted=True, changed=False)
-    vote = db.session.get(ChallengeVote, vote_id)  # our own row: read it before taking the lock
-    assert vote is not None
+    weight = vote_weight(voter, verified_weight)
     # From here to the commit every vote of this challenge waits for us: keep it short.
-    version = lock_board(entry.challenge_id, total_votes=1)
+    version = lock_board(entry.challenge_id)
     totals = db.session.execute(
         update(ChallengeSubmission)
         .where(
             ChallengeSubmission.id == entry.id,
             ChallengeSubmission.is_withdrawn.is_(False),
             ChallengeSubmission.is_disqualified.is_(False),
+            ~_vote_of(entry.id, voter.id).exists(),
         )
         .values(
             vote_count=ChallengeSubmission.vote_count + 1,
-            counted_votes=ChallengeSubmission.counted_votes + vote.weight,
+            counted_votes=ChallengeSubmission.counted_votes + weight,
         )
         .returning(ChallengeSubmission.vote_count, ChallengeSubmission.counted_votes)
     ).first()
-    if totals is None:  # withdrawn or disqualified while we were voting
-        raise EntryNotVotable()
+    if totals is None:
+        if _voted(entry.id, voter.id):  # a concurrent request of this voter voted first
+            return VoteOutcome(entry, voted=True, changed=False)
+        raise EntryNotVotable()  # withdrawn or disqualified while we were voting
+    vote = ChallengeVote(id=uuid.uuid4(), submission_id=entry.id, voter_id=voter.id,
+                         challenge_id=entry.challenge_id, weight=weight, created_at=now)
+    db.session.add(vote)
+    db.session.flush()  # no conflict possible: votes come and go only under the challenge lock
+    _add_to_total_votes(entry.challenge_id, 1)  # the entry counts: checked under the lock
     # The new counts, as the UPDATE returned them (no second SELECT of the row).
     set_committed_value(entry, "vote_count", totals.vote_count)
     set_committed_value(entry, "counted_votes", totals.counted_votes)
@@ -100,32 +99,64 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
 
 
 def withdraw_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -> VoteOutcome:
-    """Take an upvote back while voting is open. Withdrawing twice changes nothing."""
+    """Take an upvote back while voting is open. Withdrawing twice changes nothing.
+
+    Same lock order as ``cast_vote``: challenge, entry, vote row, users. The vote is read and
+    the counters moved under the challenge lock, so an unvote racing the entry's withdrawal
+    leaves every counter equal to the vote rows (the vote row goes whatever the entry's state;
+    ``total_votes`` moves only if the entry still counts).
+    """
     if voter is None or not getattr(voter, "is_authenticated", False):
         raise LoginRequired("Log in to vote.")
     entry = get_entry(submission_id, voter)
     if not entry.challenge.allow_voting or not accepts_votes(entry.challenge, now):
         raise VotingClosed()
-    removed = db.session.execute(
-        delete(ChallengeVote)
-        .where(ChallengeVote.submission_id == entry.id, ChallengeVote.voter_id == voter.id)
-        .returning(ChallengeVote.id, ChallengeVote.weight)
-    ).first()
-    if removed is None:
+    if not _voted(entry.id, voter.id):  # nothing to withdraw: no lock, no write
         return VoteOutcome(entry, voted=False, changed=False)
-    version = lock_board(entry.challenge_id, total_votes=-1)
-    db.session.execute(
+    version = lock_board(entry.challenge_id)
+    removed = db.session.execute(
+        select(ChallengeVote.id, ChallengeVote.weight).where(
+            ChallengeVote.submission_id == entry.id, ChallengeVote.voter_id == voter.id)
+    ).first()
+    if removed is None:  # a concurrent unvote of this voter went first
+        return VoteOutcome(entry, voted=False, changed=False)
+    after = db.session.execute(
         update(ChallengeSubmission)
         .where(ChallengeSubmission.id == entry.id)
         .values(
             vote_count=ChallengeSubmission.vote_count - 1,
             counted_votes=ChallengeSubmission.counted_votes - removed.weight,
         )
-    )
-    db.session.refresh(entry)
+        .returning(ChallengeSubmission.vote_count, ChallengeSubmission.counted_votes,
+                   ChallengeSubmission.is_withdrawn, ChallengeSubmission.is_disqualified)
+    ).one()
+    db.session.execute(delete(ChallengeVote).where(ChallengeVote.id == removed.id))
+    for name in ("vote_count", "counted_votes", "is_withdrawn", "is_disqualified"):
+        set_committed_value(entry, name, getattr(after, name))
+    if entry.counts:  # as read under the lock, not as loaded before it
+        _add_to_total_votes(entry.challenge_id, -1)
     _publish(entry, version, now)
     rewards.vote_withdrawn(removed.id, entry, now)
     return VoteOutcome(entry, voted=False, changed=True)
+
+
+def _vote_of(submission_id: uuid.UUID, voter_id: int) -> Select[uuid.UUID]:
+    return select(ChallengeVote.id).where(
+        ChallengeVote.submission_id == submission_id, ChallengeVote.voter_id == voter_id)
+
+
+def _voted(submission_id: uuid.UUID, voter_id: int) -> bool:
+    return db.session.scalar(_vote_of(submission_id, voter_id)) is not None
+
+
+def _add_to_total_votes(challenge_id: uuid.UUID, delta: int) -> None:
+    """``total_votes`` counts the vote rows on counting entries (docs/decisions.md); the caller
+    holds the challenge lock and decided ``delta`` from rows it read under it."""
+    db.session.execute(
+        update(WeeklyChallenge)
+        .where(WeeklyChallenge.id == challenge_id)
+        .values(total_votes=WeeklyChallenge.total_votes + delta)
+    )
 
 
 def _publish(entry: ChallengeSubmission, version: int, now: datetime) -> None:

@@ -54,3 +54,33 @@ def test_the_docs_page_lists_every_operation_and_marks_the_secured_ones(client):
     badged = {op for op, body in sections if "needs authentication" in body}
     assert badged == SECURED_OPERATIONS
     assert f"{MAX_BODY // 1024} KiB" in page
+
+
+def cursor_operations(document):
+    return [(path, method, operation) for path, method, operation in operations(document)
+            if any(p["name"] == "cursor" and p["in"] == "query"
+                   for p in operation.get("parameters", []))]
+
+
+def test_every_operation_that_takes_a_cursor_declares_its_400_bad_cursor(client):
+    """A schema-valid cursor (any string) this API never handed out is answered 400: a schema
+    fuzzer calls that a valid request rejected unless the document says so."""
+    document = client.get("/api/openapi.json").get_json()
+    paged = cursor_operations(document)
+    assert {op["operationId"] for *_, op in paged} >= {"listChallenges", "listSubmissions"}
+    for path, method, operation in paged:
+        declared = operation["responses"].get("400")
+        assert declared is not None, (path, method)
+        assert "bad_cursor" in declared["description"], (path, method)
+        example = declared["content"]["application/json"]["example"]
+        assert example["error"]["code"] == "bad_cursor", (path, method)
+
+
+def test_a_cursor_this_api_never_handed_out_gets_the_declared_400(client, make_challenge):
+    challenge = make_challenge("active")
+    for path, method, _ in cursor_operations(openapi_document("x")):
+        url = path.replace("{slug}", challenge.slug)
+        for cursor in ("!!!", "bm90IGEgY3Vyc29y"):  # not base64; base64 of "not a cursor"
+            response = client.open(url, method=method.upper(), query_string={"cursor": cursor})
+            assert response.status_code == 400, (url, cursor, response.status_code)
+            assert response.get_json()["error"]["code"] == "bad_cursor", (url, cursor)
