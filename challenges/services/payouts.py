@@ -165,6 +165,28 @@ def sync_payouts(challenge_id: uuid.UUID, wanted: dict[int, WantedPayout], now: 
     return changes
 
 
+def resolve_review(payout_id: uuid.UUID, editor: User | None, note: str,
+                   now: datetime) -> Payout:
+    """An editor settles a flagged payout (e.g. the money was recovered, or written off):
+    the flag goes, and what they did is added to its note. Status and amount never change."""
+    if not can_see_unpublished(editor):
+        raise EditorOnlyAction()
+    assert editor is not None
+    note = note.strip()
+    if not note or len(note) > 1000:
+        raise ValidationFailed({"note": "Say what was done about it (at most 1,000 "
+                                "characters)."})
+    payout = db.session.get(Payout, payout_id, with_for_update=True, populate_existing=True)
+    if payout is None:
+        raise NotFound("No such payout.")
+    if not payout.needs_review:
+        raise InvalidPayoutMove("This payout is not flagged for review.")
+    payout.needs_review = False
+    _note(payout, f"{now:%Y-%m-%d %H:%M} UTC resolved by @{editor.username}: {note}")
+    db.session.flush()
+    return payout
+
+
 def _note(payout: Payout, line: str) -> None:
     payout.review_note = f"{payout.review_note}\n{line}".strip()
 

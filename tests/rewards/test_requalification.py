@@ -38,7 +38,7 @@ from challenges.services.payouts import move_payout
 from challenges.transactions import commit_with_retry
 
 from ..core.helpers import redis_board, redis_order, submit, vote
-from .helpers import disqualify, finalize, points, tokens
+from .helpers import disqualify, finalize, points, tokens, withdraw
 
 PRIZES = {
     "1st": {"type": "cash", "amount": 100, "currency": "USD"},
@@ -388,8 +388,6 @@ def test_only_editors_or_operators_may_reinstate(finalized, make_user):
 
 
 def test_a_withdrawn_entry_cannot_be_reinstated(make_challenge, make_user):
-    from .helpers import withdraw
-
     challenge = make_challenge("active")
     entry = submit(challenge, make_user())
     editor = make_user(role=Role.EDITOR)
@@ -398,3 +396,54 @@ def test_a_withdrawn_entry_cannot_be_reinstated(make_challenge, make_user):
     with pytest.raises(NotFound):
         reinstate_entry(entry.id, editor, utcnow())
     db.session.rollback()
+
+
+# --- the admin: the same service, the history on the details page, the payout flag ------------
+
+
+def test_admin_disqualifies_and_reinstates_through_the_same_service_and_shows_the_history(
+    finalized, client, login, redis_client
+):
+    f = finalized
+    login(client, f.editor)
+    winner = str(f.winner.id)
+    response = client.post_form("/admin/submissions/disqualify/",
+                                {"id": winner, "reason": "Copied <b>work</b>"})
+    assert response.status_code == 302
+    assert_state(f, ["b", "c", "d", "e"], redis_client)
+    page = client.get(f"/admin/submissions/details/?id={winner}").get_data(as_text=True)
+    assert 'data-testid="moderation-history"' in page
+    assert f"@{f.editor.username}" in page and "Copied &lt;b&gt;work&lt;/b&gt;" in page
+    assert "Revision 1" in page and "Reinstate entry" in page
+    response = client.post_form("/admin/submissions/reinstate/",
+                                {"id": winner, "reason": "Appeal upheld"})
+    assert response.status_code == 302
+    assert_state(f, ["a", "b", "c", "d", "e"], redis_client)
+    page = client.get(f"/admin/submissions/details/?id={winner}").get_data(as_text=True)
+    assert "Appeal upheld" in page and "Revision 2" in page and "Disqualify entry" in page
+    blank = client.post_form("/admin/submissions/disqualify/", {"id": winner, "reason": " "},
+                             follow_redirects=True)
+    assert "Say why the entry is disqualified." in blank.get_data(as_text=True)
+    assert len(moderation_history(f.winner.id)) == 2
+
+
+def test_admin_shows_a_flagged_paid_payout_and_an_editor_resolves_it(finalized, client, login):
+    f = finalized
+    paid = db.session.scalar(select(Payout).where(Payout.user_id == f.authors["a"].id))
+    for action, fields in (("approve", {}), ("pay", {"reference": "SEPA-7"})):
+        commit_with_retry(lambda a=action, kw=fields: move_payout(paid.id, a, f.editor, utcnow(),
+                                                                  **kw))
+    disqualify(f.winner, f.editor, "Copied")
+    login(client, f.editor)
+    page = client.get(f"/admin/payouts/details/?id={paid.id}").get_data(as_text=True)
+    assert 'data-testid="payout-review"' in page and "already paid" in page
+    response = client.post_form("/admin/payouts/resolve/",
+                                {"id": str(paid.id), "note": "Recovered by bank transfer"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    resolved = db.session.get(Payout, paid.id)
+    assert (resolved.status, resolved.reference, resolved.needs_review) == ("paid", "SEPA-7",
+                                                                            False)
+    assert f"resolved by @{f.editor.username}: Recovered by bank transfer" in resolved.review_note
+    page = client.get(f"/admin/payouts/details/?id={paid.id}").get_data(as_text=True)
+    assert 'data-testid="payout-review"' not in page
