@@ -447,3 +447,34 @@ def test_admin_shows_a_flagged_paid_payout_and_an_editor_resolves_it(finalized, 
     assert f"resolved by @{f.editor.username}: Recovered by bank transfer" in resolved.review_note
     page = client.get(f"/admin/payouts/details/?id={paid.id}").get_data(as_text=True)
     assert 'data-testid="payout-review"' not in page
+
+
+@pytest.mark.postgres_only
+def test_concurrent_identical_steps_apply_once(app, finalized, redis_client):
+    """Three editors disqualify the winner at once, then three reinstate it at once: each
+    time exactly one of them changes anything (one audit row, one revision)."""
+    from challenges.services.entries import disqualify_entry
+
+    from ..support.concurrency import run_concurrently
+
+    f = finalized
+    entry_id, editor_id = f.winner.id, f.editor.id
+
+    def act(action: str) -> Callable[[int], Any]:
+        def work(i: int) -> Any:
+            editor = db.session.get(User, editor_id)
+            if action == "disqualify":
+                return commit_with_retry(lambda: disqualify_entry(entry_id, editor, "Copied",
+                                                                  utcnow()).is_disqualified)
+            return commit_with_retry(lambda: reinstate_entry(entry_id, editor,
+                                                             utcnow()).is_disqualified)
+        return work
+
+    for action, ranking in (("disqualify", ["b", "c", "d", "e"]),
+                            ("reinstate", ["a", "b", "c", "d", "e"])):
+        results = run_concurrently(app, act(action), 3)
+        assert not any(isinstance(r, BaseException) for r in results), results
+        assert_state(f, ranking, redis_client)
+    history = moderation_history(f.winner.id)
+    assert [(e.action, e.results_revision) for e in history] == [("disqualify", 1),
+                                                                 ("reinstate", 2)]
