@@ -137,9 +137,14 @@ def rerank_results(challenge_id: uuid.UUID, now: datetime, revision: int,
     moved = sorted((user_id, before.get(user_id), after.get(user_id))
                    for user_id in before.keys() | after.keys()
                    if before.get(user_id) != after.get(user_id))
+    # Every place below a removed member moves: keep the audit row small on a big board by
+    # listing the moves that touch a rewarded place (1-10) or a member entering or leaving.
+    notable = [change for change in moved if None in change[1:]
+               or min(p for p in change[1:] if p is not None) <= 10]
     return {
         "revision": revision,
-        "ranks": [list(change) for change in moved],  # [user id, old place, new place]
+        "ranks": [list(change) for change in notable],  # [user id, old place, new place]
+        "ranks_moved": len(moved),
         "ledger": [[r["user_id"], r["currency"], r["reason"], r["amount"]] for r in rows],
         "ledger_rows": inserted,
         "payouts": payouts.as_json(),

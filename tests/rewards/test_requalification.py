@@ -478,3 +478,26 @@ def test_concurrent_identical_steps_apply_once(app, finalized, redis_client):
     history = moderation_history(f.winner.id)
     assert [(e.action, e.results_revision) for e in history] == [("disqualify", 1),
                                                                  ("reinstate", 2)]
+
+
+def test_pages_follow_the_results_archive_podium_and_profile(finalized, client):
+    """What a visitor sees: the archive's and the challenge page's podium no longer show (or
+    link to) the disqualified entry, the profile no longer claims its place; reinstated, all
+    comes back."""
+    f = finalized
+    slug, winner = f.challenge.slug, f.winner
+
+    def pages() -> tuple[str, str, str]:
+        return tuple(client.get(url).get_data(as_text=True) for url in (
+            "/challenges/", f"/challenges/{slug}/", f"/u/{f.authors['a'].username}"))
+
+    archive, detail, profile = pages()
+    assert str(winner.id) in archive and str(winner.id) in detail and "1st" in profile
+    disqualify(winner, f.editor, "Copied")
+    archive, detail, profile = pages()
+    assert str(winner.id) not in archive and str(winner.id) not in detail
+    assert str(f.entries["b"].id) in archive and "1st" not in profile
+    assert client.get(f"/challenges/{slug}/submissions/{winner.id}/").status_code == 404
+    commit_with_retry(lambda: reinstate_entry(winner.id, f.editor, utcnow()))
+    archive, detail, profile = pages()
+    assert str(winner.id) in archive and str(winner.id) in detail and "1st" in profile
