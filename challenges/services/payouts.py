@@ -228,13 +228,15 @@ def payouts_csv(challenge_id: uuid.UUID) -> tuple[str, str]:
     writer = csv.writer(out)
     writer.writerow(["challenge", "place", "username", "email", "amount", "currency", "status",
                      "reference", "approved_by", "approved_at", "paid_by", "paid_at",
-                     "failed_by", "failed_at", "failure_reason", "created_at"])
+                     "failed_by", "failed_at", "failure_reason", "created_at", "cancelled_at",
+                     "needs_review", "review_note"])
     for payout, username, email, approved_by, paid_by, failed_by in rows:
         writer.writerow([_cell(v) for v in (
             challenge.slug, payout.place, username, email, payout.amount, payout.currency,
             payout.status, payout.reference, approved_by, _iso(payout.approved_at), paid_by,
             _iso(payout.paid_at), failed_by, _iso(payout.failed_at), payout.failure_reason,
-            _iso(payout.created_at))])
+            _iso(payout.created_at), _iso(payout.cancelled_at),
+            "yes" if payout.needs_review else "", payout.review_note)])
     return f"payouts-{challenge.slug}.csv", out.getvalue()
 
 

@@ -10,6 +10,8 @@ Redis.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -501,3 +503,18 @@ def test_pages_follow_the_results_archive_podium_and_profile(finalized, client):
     commit_with_retry(lambda: reinstate_entry(winner.id, f.editor, utcnow()))
     archive, detail, profile = pages()
     assert str(winner.id) in archive and str(winner.id) in detail and "1st" in profile
+
+
+def test_csv_export_shows_cancelled_and_flagged_payouts(finalized, client, login):
+    f = finalized
+    disqualify(f.winner, f.editor, "=cmd|' /C calc'!A0")  # a formula in the reason stays text
+    login(client, f.editor)
+    text = client.get(f"/admin/payouts/export.csv?challenge={f.challenge.id}").get_data(
+        as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert sorted((r["place"], r["username"], r["status"]) for r in rows) == [
+        ("1", "author_a", "cancelled"), ("1", "author_b", "pending"),
+        ("3", "author_c", "cancelled"), ("3", "author_d", "pending")]
+    cancelled = next(r for r in rows if r["username"] == "author_a")
+    assert cancelled["cancelled_at"] and "now goes to @author_b" in cancelled["review_note"]
+    assert all(not r["review_note"].startswith("=") for r in rows)
