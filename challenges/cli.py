@@ -1,4 +1,5 @@
-"""Command-line tools: ``flask users create``, ``flask demo``, ``flask phases advance``."""
+"""Command-line tools: ``flask users create``, ``flask demo``, ``flask phases advance``,
+``flask submissions disqualify|reinstate``."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ users_cli = AppGroup("users", help="Manage accounts.")
 phases_cli = AppGroup("phases", help="Challenge phases.")
 leaderboard_cli = AppGroup("leaderboard", help="The Redis leaderboards.")
 challenges_cli = AppGroup("challenges", help="Challenges.")
+submissions_cli = AppGroup("submissions", help="Entries: disqualify and reinstate.")
 
 
 @users_cli.command("create")
@@ -94,6 +96,78 @@ def finalize(slug: str) -> None:
                    f"rows, {result['payouts']} payouts.")
 
 
+def _moderate(submission_id: str, as_editor: str | None, action: str, reason: str) -> None:
+    """Disqualify or reinstate through the same service as the admin, as the named editor or
+    as the operator "cli"; report what changed (the audit event it recorded)."""
+    import uuid
+
+    from sqlalchemy import func, select
+
+    from .clock import utcnow
+    from .models import EntryModerationEvent, User
+    from .services.entries import disqualify_entry, moderation_history, reinstate_entry
+    from .transactions import commit_with_retry
+
+    try:
+        entry_id = uuid.UUID(submission_id)
+    except ValueError:
+        raise click.ClickException(f"{submission_id!r} is not a submission id.") from None
+    editor = None
+    if as_editor:
+        editor = db.session.scalar(select(User).where(User.username == as_editor.lower()))
+        if editor is None:
+            raise click.ClickException(f"No user {as_editor!r}.")
+    operator = None if editor else "cli"
+    before = db.session.scalar(select(func.count()).where(
+        EntryModerationEvent.submission_id == entry_id)) or 0
+
+    def work() -> object:
+        if action == "disqualify":
+            return disqualify_entry(entry_id, editor, reason, utcnow(), operator=operator)
+        return reinstate_entry(entry_id, editor, utcnow(), reason, operator=operator)
+
+    try:
+        commit_with_retry(work)
+    except DomainError as exc:
+        details = exc.details.get("fields") or {}
+        raise click.ClickException("; ".join(details.values()) or exc.message) from None
+    events = moderation_history(entry_id)[before:]
+    if not events:
+        click.echo(f"{submission_id}: nothing to change (already "
+                   f"{'disqualified' if action == 'disqualify' else 'counting'}).")
+        return
+    for event in events:
+        click.echo(f"{submission_id}: {event.action} by {event.actor}.")
+        effects = event.effects or {}
+        if effects:
+            places = ", ".join(f"#{u} {old or '-'}->{new or '-'}" for u, old, new in
+                               effects.get("ranks", []))
+            payouts = "; ".join(f"{name} {', '.join(f'place {p} #{u}' for p, u in pairs)}"
+                                for name, pairs in effects.get("payouts", {}).items() if pairs)
+            click.echo(f"results revision {effects['revision']}: places {places or 'unchanged'};"
+                       f" {effects['ledger_rows']} ledger rows; payouts: {payouts or 'unchanged'}.")
+
+
+@submissions_cli.command("disqualify")
+@click.argument("submission_id")
+@click.option("--reason", required=True, help="Why (shown to the author, kept in the audit).")
+@click.option("--as-editor", "as_editor", metavar="USERNAME",
+              help='Record this editor as the actor (default: "cli").')
+def disqualify(submission_id: str, reason: str, as_editor: str | None) -> None:
+    """Disqualify an entry; after results, re-rank and compensate. Safe to rerun."""
+    _moderate(submission_id, as_editor, "disqualify", reason)
+
+
+@submissions_cli.command("reinstate")
+@click.argument("submission_id")
+@click.option("--reason", default="", help="Why (kept in the audit).")
+@click.option("--as-editor", "as_editor", metavar="USERNAME",
+              help='Record this editor as the actor (default: "cli").')
+def reinstate(submission_id: str, reason: str, as_editor: str | None) -> None:
+    """Undo a disqualification; after results, re-rank and compensate. Safe to rerun."""
+    _moderate(submission_id, as_editor, "reinstate", reason)
+
+
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 def demo(if_empty: bool) -> None:
@@ -114,4 +188,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(phases_cli)
     app.cli.add_command(leaderboard_cli)
     app.cli.add_command(challenges_cli)
+    app.cli.add_command(submissions_cli)
     app.cli.add_command(demo)

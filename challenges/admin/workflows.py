@@ -1,5 +1,6 @@
-"""Admin views with workflows beyond CRUD: payouts (approve / pay / fail, CSV export) and
-submissions (feature, disqualify). They call the same services as everything else."""
+"""Admin views with workflows beyond CRUD: payouts (approve / pay / fail, CSV export, the flag a
+re-ranking raises on a paid payout) and submissions (feature, disqualify, reinstate, with their
+audit trail). They call the same services as everything else (the CLI too)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,19 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..clock import utcnow
 from ..errors import DomainError
-from ..services.entries import disqualify_entry, set_featured
-from ..services.payouts import allowed_actions, exportable_challenges, move_payout, payouts_csv
+from ..services.entries import (
+    disqualify_entry,
+    moderation_history,
+    reinstate_entry,
+    set_featured,
+)
+from ..services.payouts import (
+    allowed_actions,
+    exportable_challenges,
+    move_payout,
+    payouts_csv,
+    resolve_review,
+)
 from ..transactions import commit_with_retry
 from .security import ReadOnlyModelView
 
@@ -32,9 +44,10 @@ def _uuid(raw: str | None) -> uuid.UUID | None:
 class PayoutView(ReadOnlyModelView):
     """Payouts are created by finalization; editors move them along and export them."""
 
-    column_list = ("challenge", "place", "user", "amount", "currency", "status", "reference",
-                   "approved_by", "approved_at", "paid_by", "paid_at", "created_at")
-    column_filters = ("status", "challenge.slug")
+    column_list = ("challenge", "place", "user", "amount", "currency", "status", "needs_review",
+                   "reference", "approved_by", "approved_at", "paid_by", "paid_at", "created_at")
+    column_filters = ("status", "needs_review", "challenge.slug")
+    column_labels = {"needs_review": "Needs review"}
     column_default_sort = ("created_at", True)
     details_template = "admin/payouts/details.html"
     list_template = "admin/payouts/list.html"
@@ -62,6 +75,22 @@ class PayoutView(ReadOnlyModelView):
             flash("Payout updated.", "success")
         return redirect(back)
 
+    @expose("/resolve/", methods=["POST"])
+    def resolve(self) -> WerkzeugResponse:
+        """Clear the review flag a re-ranking put on a paid payout, saying what was done."""
+        payout_id = _uuid(request.form.get("id"))
+        if payout_id is None:
+            flash("No such payout.", "error")
+            return redirect(url_for(".index_view"))
+        try:
+            commit_with_retry(lambda: resolve_review(payout_id, current_user,
+                                                     request.form.get("note", ""), utcnow()))
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash("Review resolved.", "success")
+        return redirect(url_for(".details_view", id=str(payout_id)))
+
     @expose("/export.csv")
     def export_csv(self) -> WerkzeugResponse:
         challenge_id = _uuid(request.args.get("challenge"))
@@ -78,7 +107,8 @@ class PayoutView(ReadOnlyModelView):
 
 
 class SubmissionView(ReadOnlyModelView):
-    """Entries as editors see them: feature (editor's pick) and disqualify with a reason."""
+    """Entries as editors see them: feature (editor's pick), disqualify with a reason and
+    reinstate; the details page lists every such decision (who, when, why, what it changed)."""
 
     column_list = ("title", "challenge", "user", "vote_count", "counted_votes", "final_rank",
                    "is_featured", "is_disqualified", "is_withdrawn", "submitted_at")
@@ -114,18 +144,36 @@ class SubmissionView(ReadOnlyModelView):
                 flash(error.message, "error")
         flash(f"{done} entr{'y' if done == 1 else 'ies'} updated.", "success")
 
+    def render(self, template: str, **kwargs: Any) -> str:
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs["history"] = moderation_history(kwargs["model"].id)
+        return super().render(template, **kwargs)
+
     @expose("/disqualify/", methods=["POST"])
     def disqualify(self) -> WerkzeugResponse:
+        return self._moderate(
+            lambda entry_id: disqualify_entry(entry_id, current_user,
+                                              request.form.get("reason", ""), utcnow()),
+            "Entry disqualified. It left every ranking; its votes no longer count (after "
+            "results: re-ranked, points and payouts compensated).")
+
+    @expose("/reinstate/", methods=["POST"])
+    def reinstate(self) -> WerkzeugResponse:
+        return self._moderate(
+            lambda entry_id: reinstate_entry(entry_id, current_user, utcnow(),
+                                             request.form.get("reason", "")),
+            "Entry reinstated. Its votes count again (after results: re-ranked, points and "
+            "payouts compensated).")
+
+    def _moderate(self, work: Any, done: str) -> WerkzeugResponse:
         entry_id = _uuid(request.form.get("id"))
         if entry_id is None:
             flash("No such entry.", "error")
             return redirect(url_for(".index_view"))
         try:
-            commit_with_retry(lambda: disqualify_entry(entry_id, current_user,
-                                                       request.form.get("reason", ""), utcnow()))
+            commit_with_retry(lambda: work(entry_id))
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash("Entry disqualified. It left every ranking; its votes no longer count.",
-                  "success")
+            flash(done, "success")
         return redirect(url_for(".details_view", id=str(entry_id)))

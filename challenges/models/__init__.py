@@ -3,6 +3,7 @@
 from .api_token import ApiToken
 from .challenge import STATUS_LABELS, THEME_COLORS, ChallengeStatus, WeeklyChallenge
 from .ledger import Currency, LedgerEntry
+from .moderation import EntryModerationEvent, ModerationAction
 from .payout import Payout, PayoutStatus
 from .project import Project
 from .sponsor import ChallengeSponsor
@@ -19,7 +20,9 @@ __all__ = [
     "ChallengeSubmission",
     "ChallengeVote",
     "Currency",
+    "EntryModerationEvent",
     "LedgerEntry",
+    "ModerationAction",
     "Payout",
     "PayoutStatus",
     "Project",

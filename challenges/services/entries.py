@@ -1,4 +1,4 @@
-"""Entries (SPEC §3): submit, edit, withdraw; feature and disqualify for editors."""
+"""Entries (SPEC §3): submit, edit, withdraw; feature, disqualify and reinstate for editors."""
 
 from __future__ import annotations
 
@@ -23,10 +23,18 @@ from ..errors import (
 from ..extensions import db
 from ..leaderboard.store import BoardUpdate
 from ..leaderboard.updates import lock_board, member_value, publish_after_commit, submission_value
-from ..models import ChallengeSubmission, Project, User, WeeklyChallenge
+from ..models import (
+    ChallengeSubmission,
+    EntryModerationEvent,
+    ModerationAction,
+    Project,
+    User,
+    WeeklyChallenge,
+)
 from ..phase import accepts_submissions
 from . import rewards
 from .challenges import can_see_unpublished
+from .finalization import rerank_results
 from .urls import url_problem
 
 TITLE_MAX, DESCRIPTION_MAX, ALT_MAX, PROMPT_MAX, TOOL_MAX = 200, 5000, 500, 5000, 100
@@ -275,27 +283,135 @@ def set_featured(submission_id: uuid.UUID, editor: User | None, featured: bool,
 
 
 def disqualify_entry(submission_id: uuid.UUID, editor: User | None, reason: str,
-                     now: datetime) -> ChallengeSubmission:
+                     now: datetime, *, operator: str | None = None) -> ChallengeSubmission:
     """Take an entry out of every ranking, with a reason its author can read. Its received
-    votes stop counting; its voters keep what they earned for voting."""
-    _require_editor(editor)
+    votes stop counting; its voters keep what they earned for voting. After finalization the
+    challenge is re-ranked and every result follows (``finalization.rerank_results``).
+
+    ``editor`` acts, or a trusted ``operator`` (the command line: its name is recorded). The
+    change is recorded (who, when, why); disqualifying again with the same reason changes
+    nothing, with another reason only rewrites the reason (also recorded)."""
+    actor = _moderator(editor, operator)
+    reason = _moderation_reason(reason, required=True)
+    entry = _entry_to_moderate(submission_id)
+    if entry.is_disqualified:
+        if entry.disqualification_reason != reason:
+            entry.disqualification_reason = reason
+            _record(entry, ModerationAction.AMEND_REASON, actor, reason, now)
+            db.session.flush()
+        return entry
+    version = lock_board(entry.challenge_id)
+    if not _set_disqualified(entry, True, reason):
+        return entry  # someone else changed it first; nothing left to do
+    _recount(entry.challenge_id)
+    _publish_entry_change(entry, version, now)
+    event = _record(entry, ModerationAction.DISQUALIFY, actor, reason, now)
+    rewards.entry_disqualified(entry, now, tag=f"m{event.id}")
+    _rerank_if_final(entry, event, now, f"entry “{entry.title}” disqualified by {actor[1]}: "
+                                        f"{reason}")
+    return entry
+
+
+def reinstate_entry(submission_id: uuid.UUID, editor: User | None, now: datetime,
+                    reason: str = "", *, operator: str | None = None) -> ChallengeSubmission:
+    """Undo a disqualification, with the same guarantees: the entry's received votes count
+    again (their points come back), it rejoins the boards, and after finalization the
+    challenge is re-ranked. Recorded like a disqualification; reinstating an entry that is not
+    disqualified changes nothing."""
+    actor = _moderator(editor, operator)
+    reason = _moderation_reason(reason, required=False)
+    entry = _entry_to_moderate(submission_id)
+    if not entry.is_disqualified:
+        return entry
+    version = lock_board(entry.challenge_id)
+    if not _set_disqualified(entry, False, ""):
+        return entry
+    _recount(entry.challenge_id)
+    _publish_entry_change(entry, version, now)
+    event = _record(entry, ModerationAction.REINSTATE, actor, reason, now)
+    rewards.entry_reinstated(entry, now, tag=f"m{event.id}")
+    _rerank_if_final(entry, event, now, f"entry “{entry.title}” reinstated by {actor[1]}"
+                                        + (f": {reason}" if reason else "."))
+    return entry
+
+
+def moderation_history(submission_id: uuid.UUID) -> list[EntryModerationEvent]:
+    """Every disqualification and reinstatement of an entry, oldest first (the admin shows
+    them)."""
+    return list(db.session.scalars(
+        select(EntryModerationEvent)
+        .where(EntryModerationEvent.submission_id == submission_id)
+        .order_by(EntryModerationEvent.id)
+    ))
+
+
+def _moderator(editor: User | None, operator: str | None) -> tuple[int | None, str]:
+    """(user id, name) of who acts: an editor, else a named operator; anyone else is refused."""
+    if operator is None or editor is not None:
+        _require_editor(editor)
+        assert editor is not None
+        return editor.id, f"@{editor.username}"
+    return None, operator
+
+
+def _moderation_reason(reason: str | None, *, required: bool) -> str:
     reason = (reason or "").strip()
-    if not reason:
+    if required and not reason:
         raise ValidationFailed({"reason": "Say why the entry is disqualified."})
     if len(reason) > 1000:
         raise ValidationFailed({"reason": "At most 1,000 characters."})
-    entry = get_entry(submission_id, editor)
-    if entry.is_disqualified:
-        entry.disqualification_reason = reason
-        return entry
-    version = lock_board(entry.challenge_id)
-    entry.is_disqualified = True
-    entry.disqualification_reason = reason
-    db.session.flush()
-    _recount(entry.challenge_id)
-    _publish_entry_change(entry, version, now)
-    rewards.entry_disqualified(entry, now)
+    return reason
+
+
+def _entry_to_moderate(submission_id: uuid.UUID) -> ChallengeSubmission:
+    """Any entry but a withdrawn one (editors and operators see drafts' and disqualified
+    entries too)."""
+    entry = db.session.get(ChallengeSubmission, submission_id)
+    if entry is None or entry.is_withdrawn:
+        raise NotFound("No such entry.")
     return entry
+
+
+def _set_disqualified(entry: ChallengeSubmission, disqualified: bool, reason: str) -> bool:
+    """Compare-and-set under the board lock: True if this call changed the entry."""
+    changed = db.session.execute(
+        update(ChallengeSubmission)
+        .where(ChallengeSubmission.id == entry.id,
+               ChallengeSubmission.is_withdrawn.is_(False),
+               ChallengeSubmission.is_disqualified.is_(not disqualified))
+        .values(is_disqualified=disqualified, disqualification_reason=reason)
+        .returning(ChallengeSubmission.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    db.session.refresh(entry)
+    return changed is not None
+
+
+def _record(entry: ChallengeSubmission, action: ModerationAction, actor: tuple[int | None, str],
+            reason: str, now: datetime) -> EntryModerationEvent:
+    event = EntryModerationEvent(
+        submission_id=entry.id, challenge_id=entry.challenge_id, action=action.value,
+        actor_id=actor[0], actor=actor[1], reason=reason, effects={}, created_at=now)
+    db.session.add(event)
+    db.session.flush()  # its id keys the ledger rows this change writes
+    return event
+
+
+def _rerank_if_final(entry: ChallengeSubmission, event: EntryModerationEvent, now: datetime,
+                     because: str) -> None:
+    """After finalization, apply the results again as the next revision (under the row lock
+    ``lock_board`` took, so revisions are numbered one at a time)."""
+    finalized = db.session.scalar(
+        select(WeeklyChallenge.finalized_at).where(WeeklyChallenge.id == entry.challenge_id))
+    if finalized is None:
+        return  # finalization will rank from the database as it stands then
+    last = db.session.scalar(
+        select(func.max(EntryModerationEvent.results_revision))
+        .where(EntryModerationEvent.challenge_id == entry.challenge_id))
+    event.results_revision = (last or 0) + 1
+    db.session.flush()
+    event.effects = rerank_results(entry.challenge_id, now, event.results_revision, because)
+    db.session.flush()
 
 
 def _require_editor(user: User | None) -> None:

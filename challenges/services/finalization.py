@@ -5,6 +5,11 @@ It runs as one transaction after taking the challenge's row lock. A worker kille
 leaves nothing behind (the transaction rolls back) and the next run does it all; two runs at
 once queue on the lock and the second finds the work done; every row it writes has a unique
 key, so even a run that repeats work inserts nothing twice.
+
+Results are a pure "desired state" (``desired_results``: what each member should hold from the
+ranking, and who each cash prize goes to). Finalization is its first application; after a
+disqualification or reinstatement ``rerank_results`` applies it again, writing only the
+compensating differences against what the ledger and the payouts hold.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from ..errors import Conflict, NotFound
 from ..extensions import db
@@ -28,11 +33,11 @@ from ..models import (
     ChallengeVote,
     Currency,
     LedgerEntry,
-    Payout,
     User,
     WeeklyChallenge,
 )
 from ..phase import phase_at
+from .payouts import WantedPayout, sync_payouts
 from .points import points_for
 from .prizes import parse_prizes
 
@@ -40,6 +45,10 @@ S = ChallengeSubmission
 Progress = Callable[[str, int], None]  # (step, rows): 0 as a step starts, its count as it ends
 STEPS = ("ranking", "ledger", "payouts", "done")
 PLACE_POINTS = {1: "first_place", 2: "second_place", 3: "third_place"}
+# The ledger reasons of a challenge's results (what a re-ranking may compensate).
+RESULT_REASONS = ("place", "top_10", "prize", "participation", "voting_reward")
+REVERSAL = "_reversal"
+GrantKey = tuple[int, str, str]  # (user id, currency, reason)
 
 
 class NotFinished(Conflict):
@@ -58,7 +67,11 @@ class FinalizationResult:
 
 def finalize_challenge(challenge_id: uuid.UUID, now: datetime,
                        progress: Progress | None = None) -> FinalizationResult:
-    """Finalize one challenge. Flushes; the caller commits (``jobs.finalize`` does)."""
+    """Finalize one challenge. Flushes; the caller commits (``jobs.finalize`` does).
+
+    This is the first application of the challenge's results (revision 0): the ranking, the
+    grants that ``desired_results`` says the ranking earns, and its payouts. A later
+    disqualification or reinstatement applies the same results again (``rerank_results``)."""
     report = progress or (lambda step, done: None)
     locked = db.session.execute(
         update(WeeklyChallenge)
@@ -79,21 +92,111 @@ def finalize_challenge(challenge_id: uuid.UUID, now: datetime,
     ranking = _store_final_ranks(challenge_id)
     report("ranking", len(ranking))
 
-    grants = list(_grants(challenge, ranking, now))
+    desired = desired_results(challenge, ranking)
+    # Nothing of these results is in the ledger yet (they are granted here only), so the
+    # difference is the whole desired state; a run that repeats work collides on the keys.
+    grants = [*_compensating_rows(challenge, desired, {}, 0, now), *_featured(challenge, now)]
     report("ledger", 0)
     inserted = _insert_grants(grants)
     report("ledger", inserted)
 
     report("payouts", 0)
-    payouts = _create_payouts(challenge, ranking, now)
-    report("payouts", payouts)
+    payouts = sync_payouts(challenge_id, desired.payouts, now, "").created
+    report("payouts", len(payouts))
 
     challenge.status = ChallengeStatus.COMPLETED.value
     challenge.finalized_at = now
     challenge.results_published_at = now
     db.session.flush()
     report("done", inserted)
-    return FinalizationResult(challenge_id, len(ranking), inserted, payouts, already_done=False)
+    return FinalizationResult(challenge_id, len(ranking), inserted, len(payouts),
+                              already_done=False)
+
+
+def rerank_results(challenge_id: uuid.UUID, now: datetime, revision: int,
+                   because: str) -> dict[str, Any]:
+    """Apply a finalized challenge's results again after an entry's standing changed.
+
+    The caller holds the challenge's row lock. Ranks are recomputed from the database; the
+    ledger gets only the compensating rows between what the results now say each member should
+    hold and what they hold (never an edit or a delete; keys carry ``revision``, so each
+    revision writes its own rows); payouts follow (``sync_payouts``). Returns what changed,
+    for the audit trail."""
+    challenge = db.session.get(WeeklyChallenge, challenge_id)
+    if challenge is None:
+        raise NotFound("No such challenge.")
+    before = _ranks_of(challenge_id)
+    ranking = _store_final_ranks(challenge_id)
+    after = {user_id: place for place, user_id in enumerate(ranking, start=1)}
+    desired = desired_results(challenge, ranking)
+    rows = list(_compensating_rows(challenge, desired, _held_result_grants(challenge_id),
+                                   revision, now))
+    inserted = _insert_grants(rows)
+    payouts = sync_payouts(challenge_id, desired.payouts, now,
+                           f"Results revision {revision}: {because}")
+    moved = sorted((user_id, before.get(user_id), after.get(user_id))
+                   for user_id in before.keys() | after.keys()
+                   if before.get(user_id) != after.get(user_id))
+    # Every place below a removed member moves: keep the audit row small on a big board by
+    # listing the moves that touch a rewarded place (1-10) or a member entering or leaving.
+    notable = [change for change in moved if None in change[1:]
+               or min(p for p in change[1:] if p is not None) <= 10]
+    return {
+        "revision": revision,
+        "ranks": [list(change) for change in notable],  # [user id, old place, new place]
+        "ranks_moved": len(moved),
+        "ledger": [[r["user_id"], r["currency"], r["reason"], r["amount"]] for r in rows],
+        "ledger_rows": inserted,
+        "payouts": payouts.as_json(),
+    }
+
+
+@dataclass(frozen=True)
+class DesiredResults:
+    """What a ranking earns (SPEC §6, §7), as a pure value: the grants each member should hold
+    from this challenge's results and the cash payout each place should go to."""
+
+    ranking: list[int]  # user ids, first place first
+    grants: dict[GrantKey, int]  # (user id, currency, reason) -> amount
+    payouts: dict[int, WantedPayout]  # place -> who is owed what
+
+
+def desired_results(challenge: WeeklyChallenge, ranking: list[int]) -> DesiredResults:
+    """Place and top-10 points, token prizes, participation and voting rewards, and cash
+    payouts, as the prizes JSON and point values of ``challenge`` give them for ``ranking``."""
+    config = challenge.points_config
+    prizes = parse_prizes(challenge.prizes)
+    grants: dict[GrantKey, int] = {}
+
+    def add(user_id: int, currency: Currency, reason: str, amount: int) -> None:
+        if amount != 0:  # a 0 override is no grant (as in ``grant``)
+            key = (user_id, currency.value, reason)
+            grants[key] = grants.get(key, 0) + amount
+
+    for place, user_id in enumerate(ranking[:10], start=1):
+        add(user_id, Currency.POINTS, "place" if place <= 3 else "top_10",
+            points_for(config, PLACE_POINTS.get(place, "top_10")))
+        prize = prizes.places.get(place)
+        if prize is not None and not prize.is_cash:
+            add(user_id, Currency.TOKENS, "prize", int(prize.amount))
+    if prizes.participation is not None:
+        for user_id in ranking:  # everyone with a counting (non-disqualified) entry
+            add(user_id, Currency.TOKENS, "participation", int(prizes.participation.amount))
+    if prizes.voting_reward is not None:
+        voters = db.session.scalars(
+            select(ChallengeVote.voter_id)
+            .where(ChallengeVote.challenge_id == challenge.id)
+            .group_by(ChallengeVote.voter_id)
+            .having(func.count() >= prizes.voting_reward_min_votes)
+        )
+        for user_id in voters:
+            add(user_id, Currency.TOKENS, "voting_reward", int(prizes.voting_reward.amount))
+    payouts = {
+        place: WantedPayout(ranking[place - 1], prize.amount, prize.currency)
+        for place, prize in prizes.places.items()
+        if prize.is_cash and place <= len(ranking)
+    }
+    return DesiredResults(list(ranking), grants, payouts)
 
 
 def _store_final_ranks(challenge_id: uuid.UUID) -> list[int]:
@@ -130,49 +233,74 @@ def _store_final_ranks(challenge_id: uuid.UUID) -> list[int]:
     return sorted(place_of, key=place_of.__getitem__)
 
 
-def _grants(challenge: WeeklyChallenge, ranking: list[int], now: datetime
-            ) -> Iterable[dict[str, Any]]:
-    cid, config = challenge.id, challenge.points_config
-    prizes = parse_prizes(challenge.prizes)
+def _ranks_of(challenge_id: uuid.UUID) -> dict[int, int]:
+    """user id -> final place, as stored now."""
+    rows = db.session.execute(
+        select(S.user_id, func.min(S.final_rank))
+        .where(S.challenge_id == challenge_id, S.final_rank.is_not(None))
+        .group_by(S.user_id)
+    ).all()
+    return {user_id: int(place) for user_id, place in rows if place is not None}
 
-    def row(user_id: int, amount: int, reason: str, key: str, currency: Currency = Currency.POINTS,
-            submission_id: uuid.UUID | None = None) -> dict[str, Any]:
-        return {"user_id": user_id, "currency": currency.value, "amount": amount,
-                "reason": reason, "idempotency_key": key, "challenge_id": cid,
-                "submission_id": submission_id, "created_at": now}
 
-    for place, user_id in enumerate(ranking[:10], start=1):
-        activity = PLACE_POINTS.get(place, "top_10")
-        reason = "place" if place <= 3 else "top_10"
-        yield row(user_id, points_for(config, activity), reason, f"place:{cid}:{user_id}")
-        prize = prizes.places.get(place)
-        if prize is not None and not prize.is_cash:
-            yield row(user_id, int(prize.amount), "prize", f"prize:{cid}:{place}", Currency.TOKENS)
+def _held_result_grants(challenge_id: uuid.UUID) -> dict[GrantKey, int]:
+    """What each member holds of this challenge's results: the sum of their result rows and
+    of the rows that compensated them, per (user, currency, reason)."""
+    reasons = [*RESULT_REASONS, *(reason + REVERSAL for reason in RESULT_REASONS)]
+    held: dict[GrantKey, int] = defaultdict(int)
+    for user_id, currency, reason, amount in db.session.execute(
+        select(LedgerEntry.user_id, LedgerEntry.currency, LedgerEntry.reason,
+               func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.challenge_id == challenge_id, LedgerEntry.reason.in_(reasons))
+        .group_by(LedgerEntry.user_id, LedgerEntry.currency, LedgerEntry.reason)
+    ):
+        held[(user_id, currency, reason.removesuffix(REVERSAL))] += int(amount)
+    return dict(held)
 
+
+def _compensating_rows(challenge: WeeklyChallenge, desired: DesiredResults,
+                       held: dict[GrantKey, int], revision: int,
+                       now: datetime) -> Iterable[dict[str, Any]]:
+    """One ledger row per (user, currency, reason) whose holding differs from the desired
+    amount: the difference, as a grant (same reason) or a reversal ("<reason>_reversal").
+
+    Revision 0 (finalization) keeps the keys results always had; later revisions key each row
+    by the revision, so every re-ranking writes its own rows and repeating one writes none."""
+    cid = challenge.id
+    place_of = {user_id: place for place, user_id in enumerate(desired.ranking, start=1)}
+    for user_id, currency, reason in sorted(desired.grants.keys() | held.keys()):
+        delta = desired.grants.get((user_id, currency, reason), 0) - held.get(
+            (user_id, currency, reason), 0)
+        if delta == 0:
+            continue
+        if revision == 0:
+            key = {
+                "place": f"place:{cid}:{user_id}",
+                "top_10": f"place:{cid}:{user_id}",
+                "prize": f"prize:{cid}:{place_of.get(user_id)}",
+                "participation": f"participation:{cid}:{user_id}",
+                "voting_reward": f"voting-reward:{cid}:{user_id}",
+            }[reason]
+        else:
+            key = f"results:{cid}:{revision}:{reason}:{currency}:{user_id}"
+        yield {"user_id": user_id, "currency": currency, "amount": delta,
+               "reason": reason if delta > 0 else reason + REVERSAL, "idempotency_key": key,
+               "challenge_id": cid, "submission_id": None, "created_at": now}
+
+
+def _featured(challenge: WeeklyChallenge, now: datetime) -> Iterable[dict[str, Any]]:
+    """Featured points for counting entries featured without the service (an old admin form):
+    the same key as ``rewards.entry_featured``, so an entry is never paid twice. Not a result:
+    a later re-ranking leaves them alone, as it leaves the featured grants of every entry."""
+    amount = points_for(challenge.points_config, "featured")
     featured = db.session.execute(
-        select(S.id, S.user_id).where(*counting(cid), S.is_featured.is_(True))
+        select(S.id, S.user_id).where(*counting(challenge.id), S.is_featured.is_(True))
     ).all()
     for submission_id, user_id in featured:
-        yield row(user_id, points_for(config, "featured"), "featured", f"featured:{submission_id}",
-                  submission_id=submission_id)
-
-    if prizes.participation is not None:
-        amount = int(prizes.participation.amount)
-        for user_id in ranking:  # everyone with a counting (non-disqualified) entry
-            yield row(user_id, amount, "participation", f"participation:{cid}:{user_id}",
-                      Currency.TOKENS)
-
-    if prizes.voting_reward is not None:
-        amount = int(prizes.voting_reward.amount)
-        voters = db.session.scalars(
-            select(ChallengeVote.voter_id)
-            .where(ChallengeVote.challenge_id == cid)
-            .group_by(ChallengeVote.voter_id)
-            .having(func.count() >= prizes.voting_reward_min_votes)
-        )
-        for user_id in voters:
-            yield row(user_id, amount, "voting_reward", f"voting-reward:{cid}:{user_id}",
-                      Currency.TOKENS)
+        yield {"user_id": user_id, "currency": Currency.POINTS.value, "amount": amount,
+               "reason": "featured", "idempotency_key": f"featured:{submission_id}",
+               "challenge_id": challenge.id, "submission_id": submission_id,
+               "created_at": now}
 
 
 def _insert_grants(rows: list[dict[str, Any]]) -> int:
@@ -239,25 +367,6 @@ def _insert_postgresql(connection: Connection, rows: list[dict[str, Any]]
              "RETURNING user_id, currency, amount"),
         {c: [row[c] for row in rows] for c in columns},
     ).all()
-
-
-def _create_payouts(challenge: WeeklyChallenge, ranking: list[int], now: datetime) -> int:
-    prizes = parse_prizes(challenge.prizes)
-    rows = [
-        {"id": uuid.uuid4(), "challenge_id": challenge.id, "user_id": ranking[place - 1],
-         "place": place, "amount": prize.amount, "currency": prize.currency,
-         "status": "pending", "reference": "", "failure_reason": "", "created_at": now,
-         "updated_at": now}
-        for place, prize in prizes.places.items()
-        if prize.is_cash and place <= len(ranking)
-    ]
-    if not rows:
-        return 0
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    created = db.session.execute(
-        dialect.insert(Payout).on_conflict_do_nothing().returning(Payout.id), rows
-    ).all()
-    return len(created)
 
 
 def unfinalized_completed(now: datetime) -> list[uuid.UUID]:

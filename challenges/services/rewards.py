@@ -3,6 +3,7 @@ transactions; every grant goes through ``ledger.grant`` with a key that makes it
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,14 +36,40 @@ def entry_submitted(entry: ChallengeSubmission, challenge: WeeklyChallenge, now:
 
 
 def entry_withdrawn(entry: ChallengeSubmission, now: datetime) -> None:
-    """Reverse the entry's submit points and every vote-received grant it earned."""
+    """Reverse every point the entry earned (SPEC §3): submit, featured, every received vote
+    still held, and the early bird if no live entry of that user remains."""
+    from .entries import live_entry_count  # entries calls us: import at call time
+
     _reverse(f"submit:{entry.id}", f"submit-reversal:{entry.id}", "submit_reversal", now)
-    _reverse_votes_received(entry, now)
+    _reverse(f"featured:{entry.id}", f"featured-reversal:{entry.id}", "featured_reversal", now)
+    if live_entry_count(entry.challenge_id, entry.user_id) == 0:
+        key = f"early-bird:{entry.challenge_id}:{entry.user_id}"
+        _reverse(key, f"early-bird-reversal:{entry.challenge_id}:{entry.user_id}",
+                 "early_bird_reversal", now)
+    _reverse_votes_received(entry, now, tag="w")
 
 
-def entry_disqualified(entry: ChallengeSubmission, now: datetime) -> None:
-    """Its received votes stop counting, so their points go; voters keep theirs."""
-    _reverse_votes_received(entry, now)
+def entry_disqualified(entry: ChallengeSubmission, now: datetime, tag: str) -> None:
+    """Its received votes stop counting, so their points go; voters keep theirs. ``tag`` (the
+    moderation event's) keys the rows after the first, so each disqualification writes its
+    own."""
+    _reverse_votes_received(entry, now, tag)
+
+
+def entry_reinstated(entry: ChallengeSubmission, now: datetime, tag: str) -> None:
+    """Its received votes count again: every vote still on it whose points were taken back
+    earns them again (the amount it first earned)."""
+    held = _vote_received_held(entry)
+    vote_ids = db.session.scalars(
+        select(ChallengeVote.id).where(ChallengeVote.submission_id == entry.id)
+    ).all()
+    for vote_id in vote_ids:
+        family = held.get(str(vote_id))
+        if family is None or family.original is None or family.net != 0:
+            continue
+        grant(entry.user_id, family.original, "vote_received",
+              f"vote-received:{vote_id}:{tag}", now, challenge_id=entry.challenge_id,
+              submission_id=entry.id)
 
 
 def entry_featured(entry: ChallengeSubmission, now: datetime) -> None:
@@ -65,10 +92,14 @@ def vote_cast(vote: ChallengeVote, entry: ChallengeSubmission, challenge: Weekly
 
 
 def vote_withdrawn(vote_id: object, entry: ChallengeSubmission, now: datetime) -> None:
-    """The author's 2 points for that vote go; the voter keeps the voting reward (once per entry
-    ever, so voting again earns nothing more)."""
-    _reverse(f"vote-received:{vote_id}", f"vote-received-reversal:{vote_id}",
-             "vote_received_reversal", now)
+    """The author's 2 points for that vote go (if the author still holds them); the voter keeps
+    the voting reward (once per entry ever, so voting again earns nothing more)."""
+    first = f"vote-received-reversal:{vote_id}"
+    if db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.idempotency_key == first)):
+        # The entry was disqualified (and maybe reinstated) since: reverse what is held now.
+        _reverse_votes_received(entry, now, tag="w", only=str(vote_id))
+    else:  # the common case: one grant, never reversed
+        _reverse(f"vote-received:{vote_id}", first, "vote_received_reversal", now)
 
 
 def _reward_voter(voter_id: int, entry: ChallengeSubmission, config: dict[str, Any],
@@ -119,10 +150,52 @@ def _reverse(original_key: str, reversal_key: str, reason: str, now: datetime) -
           submission_id=original.submission_id)
 
 
-def _reverse_votes_received(entry: ChallengeSubmission, now: datetime) -> None:
-    vote_ids = db.session.scalars(
-        select(ChallengeVote.id).where(ChallengeVote.submission_id == entry.id)
-    ).all()
+@dataclass
+class _VoteFamily:
+    """A vote's received-points rows: their sum, and the amount first granted."""
+
+    net: int = 0
+    original: int | None = None
+    keys: set[str] = field(default_factory=set)
+
+
+def _vote_received_held(entry: ChallengeSubmission) -> dict[str, _VoteFamily]:
+    """vote id -> its received-points rows. Every such key is "<kind>:<vote id>[:<tag>]".
+    Read through the author's rows (indexed by user), not the whole ledger."""
+    families: dict[str, _VoteFamily] = {}
+    for key, amount in db.session.execute(
+        select(LedgerEntry.idempotency_key, LedgerEntry.amount).where(
+            LedgerEntry.user_id == entry.user_id,
+            LedgerEntry.submission_id == entry.id,
+            LedgerEntry.reason.in_(("vote_received", "vote_received_reversal")),
+        )
+    ):
+        vote_id = key.split(":")[1]
+        family = families.setdefault(vote_id, _VoteFamily())
+        family.net += amount
+        family.keys.add(key)
+        if key == f"vote-received:{vote_id}":
+            family.original = amount
+    return families
+
+
+def _reverse_votes_received(entry: ChallengeSubmission, now: datetime, tag: str,
+                            only: str | None = None) -> None:
+    """Take back what the author still holds for each vote on ``entry`` (or the vote ``only``,
+    already deleted). The first reversal of a vote keeps its historical key; later ones (after a
+    reinstatement) add ``tag``."""
+    held = _vote_received_held(entry)
+    if only is not None:
+        vote_ids = [only]
+    else:
+        vote_ids = [str(v) for v in db.session.scalars(
+            select(ChallengeVote.id).where(ChallengeVote.submission_id == entry.id))]
     for vote_id in vote_ids:
-        _reverse(f"vote-received:{vote_id}", f"vote-received-reversal:{vote_id}",
-                 "vote_received_reversal", now)
+        family = held.get(vote_id)
+        if family is None or family.net <= 0:
+            continue
+        key = f"vote-received-reversal:{vote_id}"
+        if key in family.keys:
+            key = f"{key}:{tag}"
+        grant(entry.user_id, -family.net, "vote_received_reversal", key, now,
+              challenge_id=entry.challenge_id, submission_id=entry.id)

@@ -6,7 +6,7 @@ were still in it; since then it means the votes on counting entries (neither wit
 disqualified), which the entries' own vote_count (always exact) gives.
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-26 01:30:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0001'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,9 @@ Same harness as the core-loop benchmark (real PostgreSQL from pgserver, real Val
 the migrations, data loaded with COPY). A completed challenge with 10,000 participants, 30,000
 entries and 300,000 votes is finalized by the real job function; the report prints, in one run:
 the job's time; the time of a plain SQLAlchemy Core bulk insert of the same number of ledger rows
-(the baseline) and the ratio; the time and new-row count of a second run.
+(the baseline) and the ratio; the time and new-row count of a second run; then the time of
+disqualifying the winner's entries after results (re-rank and compensate) and of reinstating
+them, each with the ledger rows it wrote.
 Targets: job <= 1.5 x baseline; second run <= 0.3 x the first, with 0 new rows.
 """
 
@@ -135,6 +137,7 @@ def main() -> int:
             second_time = time.perf_counter() - started
             rows = db.session.scalar(select(func.count()).select_from(LedgerEntry))
             db.session.rollback()
+            moderation = time_moderation(challenge_id)
             baseline = bulk_insert_baseline(first["ledger_rows"], now)
             db.engine.dispose()
 
@@ -151,7 +154,42 @@ def main() -> int:
           f"rows (ledger holds {rows:,})")
     print(f"  second / first          {rerun:9.3f} x    target <= 0.30, 0 new rows  "
           f"{'PASS' if rerun <= 0.3 and second['ledger_rows'] == 0 else 'MISS'}")
+    for action, (seconds, written) in moderation.items():
+        print(f"  {action + ' the winner':<23} {seconds * 1000:9.1f} ms   {written} ledger rows "
+              "(re-rank, compensate, payouts)")
     return 0
+
+
+def time_moderation(challenge_id: uuid.UUID) -> dict[str, tuple[float, int]]:
+    """Disqualify the 1st-place member's entries after results, then reinstate them."""
+    from challenges.clock import utcnow
+    from challenges.extensions import db
+    from challenges.models import ChallengeSubmission, LedgerEntry
+    from challenges.services.entries import disqualify_entry, reinstate_entry
+    from challenges.transactions import commit_with_retry
+
+    winner = db.session.scalar(select(ChallengeSubmission.user_id).where(
+        ChallengeSubmission.challenge_id == challenge_id, ChallengeSubmission.final_rank == 1))
+    entries = list(db.session.scalars(select(ChallengeSubmission.id).where(
+        ChallengeSubmission.challenge_id == challenge_id, ChallengeSubmission.user_id == winner)))
+    db.session.rollback()
+    timings = {}
+    for action in ("disqualify", "reinstate"):
+        before = db.session.scalar(select(func.count()).select_from(LedgerEntry))
+        db.session.rollback()
+        started = time.perf_counter()
+        for entry_id in entries:
+            if action == "disqualify":
+                commit_with_retry(lambda e=entry_id: disqualify_entry(
+                    e, None, "bench", utcnow(), operator="bench"))
+            else:
+                commit_with_retry(lambda e=entry_id: reinstate_entry(
+                    e, None, utcnow(), operator="bench"))
+        elapsed = time.perf_counter() - started
+        after = db.session.scalar(select(func.count()).select_from(LedgerEntry))
+        db.session.rollback()
+        timings[action] = (elapsed, after - before)
+    return timings
 
 
 if __name__ == "__main__":

@@ -69,6 +69,9 @@ def deadlocks(workdir: Path, caplog: pytest.LogCaptureFixture) -> DeadlockWatch:
     return DeadlockWatch(server_log if server_log.exists() else None, caplog)
 
 
+WEIGHT = 0.75  # a verified member's vote: counted and raw votes differ
+
+
 @pytest.fixture
 def arena(app, make_challenge, make_user):
     """An active challenge, its author, and 50 voters, half of them verified with a vote weight
@@ -78,7 +81,8 @@ def arena(app, make_challenge, make_user):
     voters = [make_user(is_verified=i % 2 == 0) for i in range(VOTERS)]
     keeper = submit(challenge, author, title="Keeper")  # keeps the author on the board
     for voter in voters[:3]:
-        commit_with_retry(lambda voter=voter: cast_vote(keeper.id, voter, utcnow(), verified_weight=0.75))
+        commit_with_retry(
+            lambda voter=voter: cast_vote(keeper.id, voter, utcnow(), verified_weight=WEIGHT))
     board_for_page(challenge, None, utcnow())
     return challenge.id, author.id, [voter.id for voter in voters]
 
@@ -154,7 +158,7 @@ def test_fifty_votes_racing_the_authors_withdrawal_never_deadlock_and_keep_count
         outcomes = race(
             app,
             lambda i: commit_with_retry(
-                lambda: cast_vote(entry_id, user(voter_ids[i]), utcnow(), verified_weight=0.75)),
+                lambda: cast_vote(entry_id, user(voter_ids[i]), utcnow(), verified_weight=WEIGHT)),
             lambda: withdraw_entry(entry_id, user(author_id), utcnow()),
             after=2 + round_ % 10 * 4)  # 2, 6, ... 38 votes back before the withdrawal
         seconds.append(time.monotonic() - began)
@@ -181,7 +185,8 @@ def test_unvotes_racing_the_authors_withdrawal_keep_every_counter_exact(
     for round_ in range(UNVOTE_ROUNDS):
         entry_id = submit(challenge, user(author_id), title=f"Round {round_}").id
         run_concurrently(app, lambda i: commit_with_retry(
-            lambda: cast_vote(entry_id, user(voter_ids[i]), utcnow(), verified_weight=0.75)), VOTERS)
+            lambda: cast_vote(entry_id, user(voter_ids[i]), utcnow(), verified_weight=WEIGHT)),
+            VOTERS)
         outcomes = race(
             app,
             lambda i: commit_with_retry(

@@ -11,11 +11,14 @@ from datetime import timedelta
 
 import pytest
 
+from challenges.clock import utcnow
 from challenges.errors import NotFound, SelfVote, SubmissionLimitReached
 from challenges.extensions import db
 from challenges.leaderboard.store import day_start
 from challenges.models import ChallengeSubmission, Role, User
+from challenges.services.entries import reinstate_entry
 from challenges.services.points import DEFAULT_POINTS
+from challenges.transactions import commit_with_retry
 
 from ..core.helpers import submit, unvote, vote
 from .helpers import (
@@ -88,6 +91,27 @@ def test_early_bird_earns_25_once_per_user_per_challenge(frozen_clock, make_chal
     other = make_challenge("active", starts_at=start)
     submit(other, author)  # another challenge: another early bird
     assert count_reason(author, "early_bird") == 2
+
+
+def test_early_bird_is_reversed_when_the_last_live_entry_is_withdrawn(frozen_clock,
+                                                                      make_challenge, make_user):
+    """SPEC §3: withdrawing reverses the early bird only once no live entry of that user
+    remains; withdrawing again, or another entry later, never reverses it twice."""
+    start = frozen_clock.now - timedelta(hours=1)
+    challenge = make_challenge("active", starts_at=start, max_submissions_per_user=3)
+    author = make_user()
+    first = submit(challenge, author, title="First")
+    second = submit(challenge, author, title="Second")
+    withdraw(first)  # "Second" is still live: the early bird stays
+    assert grants(author, "early_bird", "early_bird_reversal") == [("early_bird", 25)]
+    withdraw(second)  # none left: it goes
+    assert grants(author, "early_bird", "early_bird_reversal") == [
+        ("early_bird", 25), ("early_bird_reversal", -25)]
+    assert points(author) == 0
+    third = submit(challenge, author, title="Third")  # once per challenge: not earned again
+    withdraw(third)
+    assert count_reason(author, "early_bird_reversal") == 1
+    assert points(author) == 0
 
 
 def test_early_bird_up_to_but_not_after_24_hours(frozen_clock, make_challenge, make_user):
@@ -246,6 +270,37 @@ def test_receive_vote_is_voided_when_the_entry_is_disqualified_voters_keep_their
     assert [points(v) for v in voters] == [5, 5, 5]
 
 
+def test_receive_vote_points_come_back_when_the_entry_is_reinstated(voted_entry, make_user):
+    """Reinstating undoes the disqualification: each vote's 2 points again, once per step;
+    a second disqualification takes them again, with rows of its own."""
+    entry, voters = voted_entry
+    editor = make_user(role=Role.EDITOR)
+
+    def reinstate():
+        commit_with_retry(lambda: reinstate_entry(entry.id, editor, utcnow()))
+
+    disqualify(entry, editor)
+    reinstate()
+    reinstate()  # again: nothing more
+    assert points(entry.user_id) == 50 + 3 * 2
+    assert count_reason(entry.user_id, "vote_received") == 6
+    disqualify(entry, editor)
+    assert points(entry.user_id) == 50
+    assert count_reason(entry.user_id, "vote_received_reversal") == 6
+    assert [points(v) for v in voters] == [5, 5, 5]
+
+
+def test_a_vote_withdrawn_after_a_reinstatement_is_reversed_once(voted_entry, make_user):
+    entry, voters = voted_entry
+    editor = make_user(role=Role.EDITOR)
+    disqualify(entry, editor)
+    commit_with_retry(lambda: reinstate_entry(entry.id, editor, utcnow()))
+    unvote(entry, voters[0])
+    assert points(entry.user_id) == 50 + 2 * 2
+    withdraw(entry)  # the other two votes' points go; the withdrawn one is not taken twice
+    assert points(entry.user_id) == 0
+
+
 def test_receive_vote_is_reversed_when_the_entry_is_withdrawn(voted_entry):
     entry, voters = voted_entry
     unvote(entry, voters[0])  # already reversed once: must not be reversed twice
@@ -272,6 +327,19 @@ def test_featured_pick_earns_100_once_per_entry(frozen_clock, make_challenge, ma
     frozen_clock.set(challenge.voting_deadline)
     finalize(challenge)  # finalization grants featured picks too, under the same key
     assert count_reason(author, "featured") == 2
+
+
+def test_featured_pick_is_reversed_when_the_entry_is_withdrawn(make_challenge, make_user):
+    challenge = make_challenge("active", max_submissions_per_user=2)
+    author, editor = make_user(), make_user(role=Role.EDITOR)
+    entry = submit(challenge, author)
+    kept = submit(challenge, author, title="Kept")
+    feature(entry, editor)
+    feature(kept, editor)
+    withdraw(entry)
+    assert grants(author, "featured", "featured_reversal") == [
+        ("featured", 100), ("featured", 100), ("featured_reversal", -100)]
+    assert points(author) == 50 + 100
 
 
 # --- places: 500 / 300 / 200 and 100 for places 4-10, by leaderboard rank ----------------------
