@@ -18,6 +18,7 @@ from ..errors import LoginRequired, NotFound
 from ..extensions import db, limiter
 from ..leaderboard.live import board_for_page
 from ..models import ChallengeSubmission, WeeklyChallenge
+from ..phase import in_phase
 from ..services.challenges import current_challenge, get_visible_challenge, visible_challenges
 from ..services.entries import EntryInput, submit_entry
 from ..services.gallery import BadCursor as GalleryBadCursor
@@ -77,24 +78,14 @@ def require_caller() -> Any:
     return user
 
 
-def _phase_filter(status: str, now: datetime) -> Any:
-    return {
-        "upcoming": W.starts_at > now,
-        "active": and_(W.starts_at <= now, W.submission_deadline > now),
-        "voting": and_(W.submission_deadline <= now, W.voting_deadline > now),
-        "completed": W.voting_deadline <= now,
-    }[status]
-
-
 @bp.get("/challenges/")
 def list_challenges() -> Response:
     now = utcnow()
     limit = int_arg("limit", 20, 1, 100)
     status = choice_arg("status", STATUSES, None)
-    query = visible_challenges(caller()).options(joinedload(W.sponsor)).where(
-        W.status.notin_(("draft", "cancelled")))
+    query = visible_challenges(caller()).options(joinedload(W.sponsor)).where(W.is_published)
     if status:
-        query = query.where(_phase_filter(status, now))
+        query = query.where(in_phase(status, now))
     cursor = decode_cursor(request.args.get("cursor"))
     if cursor:
         try:

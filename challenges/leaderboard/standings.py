@@ -28,7 +28,7 @@ class Standing:
 
 def counting(challenge_id: uuid.UUID) -> list:
     """Entries whose votes count: in this challenge, neither withdrawn nor disqualified."""
-    return [S.challenge_id == challenge_id, S.is_withdrawn.is_(False), S.is_disqualified.is_(False)]
+    return [S.challenge_id == challenge_id, S.counts]
 
 
 def _totals(challenge_id: uuid.UUID) -> Select:

@@ -72,8 +72,7 @@ def gallery_page(
 
 
 def _counting(challenge: WeeklyChallenge) -> list:
-    return [S.challenge_id == challenge.id, S.is_withdrawn.is_(False),
-            S.is_disqualified.is_(False)]
+    return [S.challenge_id == challenge.id, S.counts]
 
 
 def _load(ids: list[uuid.UUID]) -> list[ChallengeSubmission]:

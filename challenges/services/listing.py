@@ -11,7 +11,8 @@ from sqlalchemy.orm import joinedload
 
 from ..clock import as_utc
 from ..extensions import db
-from ..models import ChallengeSubmission, User, WeeklyChallenge
+from ..models import ChallengeStatus, ChallengeSubmission, User, WeeklyChallenge
+from ..phase import VOTING_PHASES, in_any_phase, in_phase
 from .challenges import visible_challenges
 
 ARCHIVE_PAGE = 12
@@ -35,14 +36,13 @@ class BadCursor(ValueError):
 def challenge_listing(viewer: User | None, now: datetime, cursor: str | None) -> ChallengeListing:
     """Everything the list page shows; the archive pages by (voting deadline, id), no OFFSET."""
     base = visible_challenges(viewer).options(joinedload(W.sponsor))
-    published = base.where(W.status.notin_(("draft", "cancelled")))
     open_now = db.session.scalars(
-        published.where(W.starts_at <= now, W.voting_deadline > now).order_by(W.voting_deadline)
+        base.where(in_any_phase(VOTING_PHASES, now)).order_by(W.voting_deadline)
     ).all()
     upcoming = db.session.scalars(
-        published.where(W.starts_at > now).order_by(W.starts_at).limit(12)
+        base.where(in_phase(ChallengeStatus.UPCOMING, now)).order_by(W.starts_at).limit(12)
     ).all()
-    past_query = published.where(W.voting_deadline <= now)
+    past_query = base.where(in_phase(ChallengeStatus.COMPLETED, now))
     if cursor:
         deadline, challenge_id = _parse_cursor(cursor)
         past_query = past_query.where(
@@ -62,7 +62,7 @@ def challenge_listing(viewer: User | None, now: datetime, cursor: str | None) ->
     )
     drafts = (
         db.session.scalars(
-            base.where(W.status.in_(("draft", "cancelled"))).order_by(W.starts_at)
+            base.where(~W.is_published).order_by(W.starts_at)
         ).all()
         if viewer is not None and getattr(viewer, "is_editor", False)
         else []

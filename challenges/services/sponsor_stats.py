@@ -72,7 +72,7 @@ def sponsor_dashboard(sponsor: ChallengeSponsor) -> list[SponsoredChallenge]:
     challenges = db.session.scalars(
         select(WeeklyChallenge)
         .where(WeeklyChallenge.sponsor_id == sponsor.id,
-               WeeklyChallenge.status.notin_(("draft", "cancelled")))
+               WeeklyChallenge.is_published)
         .order_by(WeeklyChallenge.starts_at.desc())
     ).all()
     pending: list[dict[str, str]] = [{} for _ in challenges]

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ChallengeSponsor, WeeklyChallenge
-from .challenges import PUBLISHED
 from .prizes import parse_prizes
 
 
@@ -26,7 +25,7 @@ def refresh_sponsor_stats(sponsor_ids: Iterable[uuid.UUID | None]) -> None:
             continue
         prizes = db.session.scalars(
             select(WeeklyChallenge.prizes).where(
-                WeeklyChallenge.sponsor_id == sponsor_id, WeeklyChallenge.status.in_(PUBLISHED)
+                WeeklyChallenge.sponsor_id == sponsor_id, WeeklyChallenge.is_published
             )
         ).all()
         sponsor.total_challenges_sponsored = len(prizes)

@@ -11,12 +11,12 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..errors import EntryNotVotable, LoginRequired, SelfVote, VotingClosed
+from ..errors import EntryNotVotable, LoginRequired, Refusal, SelfVote, VotingClosed
 from ..extensions import db
 from ..leaderboard.store import BoardUpdate
 from ..leaderboard.updates import lock_board, member_value, publish_after_commit, submission_value
-from ..models import ChallengeSubmission, ChallengeVote, User
-from ..phase import accepts_votes
+from ..models import ChallengeStatus, ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
+from ..phase import accepts_votes, phase_at
 from . import rewards
 from .entries import get_entry
 
@@ -37,17 +37,57 @@ def vote_weight(voter: User) -> float:
     return 1.0
 
 
-def check_can_vote(entry: ChallengeSubmission, voter: User | None, now: datetime) -> User:
-    """The one rule for "may this user vote on this entry now?" (HTML, API and tests use it)."""
+def voting_refusal(challenge: WeeklyChallenge, now: datetime) -> Refusal | None:
+    """The one rule for "is voting open in this challenge now?": why nobody may vote (or take a
+    vote back), or None while they may. Pages say it once above a gallery."""
+    if not challenge.allow_voting:
+        return VotingClosed("Voting is turned off for this challenge.")
+    if accepts_votes(challenge, now):
+        return None
+    phase = phase_at(challenge, now)
+    if phase == ChallengeStatus.UPCOMING:
+        return VotingClosed("Voting opens when the challenge starts.")
+    if phase == ChallengeStatus.COMPLETED:
+        return VotingClosed("Voting has closed for this challenge.")
+    return VotingClosed()
+
+
+def vote_refusal(entry: ChallengeSubmission, voter: User | None, now: datetime) -> Refusal | None:
+    """The one rule for "may this user vote on this entry now?": the reason they may not, or
+    None. ``cast_vote`` raises it; the pages disable the vote button and show its message."""
+    if (closed := voting_refusal(entry.challenge, now)) is not None:
+        return closed
     if voter is None or not getattr(voter, "is_authenticated", False):
-        raise LoginRequired("Log in to vote.")
-    challenge = entry.challenge
-    if not challenge.allow_voting or not accepts_votes(challenge, now):
-        raise VotingClosed()
+        return LoginRequired("Log in to vote.")
     if entry.user_id == voter.id:
-        raise SelfVote()
+        return SelfVote()
     if not entry.counts:
-        raise EntryNotVotable()
+        return EntryNotVotable()
+    return None
+
+
+def unvote_refusal(entry: ChallengeSubmission, voter: User | None,
+                   now: datetime) -> Refusal | None:
+    """Why this user may not take back a vote on this entry now, or None: while voting is open
+    a member may always withdraw (withdrawing a vote they never cast changes nothing)."""
+    if (closed := voting_refusal(entry.challenge, now)) is not None:
+        return closed
+    if voter is None or not getattr(voter, "is_authenticated", False):
+        return LoginRequired("Log in to vote.")
+    return None
+
+
+def vote_refusals(entries: list[ChallengeSubmission], voter: User | None,
+                  now: datetime) -> dict[uuid.UUID, Refusal | None]:
+    """``vote_refusal`` for each entry of a gallery page, by entry id."""
+    return {entry.id: vote_refusal(entry, voter, now) for entry in entries}
+
+
+def check_can_vote(entry: ChallengeSubmission, voter: User | None, now: datetime) -> User:
+    """Raise ``vote_refusal``'s reason, if any; the voter otherwise."""
+    if (refusal := vote_refusal(entry, voter, now)) is not None:
+        raise refusal
+    assert voter is not None
     return voter
 
 
@@ -80,8 +120,7 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -> Vo
         update(ChallengeSubmission)
         .where(
             ChallengeSubmission.id == entry.id,
-            ChallengeSubmission.is_withdrawn.is_(False),
-            ChallengeSubmission.is_disqualified.is_(False),
+            ChallengeSubmission.counts,
         )
         .values(
             vote_count=ChallengeSubmission.vote_count + 1,
@@ -101,11 +140,10 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -> Vo
 
 def withdraw_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -> VoteOutcome:
     """Take an upvote back while voting is open. Withdrawing twice changes nothing."""
-    if voter is None or not getattr(voter, "is_authenticated", False):
-        raise LoginRequired("Log in to vote.")
     entry = get_entry(submission_id, voter)
-    if not entry.challenge.allow_voting or not accepts_votes(entry.challenge, now):
-        raise VotingClosed()
+    if (refusal := unvote_refusal(entry, voter, now)) is not None:
+        raise refusal
+    assert voter is not None
     removed = db.session.execute(
         delete(ChallengeVote)
         .where(ChallengeVote.submission_id == entry.id, ChallengeVote.voter_id == voter.id)
