@@ -126,7 +126,7 @@ def submission_refusal(challenge: WeeklyChallenge, author: User | None, now: dat
         if phase_at(challenge, now) == ChallengeStatus.UPCOMING:
             return SubmissionsClosed("Entries open when the challenge starts.")
         return SubmissionsClosed()
-    if author is None or not getattr(author, "is_authenticated", False):
+    if author is None or not author.is_authenticated:
         return LoginRequired("Log in to submit an entry.")
     used = live_entry_count(challenge.id, author.id) if entries_used is None else entries_used
     limit = challenge.max_submissions_per_user
@@ -142,7 +142,7 @@ def entry_change_refusal(entry: ChallengeSubmission, author: User | None,
                          now: datetime) -> Refusal | None:
     """The one rule for "may this user edit or withdraw this entry now?" (its author, until the
     submission deadline): the reason they may not, or None."""
-    if author is None or not getattr(author, "is_authenticated", False):
+    if author is None or not author.is_authenticated:
         return LoginRequired("Log in to change your entry.")
     if entry.user_id != author.id:
         return NotYourEntry()

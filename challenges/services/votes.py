@@ -52,28 +52,28 @@ def voting_refusal(challenge: WeeklyChallenge, now: datetime) -> Refusal | None:
     return VotingClosed()
 
 
-def vote_refusal(entry: ChallengeSubmission, voter: User | None, now: datetime) -> Refusal | None:
-    """The one rule for "may this user vote on this entry now?": the reason they may not, or
-    None. ``cast_vote`` raises it; the pages disable the vote button and show its message."""
-    if (closed := voting_refusal(entry.challenge, now)) is not None:
-        return closed
-    if voter is None or not getattr(voter, "is_authenticated", False):
-        return LoginRequired("Log in to vote.")
-    if entry.user_id == voter.id:
-        return SelfVote()
-    if not entry.counts:
-        return EntryNotVotable()
-    return None
-
-
 def unvote_refusal(entry: ChallengeSubmission, voter: User | None,
                    now: datetime) -> Refusal | None:
     """Why this user may not take back a vote on this entry now, or None: while voting is open
     a member may always withdraw (withdrawing a vote they never cast changes nothing)."""
     if (closed := voting_refusal(entry.challenge, now)) is not None:
         return closed
-    if voter is None or not getattr(voter, "is_authenticated", False):
+    if voter is None or not voter.is_authenticated:
         return LoginRequired("Log in to vote.")
+    return None
+
+
+def vote_refusal(entry: ChallengeSubmission, voter: User | None, now: datetime) -> Refusal | None:
+    """The one rule for "may this user vote on this entry now?": the reason they may not, or
+    None. ``cast_vote`` raises it; the pages disable the vote button and show its message."""
+    # Whatever forbids taking a vote back forbids casting one.
+    if (refusal := unvote_refusal(entry, voter, now)) is not None:
+        return refusal
+    assert voter is not None
+    if entry.user_id == voter.id:
+        return SelfVote()
+    if not entry.counts:
+        return EntryNotVotable()
     return None
 
 
