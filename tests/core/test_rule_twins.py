@@ -9,8 +9,10 @@ expression. Every example inserts its rows in one transaction and rolls it back.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -142,3 +144,41 @@ def test_counting_entry_rule_agrees_in_python_and_sql(author, flags):
         assert not_counting == {e.id for e in entries if not e.counts}
     finally:
         db.session.rollback()
+
+
+# --- Each rule is written once: no copy of it outside its definition ---------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+# pattern -> (what it re-codes, the definition to use instead)
+COPIES = {
+    r"notin_\(|not_in\(|[\"']draft[\"'],\s*[\"']cancelled[\"']": (
+        "published", "WeeklyChallenge.is_published"),
+    r"is_disqualified\.is_\(False\)|is_disqualified\s*\||not [\w.]*is_disqualified and not": (
+        "counting entry", "ChallengeSubmission.counts"),
+    r"(starts_at|submission_deadline|voting_deadline)\s*[<>]=?\s*now\b"
+    r"|\bnow\s*[<>]=?\s*[\w.]*(starts_at|submission_deadline|voting_deadline)": (
+        "phase", "phase_at / in_phase (challenges/phase.py)"),
+    r"allow_voting\s+and|and\s+[\w.]*allow_voting|not\s+[\w.]*allow_voting": (
+        "voting is open", "services.votes.voting_refusal"),
+    r"phase\s+in\s+\(|phase\s*[!=]=\s*['\"](upcoming|active|voting|completed)['\"]": (
+        "phase rule in a template", "a refusal or phase_at from the view"),
+}
+DEFINED_IN = {"challenges/models/challenge.py", "challenges/models/submission.py",
+              "challenges/phase.py", "challenges/services/votes.py"}
+# "The board is final" once the voting deadline passed: the poll path answers it from Redis
+# meta, with no row to hand to phase_at (docs/decisions.md).
+LEFT_ON_PURPOSE = {"challenges/leaderboard/live.py"}
+
+
+def test_each_rule_is_defined_once():
+    copies = []
+    files = [*ROOT.glob("challenges/**/*.py"), *ROOT.glob("templates/**/*.html")]
+    for path in files:
+        name = path.relative_to(ROOT).as_posix()
+        if name in DEFINED_IN | LEFT_ON_PURPOSE:
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            for pattern, (rule, use) in COPIES.items():
+                if re.search(pattern, line):
+                    copies.append(f"{name}:{number}: re-codes {rule!r}; use {use}: {line.strip()}")
+    assert not copies, "\n".join(copies)
