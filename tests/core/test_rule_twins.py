@@ -91,10 +91,10 @@ def author():
     return create_user()
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=50, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(rows=st.lists(schedules(), min_size=1, max_size=6),
-       clock=st.lists(clocks(), min_size=1, max_size=4))
+       clock=st.lists(clocks(), min_size=1, max_size=3))
 def test_phase_and_published_rules_agree_in_python_and_sql(rows, clock):
     try:
         challenges = insert_challenges(rows)
