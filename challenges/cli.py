@@ -57,11 +57,10 @@ def rebuild_leaderboard(slug: str | None) -> None:
     from .extensions import get_redis
     from .leaderboard.store import rebuild
     from .models import WeeklyChallenge
-    from .services.challenges import PUBLISHED
 
     query = select(WeeklyChallenge.id, WeeklyChallenge.slug)
     query = query.where(WeeklyChallenge.slug == slug) if slug else query.where(
-        WeeklyChallenge.status.in_(PUBLISHED))
+        WeeklyChallenge.is_published)
     rows = db.session.execute(query).all()
     if slug and not rows:
         raise click.ClickException(f"No challenge with slug {slug!r}.")

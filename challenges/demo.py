@@ -13,6 +13,7 @@ from sqlalchemy import select
 from .clock import utcnow
 from .extensions import db
 from .models import ChallengeSponsor, Role, User, WeeklyChallenge
+from .phase import accepts_submissions
 from .services.accounts import hash_password
 from .services.challenges import prepare_challenge
 from .services.sponsors import refresh_sponsor_stats
@@ -187,7 +188,7 @@ def _entries_and_votes(site: str) -> None:
                 entries.append(commit_with_retry(
                     partial(submit_entry, challenge.id, member, data, moment)))
         vote_time = min(challenge.submission_deadline, moment) - timedelta(minutes=5)
-        if challenge.starts_at <= utcnow() < challenge.submission_deadline:
+        if accepts_submissions(challenge, utcnow()):
             vote_time = max(vote_time, utcnow() - timedelta(hours=4))  # some "+N today"
         for voter in members:
             for entry in rng.sample(entries, k=min(len(entries), rng.randint(3, 8))):

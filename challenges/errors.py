@@ -124,3 +124,9 @@ class EntryNotVotable(DomainError):
 class EditorOnlyAction(Forbidden):
     code = "editors_only"
     default_message = "Only editors can do that."
+
+
+# A rule's "no": the refused action's code, HTTP status and a message a person can read. The
+# ``*_refusal`` functions (``services.votes``, ``services.entries``) return one, or None when the
+# action is allowed; the services raise it, pages show its message beside a disabled control.
+Refusal = DomainError

@@ -1,18 +1,24 @@
 """The phase of a challenge: a pure function of its timestamps and a time (SPEC §2).
 
 Every rule ("may I submit?", "may I vote?") asks this function, never the ``status`` column,
-which is only a cache the scheduled job persists.
+which is only a cache the scheduled job persists. Queries ask its SQL twin, ``in_phase``, written
+beside it; tests/core/test_rule_twins.py checks that the two agree.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
-from .clock import as_utc
-from .models.challenge import ChallengeStatus
+from sqlalchemy import ColumnElement, and_, false, or_
 
-UNPUBLISHED = frozenset({ChallengeStatus.DRAFT, ChallengeStatus.CANCELLED})
+from .clock import as_utc
+from .models.challenge import UNPUBLISHED_STATUSES, ChallengeStatus, WeeklyChallenge
+
+# The phases in which entries may be submitted, and those in which votes may be cast.
+SUBMISSION_PHASES = frozenset({ChallengeStatus.ACTIVE})
+VOTING_PHASES = frozenset({ChallengeStatus.ACTIVE, ChallengeStatus.VOTING})
 
 
 class HasSchedule(Protocol):
@@ -31,7 +37,7 @@ def phase_at(challenge: HasSchedule, now: datetime) -> ChallengeStatus:
     later phase.
     """
     status = ChallengeStatus(challenge.status)
-    if status in UNPUBLISHED:
+    if status in UNPUBLISHED_STATUSES:
         return status
     now = as_utc(now)
     if now < as_utc(challenge.starts_at):
@@ -43,14 +49,40 @@ def phase_at(challenge: HasSchedule, now: datetime) -> ChallengeStatus:
     return ChallengeStatus.COMPLETED
 
 
+def in_phase(phase: ChallengeStatus | str, now: datetime) -> ColumnElement[bool]:
+    """SQL twin of ``phase_at(challenge, now) == phase``: a WHERE clause on ``WeeklyChallenge``.
+
+    Written as ``phase_at`` reads, test by test: each later phase needs every earlier boundary
+    behind it, so the two agree even on a schedule whose deadlines were out of order.
+    """
+    phase = ChallengeStatus(phase)
+    W = WeeklyChallenge
+    if phase.value in UNPUBLISHED_STATUSES:
+        return W.status == phase.value
+    ahead = [W.starts_at > now, W.submission_deadline > now, W.voting_deadline > now]
+    order = [ChallengeStatus.UPCOMING, ChallengeStatus.ACTIVE, ChallengeStatus.VOTING,
+             ChallengeStatus.COMPLETED]
+    index = order.index(phase)
+    behind = [~boundary for boundary in ahead[:index]]
+    still_ahead = ahead[index:index + 1]  # nothing for COMPLETED
+    return and_(W.is_published, *behind, *still_ahead)
+
+
+def in_any_phase(phases: Iterable[ChallengeStatus], now: datetime) -> ColumnElement[bool]:
+    """SQL twin of ``phase_at(challenge, now) in phases``."""
+    clauses = [in_phase(phase, now) for phase in sorted(phases)]
+    return or_(*clauses) if clauses else false()
+
+
 def accepts_submissions(challenge: HasSchedule, now: datetime) -> bool:
     """Entries may be submitted, edited and withdrawn only while the challenge is active."""
-    return phase_at(challenge, now) == ChallengeStatus.ACTIVE
+    return phase_at(challenge, now) in SUBMISSION_PHASES
 
 
 def accepts_votes(challenge: HasSchedule, now: datetime) -> bool:
-    """Votes may be cast or withdrawn while the challenge is active or in its voting period."""
-    return phase_at(challenge, now) in (ChallengeStatus.ACTIVE, ChallengeStatus.VOTING)
+    """Votes may be cast or withdrawn while the challenge is active or in its voting period
+    (whether the challenge allows voting at all is ``services.votes.voting_refusal``'s)."""
+    return phase_at(challenge, now) in VOTING_PHASES
 
 
 def next_deadline(challenge: HasSchedule, now: datetime) -> tuple[str, datetime] | None:

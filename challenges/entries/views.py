@@ -21,15 +21,15 @@ from flask_login import current_user, login_required
 
 from ..auth.nexturl import safe_next
 from ..clock import utcnow
-from ..errors import DomainError, LoginRequired, ValidationFailed
+from ..errors import DomainError, ValidationFailed
 from ..forms import EmptyForm
 from ..models import ChallengeSubmission, WeeklyChallenge
-from ..phase import accepts_submissions, accepts_votes, phase_at
-from ..services.entries import edit_entry, submit_entry, withdraw_entry
+from ..phase import phase_at
+from ..services.entries import edit_entry, entry_change_refusal, submit_entry, withdraw_entry
 from ..services.gallery import SORT_LABELS, BadCursor, gallery_page, parse_sort
 from ..services.mine import my_projects, my_submissions
 from ..services.status import viewer_status
-from ..services.votes import has_voted
+from ..services.votes import has_voted, vote_refusal, vote_refusals, voting_refusal
 from ..transactions import commit_with_retry
 from ..web import (
     attach_errors,
@@ -55,8 +55,8 @@ def gallery(slug: str) -> ResponseReturnValue:
         abort(404)
     now = utcnow()
     context = {"challenge": challenge, "page": page, "sort_labels": SORT_LABELS,
-               "voting_open": accepts_votes(challenge, now) and challenge.allow_voting,
-               "phase": phase_at(challenge, now)}
+               "voting_refusal": voting_refusal(challenge, now),
+               "vote_refusals": vote_refusals(page.entries, current_user, now)}
     if is_htmx() and request.args.get("after"):
         return htmx_vary(Response(render_template("entries/_gallery_page.html", **context)))
     return htmx_vary(Response(render_template("entries/gallery.html", **context)))
@@ -70,8 +70,8 @@ def submission_detail(slug: str, submission_id: uuid.UUID) -> ResponseReturnValu
     voted = bool(has_voted([entry.id], viewer_id()))
     return render_template(
         "entries/detail.html", challenge=challenge, entry=entry, voted=voted,
-        voting_open=accepts_votes(challenge, now) and challenge.allow_voting,
-        editable=accepts_submissions(challenge, now) and entry.user_id == viewer_id(),
+        refusal=vote_refusal(entry, current_user, now),
+        editable=entry_change_refusal(entry, current_user, now) is None,
     )
 
 
@@ -182,8 +182,6 @@ def _vote(slug: str, submission_id: uuid.UUID, cast: bool) -> ResponseReturnValu
     try:
         outcome = commit_with_retry(lambda: vote_or_unvote(entry.id, current_user, cast))
         entry, voted = outcome.entry, outcome.voted
-    except LoginRequired:
-        return redirect(url_for("auth.login", next=back))
     except DomainError as error:
         error_message = error.message
         voted = bool(has_voted([entry.id], current_user.id))
@@ -191,8 +189,10 @@ def _vote(slug: str, submission_id: uuid.UUID, cast: bool) -> ResponseReturnValu
         if error_message:
             flash(error_message, "error")
         return redirect(back)
+    # The button's state is the rule's answer now (after a refusal it is disabled, with why).
     body = render_template("entries/_vote_button.html", challenge=challenge, entry=entry,
-                           voted=voted, voting_open=True, error=error_message, next_url=back)
+                           voted=voted, refusal=vote_refusal(entry, current_user, utcnow()),
+                           error=error_message, next_url=back)
     headers = {} if error_message else {"HX-Trigger": "wc:board-changed"}
     return Response(body, headers=headers)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import Select, SQLColumnExpression, and_, func, or_, select
 from sqlalchemy.orm import Session, scoped_session
 
 from ..extensions import db
@@ -27,9 +27,9 @@ class Standing:
     today: float = 0.0
 
 
-def counting(challenge_id: uuid.UUID) -> list[ColumnElement[bool]]:
+def counting(challenge_id: uuid.UUID) -> list[SQLColumnExpression[bool]]:
     """Entries whose votes count: in this challenge, neither withdrawn nor disqualified."""
-    return [S.challenge_id == challenge_id, S.is_withdrawn.is_(False), S.is_disqualified.is_(False)]
+    return [S.challenge_id == challenge_id, S.counts]
 
 
 def _totals(challenge_id: uuid.UUID) -> Select[int, float, int]:

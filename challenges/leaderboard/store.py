@@ -145,7 +145,7 @@ def rebuild(client: redis.Redis, challenge_id: uuid.UUID, now: datetime) -> int:
                 .returning(
                     WeeklyChallenge.board_version,
                     WeeklyChallenge.slug,
-                    WeeklyChallenge.status,
+                    WeeklyChallenge.is_published.label("is_published"),
                     WeeklyChallenge.voting_deadline,
                 )
             ).one_or_none()
@@ -209,10 +209,9 @@ def _swap_in(
 
 def meta_fields(challenge: Any) -> dict[str, str]:
     """What a poll needs to know about a challenge without asking SQL."""
-    published = challenge.status not in ("draft", "cancelled")
     return {
         "slug": challenge.slug,
-        "published": "1" if published else "0",
+        "published": "1" if challenge.is_published else "0",
         "voting_deadline": repr(challenge.voting_deadline.timestamp()),
     }
 

@@ -7,7 +7,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    Uuid,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -27,6 +38,10 @@ class ChallengeStatus(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
+
+# An editor sets these by hand; every other status is "published" (SPEC §2).
+UNPUBLISHED_STATUSES = frozenset({ChallengeStatus.DRAFT.value, ChallengeStatus.CANCELLED.value})
+PUBLISHED_STATUSES = frozenset(s.value for s in ChallengeStatus) - UNPUBLISHED_STATUSES
 
 STATUS_LABELS = {
     ChallengeStatus.DRAFT: "Draft",
@@ -119,9 +134,17 @@ class WeeklyChallenge(Model):
         back_populates="challenge", passive_deletes=True
     )
 
-    @property
+    # The rule "published" (visible to everyone, its phase follows the clock), once in Python and
+    # once in SQL, side by side; tests/core/test_rule_twins.py checks that they agree.
+    @hybrid_property
     def is_published(self) -> bool:
-        return self.status not in (ChallengeStatus.DRAFT, ChallengeStatus.CANCELLED)
+        """Neither a draft nor cancelled."""
+        return self.status in PUBLISHED_STATUSES
+
+    @is_published.inplace.expression
+    @classmethod
+    def _is_published_sql(cls) -> ColumnElement[bool]:
+        return cls.status.in_(sorted(PUBLISHED_STATUSES))
 
     def __str__(self) -> str:
         return self.title

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     Float,
     ForeignKey,
     Index,
@@ -15,8 +16,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    and_,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -109,10 +112,17 @@ class ChallengeSubmission(Model):
         back_populates="submission", passive_deletes=True
     )
 
-    @property
+    # The rule "counting entry" (its votes count, it is ranked and shown in the gallery), once in
+    # Python and once in SQL, side by side; tests/core/test_rule_twins.py checks that they agree.
+    @hybrid_property
     def counts(self) -> bool:
-        """Whether this entry's votes count on the leaderboard."""
+        """Neither withdrawn nor disqualified."""
         return not (self.is_disqualified or self.is_withdrawn)
+
+    @counts.inplace.expression
+    @classmethod
+    def _counts_sql(cls) -> ColumnElement[bool]:
+        return and_(cls.is_withdrawn.is_(False), cls.is_disqualified.is_(False))
 
     def __str__(self) -> str:
         return self.title

@@ -10,13 +10,16 @@ from ..clock import utcnow
 from ..extensions import db, limiter
 from ..leaderboard import ranks
 from ..leaderboard.live import REDIS_ERRORS, BoardView, PollStatus, board_for_page, poll
+from ..models import ChallengeStatus
 from ..phase import next_deadline, phase_at
 from ..services.challenges import SLUG_RE, current_challenge
+from ..services.entries import submission_refusal
 from ..services.gallery import Sort, gallery_page
 from ..services.listing import BadCursor, challenge_listing, podiums
 from ..services.prizes import parse_prizes
 from ..services.sponsors import record
 from ..services.status import viewer_status
+from ..services.votes import vote_refusals
 from ..templating import render_bare
 from ..web import viewer_id, visible_challenge_or_404
 
@@ -33,10 +36,13 @@ def home() -> ResponseReturnValue:
         "pages/home.html",
         current=current,
         prizes=parse_prizes(current.prizes) if current else None,
+        phase=phase_at(current, now) if current else None,
         deadline=next_deadline(current, now) if current else None,
+        submit_refusal=submission_refusal(current, current_user, now) if current else None,
         board=board,
         upcoming=listing.upcoming[:3],
-        voting=[c for c in listing.open_now if c != current and now >= c.submission_deadline],
+        voting=[c for c in listing.open_now
+                if c != current and phase_at(c, now) == ChallengeStatus.VOTING],
         now=now,
     )
 
@@ -60,6 +66,7 @@ def challenge_detail(slug: str) -> ResponseReturnValue:
     podium = podiums([challenge.id]).get(challenge.id, []) if challenge.finalized_at else []
     if challenge.sponsor_id is not None:
         record(challenge.id, "views")
+    preview = gallery_page(challenge, Sort.MOST_VOTED, None, viewer_id(), limit=6)
     return render_template(
         "pages/challenge_detail.html",
         podium=podium,
@@ -68,7 +75,10 @@ def challenge_detail(slug: str) -> ResponseReturnValue:
         deadline=next_deadline(challenge, now),
         prizes=parse_prizes(challenge.prizes),
         board=board_for_page(challenge, viewer_id(), now),
-        preview=gallery_page(challenge, Sort.MOST_VOTED, None, viewer_id(), limit=6),
+        preview=preview,
+        vote_refusals=vote_refusals(preview.entries, current_user, now),
+        submit_refusal=(status.submission_refusal if status
+                        else submission_refusal(challenge, current_user, now)),
         status=status,
         now=now,
     )

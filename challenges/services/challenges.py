@@ -13,6 +13,7 @@ from ..clock import as_utc
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..models import THEME_COLORS, ChallengeStatus, User, WeeklyChallenge
+from ..phase import in_phase
 from .points import validate_points_config
 from .prizes import parse_prizes
 from .urls import url_problem
@@ -114,14 +115,6 @@ def _slug_taken(challenge: WeeklyChallenge) -> bool:
         return db.session.scalar(query) is not None
 
 
-PUBLISHED = (
-    ChallengeStatus.UPCOMING.value,
-    ChallengeStatus.ACTIVE.value,
-    ChallengeStatus.VOTING.value,
-    ChallengeStatus.COMPLETED.value,
-)
-
-
 def can_see_unpublished(viewer: User | None) -> bool:
     """Only editors ever see drafts (and cancelled challenges)."""
     return bool(
@@ -133,7 +126,7 @@ def visible_challenges(viewer: User | None) -> Select[WeeklyChallenge]:
     """Challenges ``viewer`` may see: published ones, and everything for editors."""
     query = select(WeeklyChallenge)
     if not can_see_unpublished(viewer):
-        query = query.where(WeeklyChallenge.status.in_(PUBLISHED))
+        query = query.where(WeeklyChallenge.is_published)
     return query
 
 
@@ -155,11 +148,7 @@ def current_challenge(now: datetime) -> WeeklyChallenge | None:
     """
     return db.session.scalar(
         select(WeeklyChallenge)
-        .where(
-            WeeklyChallenge.status.in_(PUBLISHED),
-            WeeklyChallenge.starts_at <= now,
-            WeeklyChallenge.submission_deadline > now,
-        )
+        .where(in_phase(ChallengeStatus.ACTIVE, now))
         .order_by(
             WeeklyChallenge.is_featured.desc(),
             WeeklyChallenge.submission_deadline,

@@ -16,6 +16,7 @@ from ..errors import (
     LoginRequired,
     NotFound,
     NotYourEntry,
+    Refusal,
     SubmissionLimitReached,
     SubmissionsClosed,
     ValidationFailed,
@@ -24,6 +25,7 @@ from ..extensions import db
 from ..leaderboard.store import BoardUpdate
 from ..leaderboard.updates import lock_board, member_value, publish_after_commit, submission_value
 from ..models import (
+    ChallengeStatus,
     ChallengeSubmission,
     EntryModerationEvent,
     ModerationAction,
@@ -31,7 +33,7 @@ from ..models import (
     User,
     WeeklyChallenge,
 )
-from ..phase import accepts_submissions
+from ..phase import accepts_submissions, phase_at
 from . import rewards
 from .challenges import can_see_unpublished
 from .finalization import rerank_results
@@ -92,12 +94,6 @@ def validate_entry(challenge: WeeklyChallenge, author: User, data: EntryInput) -
     return errors
 
 
-def _require_member(user: User | None) -> User:
-    if user is None or not getattr(user, "is_authenticated", False):
-        raise LoginRequired("Log in to submit an entry.")
-    return user
-
-
 def _visible_challenge(challenge_id: uuid.UUID, viewer: User | None) -> WeeklyChallenge:
     challenge = db.session.get(WeeklyChallenge, challenge_id)
     if challenge is None or (not challenge.is_published and not can_see_unpublished(viewer)):
@@ -140,6 +136,40 @@ def live_entry_count(challenge_id: uuid.UUID, user_id: int) -> int:
     ) or 0
 
 
+def submission_refusal(challenge: WeeklyChallenge, author: User | None, now: datetime,
+                       entries_used: int | None = None) -> Refusal | None:
+    """The one rule for "may this user submit a new entry to this challenge now?": the reason
+    they may not, or None. ``entries_used`` is how many live entries they have there (counted
+    here when not given). ``submit_entry`` raises it; pages show it instead of the button."""
+    if not accepts_submissions(challenge, now):
+        if phase_at(challenge, now) == ChallengeStatus.UPCOMING:
+            return SubmissionsClosed("Entries open when the challenge starts.")
+        return SubmissionsClosed()
+    if author is None or not author.is_authenticated:
+        return LoginRequired("Log in to submit an entry.")
+    used = live_entry_count(challenge.id, author.id) if entries_used is None else entries_used
+    limit = challenge.max_submissions_per_user
+    if used >= limit:
+        return SubmissionLimitReached(
+            f"You have already submitted {limit} {'entry' if limit == 1 else 'entries'}, the "
+            "most this challenge allows. Withdraw one to submit another."
+        )
+    return None
+
+
+def entry_change_refusal(entry: ChallengeSubmission, author: User | None,
+                         now: datetime) -> Refusal | None:
+    """The one rule for "may this user edit or withdraw this entry now?" (its author, until the
+    submission deadline): the reason they may not, or None."""
+    if author is None or not author.is_authenticated:
+        return LoginRequired("Log in to change your entry.")
+    if entry.user_id != author.id:
+        return NotYourEntry()
+    if not accepts_submissions(entry.challenge, now):
+        return EditingClosed()
+    return None
+
+
 def submit_entry(
     challenge_id: uuid.UUID, author: User | None, data: EntryInput, now: datetime
 ) -> ChallengeSubmission:
@@ -150,10 +180,10 @@ def submit_entry(
     (challenge, user, slot) is unique in the database; the challenge row lock taken first
     makes concurrent submits queue instead of colliding.
     """
-    author = _require_member(author)
     challenge = _visible_challenge(challenge_id, author)
-    if not accepts_submissions(challenge, now):
-        raise SubmissionsClosed()
+    if (refusal := submission_refusal(challenge, author, now)) is not None:
+        raise refusal
+    assert author is not None
     errors = validate_entry(challenge, author, data)
     if errors:
         raise ValidationFailed(errors)
@@ -170,12 +200,10 @@ def submit_entry(
             )
         )
     )
+    # Counted again under the lock: a concurrent submit may have taken a slot meanwhile.
+    if (refusal := submission_refusal(challenge, author, now, len(used))) is not None:
+        raise refusal
     free = [slot for slot in range(1, challenge.max_submissions_per_user + 1) if slot not in used]
-    if not free:
-        raise SubmissionLimitReached(
-            f"You have already submitted {challenge.max_submissions_per_user} entries, "
-            "the most this challenge allows. Withdraw one to submit another."
-        )
     if data.project_id is not None and _project_already_entered(challenge.id, author.id,
                                                                 data.project_id):
         raise DuplicateProjectEntry()
@@ -225,12 +253,9 @@ def _content(data: EntryInput) -> dict[str, object]:
 
 
 def _own_entry(submission_id: uuid.UUID, author: User | None, now: datetime) -> ChallengeSubmission:
-    author = _require_member(author)
     entry = get_entry(submission_id, author)
-    if entry.user_id != author.id:
-        raise NotYourEntry()
-    if not accepts_submissions(entry.challenge, now):
-        raise EditingClosed()
+    if (refusal := entry_change_refusal(entry, author, now)) is not None:
+        raise refusal
     return entry
 
 
@@ -432,11 +457,7 @@ def _recount(challenge_id: uuid.UUID) -> None:
     """Entries, participants and votes shown on the challenge: counting entries (not withdrawn,
     not disqualified), their distinct authors and the votes they hold. Recounted under the
     row lock from the entries' own counters (which move only under it), so always exact."""
-    counting = (
-        ChallengeSubmission.challenge_id == challenge_id,
-        ChallengeSubmission.is_withdrawn.is_(False),
-        ChallengeSubmission.is_disqualified.is_(False),
-    )
+    counting = (ChallengeSubmission.challenge_id == challenge_id, ChallengeSubmission.counts)
     db.session.execute(
         update(WeeklyChallenge)
         .where(WeeklyChallenge.id == challenge_id)

@@ -36,7 +36,7 @@ from ..models import (
     User,
     WeeklyChallenge,
 )
-from ..phase import phase_at
+from ..phase import in_phase, phase_at
 from .payouts import WantedPayout, sync_payouts
 from .points import points_for
 from .prizes import parse_prizes
@@ -224,8 +224,7 @@ def _store_final_ranks(challenge_id: uuid.UUID) -> list[int]:
     ).all()
     db.session.execute(
         update(S)
-        .where(S.challenge_id == challenge_id, (S.is_withdrawn | S.is_disqualified),
-               S.final_rank.is_not(None))
+        .where(S.challenge_id == challenge_id, ~S.counts, S.final_rank.is_not(None))
         .values(final_rank=None)
         .execution_options(synchronize_session=False)
     )
@@ -373,8 +372,7 @@ def unfinalized_completed(now: datetime) -> list[uuid.UUID]:
     """Published challenges past their voting deadline that still await finalization."""
     return list(db.session.scalars(
         select(WeeklyChallenge.id).where(
-            WeeklyChallenge.status.notin_(("draft", "cancelled")),
-            WeeklyChallenge.voting_deadline <= now,
+            in_phase(ChallengeStatus.COMPLETED, now),
             WeeklyChallenge.finalized_at.is_(None),
         )
     ))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import redis
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import SQLColumnExpression, and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db, get_redis
@@ -71,9 +71,8 @@ def gallery_page(
     return GalleryPage(entries, next_cursor, has_voted([e.id for e in entries], viewer_id), sort)
 
 
-def _counting(challenge: WeeklyChallenge) -> list[ColumnElement[bool]]:
-    return [S.challenge_id == challenge.id, S.is_withdrawn.is_(False),
-            S.is_disqualified.is_(False)]
+def _counting(challenge: WeeklyChallenge) -> list[SQLColumnExpression[bool]]:
+    return [S.challenge_id == challenge.id, S.counts]
 
 
 def _load(ids: list[uuid.UUID]) -> list[ChallengeSubmission]:

@@ -6,12 +6,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..clock import as_utc
 from ..extensions import db
-from ..models import ChallengeSubmission, User, WeeklyChallenge
+from ..models import ChallengeStatus, ChallengeSubmission, User, WeeklyChallenge
+from ..phase import VOTING_PHASES, in_any_phase, in_phase
 from .challenges import visible_challenges
 
 ARCHIVE_PAGE = 12
@@ -35,14 +36,13 @@ class BadCursor(ValueError):
 def challenge_listing(viewer: User | None, now: datetime, cursor: str | None) -> ChallengeListing:
     """Everything the list page shows; the archive pages by (voting deadline, id), no OFFSET."""
     base = visible_challenges(viewer).options(joinedload(W.sponsor))
-    published = base.where(W.status.notin_(("draft", "cancelled")))
     open_now = db.session.scalars(
-        published.where(W.starts_at <= now, W.voting_deadline > now).order_by(W.voting_deadline)
+        base.where(in_any_phase(VOTING_PHASES, now)).order_by(W.voting_deadline)
     ).all()
     upcoming = db.session.scalars(
-        published.where(W.starts_at > now).order_by(W.starts_at).limit(12)
+        base.where(in_phase(ChallengeStatus.UPCOMING, now)).order_by(W.starts_at).limit(12)
     ).all()
-    past_query = published.where(W.voting_deadline <= now)
+    past_query = base.where(in_phase(ChallengeStatus.COMPLETED, now))
     if cursor:
         deadline, challenge_id = _parse_cursor(cursor)
         past_query = past_query.where(
@@ -62,7 +62,7 @@ def challenge_listing(viewer: User | None, now: datetime, cursor: str | None) ->
     )
     drafts = (
         db.session.scalars(
-            base.where(W.status.in_(("draft", "cancelled"))).order_by(W.starts_at)
+            base.where(~W.is_published).order_by(W.starts_at)
         ).all()
         if viewer is not None and getattr(viewer, "is_editor", False)
         else []
@@ -83,24 +83,14 @@ class ChallengePage:
     next_cursor: str | None
 
 
-def _phase_clause(status: str, now: datetime) -> ColumnElement[bool]:
-    return {
-        "upcoming": W.starts_at > now,
-        "active": and_(W.starts_at <= now, W.submission_deadline > now),
-        "voting": and_(W.submission_deadline <= now, W.voting_deadline > now),
-        "completed": W.voting_deadline <= now,
-    }[status]
-
-
 def challenge_page(viewer: User | None, now: datetime, *, status: str | None,
                    cursor: str | None, limit: int) -> ChallengePage:
     """One page of the published challenges (those in phase ``status`` if given), latest start
     first, keyset-paged by (start, id); ``cursor`` is the ``next_cursor`` of the page before.
     Raises ``BadCursor`` for a cursor this function did not hand out."""
-    query = visible_challenges(viewer).options(joinedload(W.sponsor)).where(
-        W.status.notin_(("draft", "cancelled")))
+    query = visible_challenges(viewer).options(joinedload(W.sponsor)).where(W.is_published)
     if status:
-        query = query.where(_phase_clause(status, now))
+        query = query.where(in_phase(status, now))
     if cursor:
         starts, challenge_id = _parse_cursor(cursor)
         query = query.where(or_(W.starts_at < starts,

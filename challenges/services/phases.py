@@ -8,12 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, select, update
 
 from ..extensions import db
 from ..models import ChallengeStatus, WeeklyChallenge
-from ..phase import phase_at
-from .challenges import PUBLISHED
+from ..phase import in_phase, phase_at
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +53,12 @@ def advance_phases(now: datetime) -> list[Transition]:
             WeeklyChallenge.submission_deadline,
             WeeklyChallenge.voting_deadline,
         ).where(
-            WeeklyChallenge.status.in_(PUBLISHED),
-            # Completed challenges whose deadline has passed have nowhere left to go.
-            or_(
-                WeeklyChallenge.status != ChallengeStatus.COMPLETED.value,
-                WeeklyChallenge.voting_deadline > now,
+            WeeklyChallenge.is_published,
+            # Challenges already marked completed, and completed by the clock, have nowhere left
+            # to go.
+            ~and_(
+                WeeklyChallenge.status == ChallengeStatus.COMPLETED.value,
+                in_phase(ChallengeStatus.COMPLETED, now),
             ),
         )
     ).all()

@@ -36,9 +36,8 @@ def profile_page(username: str, before: str | None) -> ProfilePage | None:
         .options(joinedload(ChallengeSubmission.challenge))
         .where(
             ChallengeSubmission.user_id == user.id,
-            ChallengeSubmission.is_withdrawn.is_(False),
-            ChallengeSubmission.is_disqualified.is_(False),
-            WeeklyChallenge.status.notin_(("draft", "cancelled")),
+            ChallengeSubmission.counts,
+            WeeklyChallenge.is_published,
         )
         .order_by(ChallengeSubmission.submitted_at.desc())
         .limit(100)

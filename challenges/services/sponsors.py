@@ -21,7 +21,6 @@ from sqlalchemy import select, update
 from ..errors import Forbidden, NotFound
 from ..extensions import db, get_redis
 from ..models import ChallengeSponsor, Role, User, WeeklyChallenge
-from .challenges import PUBLISHED
 from .prizes import parse_prizes
 
 DIRTY = "challenge:counters:dirty"  # SET of challenge ids with unflushed counts
@@ -40,7 +39,7 @@ def refresh_sponsor_stats(sponsor_ids: Iterable[uuid.UUID | None]) -> None:
             continue
         prizes = db.session.scalars(
             select(WeeklyChallenge.prizes).where(
-                WeeklyChallenge.sponsor_id == sponsor_id, WeeklyChallenge.status.in_(PUBLISHED)
+                WeeklyChallenge.sponsor_id == sponsor_id, WeeklyChallenge.is_published
             )
         ).all()
         sponsor.total_challenges_sponsored = len(prizes)
@@ -122,7 +121,7 @@ def sponsor_dashboard(sponsor: ChallengeSponsor) -> list[SponsoredChallenge]:
     challenges = db.session.scalars(
         select(WeeklyChallenge)
         .where(WeeklyChallenge.sponsor_id == sponsor.id,
-               WeeklyChallenge.status.notin_(("draft", "cancelled")))
+               WeeklyChallenge.is_published)
         .order_by(WeeklyChallenge.starts_at.desc())
     ).all()
     pending: list[dict[str, str]] = [{} for _ in challenges]

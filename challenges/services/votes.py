@@ -9,12 +9,12 @@ from datetime import datetime
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..errors import EntryNotVotable, LoginRequired, SelfVote, VotingClosed
+from ..errors import EntryNotVotable, LoginRequired, Refusal, SelfVote, VotingClosed
 from ..extensions import db
 from ..leaderboard.store import BoardUpdate
 from ..leaderboard.updates import lock_board, member_value, publish_after_commit, submission_value
-from ..models import ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
-from ..phase import accepts_votes
+from ..models import ChallengeStatus, ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
+from ..phase import accepts_votes, phase_at
 from . import rewards
 from .entries import get_entry
 
@@ -34,17 +34,57 @@ def vote_weight(voter: User, verified_weight: float) -> float:
     return float(verified_weight) if voter.is_verified else 1.0
 
 
-def check_can_vote(entry: ChallengeSubmission, voter: User | None, now: datetime) -> User:
-    """The one rule for "may this user vote on this entry now?" (HTML, API and tests use it)."""
-    if voter is None or not getattr(voter, "is_authenticated", False):
-        raise LoginRequired("Log in to vote.")
-    challenge = entry.challenge
-    if not challenge.allow_voting or not accepts_votes(challenge, now):
-        raise VotingClosed()
+def voting_refusal(challenge: WeeklyChallenge, now: datetime) -> Refusal | None:
+    """The one rule for "is voting open in this challenge now?": why nobody may vote (or take a
+    vote back), or None while they may. Pages say it once above a gallery."""
+    if not challenge.allow_voting:
+        return VotingClosed("Voting is turned off for this challenge.")
+    if accepts_votes(challenge, now):
+        return None
+    phase = phase_at(challenge, now)
+    if phase == ChallengeStatus.UPCOMING:
+        return VotingClosed("Voting opens when the challenge starts.")
+    if phase == ChallengeStatus.COMPLETED:
+        return VotingClosed("Voting has closed for this challenge.")
+    return VotingClosed()
+
+
+def unvote_refusal(entry: ChallengeSubmission, voter: User | None,
+                   now: datetime) -> Refusal | None:
+    """Why this user may not take back a vote on this entry now, or None: while voting is open
+    a member may always withdraw (withdrawing a vote they never cast changes nothing)."""
+    if (closed := voting_refusal(entry.challenge, now)) is not None:
+        return closed
+    if voter is None or not voter.is_authenticated:
+        return LoginRequired("Log in to vote.")
+    return None
+
+
+def vote_refusal(entry: ChallengeSubmission, voter: User | None, now: datetime) -> Refusal | None:
+    """The one rule for "may this user vote on this entry now?": the reason they may not, or
+    None. ``cast_vote`` raises it; the pages disable the vote button and show its message."""
+    # Whatever forbids taking a vote back forbids casting one.
+    if (refusal := unvote_refusal(entry, voter, now)) is not None:
+        return refusal
+    assert voter is not None
     if entry.user_id == voter.id:
-        raise SelfVote()
+        return SelfVote()
     if not entry.counts:
-        raise EntryNotVotable()
+        return EntryNotVotable()
+    return None
+
+
+def vote_refusals(entries: list[ChallengeSubmission], voter: User | None,
+                  now: datetime) -> dict[uuid.UUID, Refusal | None]:
+    """``vote_refusal`` for each entry of a gallery page, by entry id."""
+    return {entry.id: vote_refusal(entry, voter, now) for entry in entries}
+
+
+def check_can_vote(entry: ChallengeSubmission, voter: User | None, now: datetime) -> User:
+    """Raise ``vote_refusal``'s reason, if any; the voter otherwise."""
+    if (refusal := vote_refusal(entry, voter, now)) is not None:
+        raise refusal
+    assert voter is not None
     return voter
 
 
@@ -71,8 +111,7 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
         update(ChallengeSubmission)
         .where(
             ChallengeSubmission.id == entry.id,
-            ChallengeSubmission.is_withdrawn.is_(False),
-            ChallengeSubmission.is_disqualified.is_(False),
+            ChallengeSubmission.counts,
             ~_vote_of(entry.id, voter.id).exists(),
         )
         .values(
@@ -106,11 +145,10 @@ def withdraw_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -
     leaves every counter equal to the vote rows (the vote row goes whatever the entry's state;
     ``total_votes`` moves only if the entry still counts).
     """
-    if voter is None or not getattr(voter, "is_authenticated", False):
-        raise LoginRequired("Log in to vote.")
     entry = get_entry(submission_id, voter)
-    if not entry.challenge.allow_voting or not accepts_votes(entry.challenge, now):
-        raise VotingClosed()
+    if (refusal := unvote_refusal(entry, voter, now)) is not None:
+        raise refusal
+    assert voter is not None
     if not _voted(entry.id, voter.id):  # nothing to withdraw: no lock, no write
         return VoteOutcome(entry, voted=False, changed=False)
     version = lock_board(entry.challenge_id)

@@ -28,9 +28,10 @@ GOOD = {"image_url": "https://img.example/dream.png", "image_alt_text": "A purpl
 # (actor, action, argument, the API's code for the outcome); "deadline" moves the clock.
 SCENARIO: list[tuple[str, str, str, str]] = [
     ("author", "submit", "First", "ok"),
-    ("author", "submit", "Second", "ok"),
-    ("author", "submit", "Third", "submission_limit_reached"),
     ("author", "submit_invalid", "No link", "validation_failed"),
+    ("author", "submit", "Second", "ok"),
+    # At the limit the refusal comes before any field is checked (submission_refusal).
+    ("author", "submit", "Third", "submission_limit_reached"),
     ("voter", "vote", "First", "ok"),
     ("voter", "vote", "First", "ok"),  # voting again changes nothing
     ("author", "vote", "First", "self_vote"),
