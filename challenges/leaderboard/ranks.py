@@ -28,7 +28,8 @@ import redis
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from ..extensions import db, get_redis
-from ..models import User, WeeklyChallenge
+from ..models import ChallengeStatus, User, WeeklyChallenge
+from ..phase import phase_at
 from . import health, keys
 from .live import REDIS_ERRORS, board_for_page, meta_completed, meta_visible, viewer_from_token
 from .scores import MAX_ENTRY_NUMBER, counted_votes, encode, first_entry_number
@@ -135,7 +136,7 @@ def board_page(challenge: WeeklyChallenge, viewer_id: int | None, cursor: Cursor
     """One page of the full board for a page render or the API (SQL allowed): from Redis, or
     from the database with ``live=False`` when Redis lacks the board or is down."""
     size = _clamp(size)
-    completed = now >= challenge.voting_deadline
+    completed = phase_at(challenge, now) == ChallengeStatus.COMPLETED
     page = None
     try:
         client = get_redis()
@@ -357,7 +358,7 @@ def sql_page(challenge: WeeklyChallenge, viewer_id: int | None, cursor: Cursor, 
     return RankPage(
         challenge_id=challenge.id, slug=challenge.slug, version=challenge.board_version,
         rows=rows, participants=participants, live=False,
-        completed=now >= challenge.voting_deadline, size=size, viewer_id=viewer_id,
+        completed=phase_at(challenge, now) == ChallengeStatus.COMPLETED, size=size, viewer_id=viewer_id,
         viewer=viewer, next_cursor=_next(scores, start, participants),
         prev_cursor=_prev(scores, start, cursor, participants),
     )
