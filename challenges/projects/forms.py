@@ -39,7 +39,7 @@ class ProjectPickerFields:
     fields create the project inline and the picker comes back with it selected)."""
 
     project_id = SelectField("Link a project", choices=[], validate_choice=False)
-    new_project_title = StringField("New project title", validators=_CAP,
+    new_project_title = StringField("New project name", validators=_CAP,
                                     render_kw={"maxlength": 200, "autocomplete": "off"})
     new_project_url = URLField("New project link", validators=_CAP,
                                render_kw={"placeholder": "https://…", "inputmode": "url"})

@@ -68,7 +68,7 @@ def test_with_javascript_a_member_creates_a_project_inline_and_uploads_an_image(
 
     # No projects yet: the picker offers to create one, open, with a working button.
     expect(modal.get_by_label("Link a project")).to_have_count(0)
-    modal.get_by_label("New project title").fill("My portfolio")
+    modal.get_by_label("New project name").fill("My portfolio")
     modal.get_by_label("New project link").fill("https://portfolio.example")
     modal.get_by_label("Title", exact=True).fill("Inline dream")
     modal.get_by_role("button", name="Create project").click()
@@ -108,7 +108,7 @@ def test_without_javascript_the_submit_form_creates_the_project_with_the_entry(
     # The "Create project" button needs JavaScript, so it is not shown; the fields are.
     expect(plain.get_by_role("button", name="Create project")).to_have_count(0)
     plain.get_by_label("Title", exact=True).fill("Quiet dream")
-    plain.get_by_label("New project title").fill("Sketchbook")
+    plain.get_by_label("New project name").fill("Sketchbook")
     plain.get_by_label("New project link").fill("https://sketchbook.example")
     plain.get_by_label("Or upload an image").set_input_files(picture)
     plain.get_by_label("Image description (alt text)").fill("A quiet purple field")
