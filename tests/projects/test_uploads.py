@@ -210,3 +210,18 @@ def test_the_author_removes_an_uploaded_image_when_editing(client, member, chall
                                   "0" * 64 + ".png", "0" * 64 + ".webp"])
 def test_the_upload_route_serves_only_stored_images(client, uploads, name):
     assert client.get(f"/uploads/{name}").status_code == 404
+
+
+def test_editing_with_a_20_mb_file_keeps_the_entry_and_says_why(client, member, challenge,
+                                                                uploads):
+    post_entry(client, challenge, upload(image_bytes("PNG"), "art.png"))
+    entry = db.session.scalar(select(ChallengeSubmission))
+    boundary, body = encode_multipart({"csrf_token": client.csrf_token(), "title": "Changed",
+                                       "image_file": upload(b"\0" * (20 * MB), "huge.png")})
+    response = client.post(f"/challenges/{challenge.slug}/submissions/{entry.id}/edit",
+                           data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 413
+    refused_at_the_field(response, "larger than 10 MB")
+    assert 'value="Uploaded"' in response.get_data(as_text=True)  # the saved entry, as it was
+    db.session.expire_all()
+    assert db.session.get(ChallengeSubmission, entry.id).title == "Uploaded"
