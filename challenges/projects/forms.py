@@ -46,12 +46,12 @@ class ProjectPickerFields:
 
     def set_projects(self, projects: list[Project], required: bool = False) -> None:
         empty = "Choose a project…" if required else "No project"
-        self.project_id.choices = [SelectChoice("", empty)] + [  # type: ignore[attr-defined]
+        self.project_id.choices = [SelectChoice("", empty)] + [
             SelectChoice(str(p.id), p.title) for p in projects
         ]
 
     def chosen_project_id(self) -> uuid.UUID | None:
-        raw = self.project_id.data  # type: ignore[attr-defined]
+        raw = self.project_id.data
         if not raw:
             return None
         try:
@@ -61,8 +61,8 @@ class ProjectPickerFields:
 
     def new_project(self) -> ProjectInput | None:
         """The new project the member named, if any."""
-        title = self.new_project_title.data or ""  # type: ignore[attr-defined]
-        url = self.new_project_url.data or ""  # type: ignore[attr-defined]
+        title = self.new_project_title.data or ""
+        url = self.new_project_url.data or ""
         if not (title.strip() or url.strip()):
             return None
         return ProjectInput(title=title, url=url)

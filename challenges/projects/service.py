@@ -102,7 +102,7 @@ def entry_counts(project_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
                ChallengeSubmission.is_withdrawn.is_(False))
         .group_by(ChallengeSubmission.project_id)
     ).all()
-    return {project_id: count for project_id, count in rows}
+    return {project_id: count for project_id, count in rows if project_id is not None}
 
 
 def own_project(project_id: uuid.UUID, owner: User) -> Project:

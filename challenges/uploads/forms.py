@@ -26,7 +26,7 @@ class ImageUploadFields:
     def describe_upload_limit(self) -> None:
         """Say the configured limit in the hint (and in ``data-max-bytes`` for app.js)."""
         limit = current_app.config["MAX_UPLOAD_BYTES"]
-        field: Any = self.image_file  # type: ignore[attr-defined]
+        field: Any = self.image_file
         field.description = f"PNG, JPEG or WebP, up to {megabytes(limit)}."
         field.render_kw = {**(field.render_kw or {}), "data-max-bytes": str(limit)}
 
@@ -38,8 +38,8 @@ class ImageUploadFields:
         """
         config = current_app.config
         folder = upload_dir(config)
-        file_field: Any = self.image_file  # type: ignore[attr-defined]
-        key_field: Any = self.image_upload  # type: ignore[attr-defined]
+        file_field: Any = self.image_file
+        key_field: Any = self.image_upload
         chosen = file_field.data
         if isinstance(chosen, FileStorage) and chosen.filename:
             limit = config["MAX_UPLOAD_BYTES"]
@@ -49,14 +49,14 @@ class ImageUploadFields:
                 file_field.errors = [*file_field.errors, refusal.message]
                 return False
             key_field.data = store_image(processed, folder)
-            self.remove_upload.data = False  # type: ignore[attr-defined]
-        elif self.remove_upload.data or (  # type: ignore[attr-defined]
+            self.remove_upload.data = False
+        elif self.remove_upload.data or (
                 key_field.data and not is_stored(key_field.data, folder)):
             key_field.data = ""  # removed, or a key that names no stored image
         return True
 
     def refuse_too_large(self) -> None:
         """The body was over the request limit (a 413): say so at the file field."""
-        field: Any = self.image_file  # type: ignore[attr-defined]
+        field: Any = self.image_file
         field.errors = [*field.errors, TOO_LARGE.format(
             limit=megabytes(current_app.config["MAX_UPLOAD_BYTES"]))]
