@@ -1,7 +1,9 @@
 """In real Chromium (SPEC §3): a member with no projects enters a challenge that requires one,
 with JavaScript (the modal, and the picker's inline "Create project") and without (the submit
 form's own new-project fields), uploading an image each time; the gallery shows it as a 480 px
-WebP thumbnail with srcset. The submit form is photographed at 1280 and 375 px wide."""
+WebP thumbnail with srcset. A 20 MB file is refused with a message, by app.js the moment it is
+chosen and, without JavaScript, by the server (413) with the form sent back. The submit form is
+photographed at 1280 and 375 px wide (set E2E_SCREENSHOTS to a folder to keep the pictures)."""
 
 from __future__ import annotations
 
@@ -125,3 +127,39 @@ def test_without_javascript_the_submit_form_creates_the_project_with_the_entry(
 
     # The gallery, seen with JavaScript (the page fixture watches its console).
     gallery_shows_the_thumbnail(page, challenge.slug, "Quiet dream")
+
+
+def test_without_javascript_a_20_mb_file_comes_back_with_a_message(
+        page: Page, browsers: Browsers, make_user, make_challenge,  # noqa: F811
+        console, tmp_path: Path) -> None:
+    """The browser sends 20 MB; the server refuses it unread (413) and the member sees the form
+    with the reason at the file field, not a broken connection or an error page."""
+    console.allow(r"status of 413")
+    challenge = make_challenge("active")
+    huge = tmp_path / "huge.png"
+    huge.write_bytes(b"\0" * (20 * 1024 * 1024))
+    plain = browsers.page(javascript=False)
+    log_in(plain, make_user().username)
+    plain.goto(f"/challenges/{challenge.slug}/submit")
+    plain.get_by_label("Title", exact=True).fill("Too big")
+    plain.get_by_label("Or upload an image").set_input_files(huge)
+    plain.get_by_label("Image description (alt text)").fill("Nothing")
+    plain.get_by_role("button", name="Submit entry").click()
+    expect(plain.locator("#image_file-error")).to_contain_text("larger than 10 MB")
+    expect(plain.get_by_role("heading", name="Submit your entry")).to_be_visible()
+
+
+def test_with_javascript_a_file_over_the_limit_is_refused_as_soon_as_it_is_chosen(
+        page: Page, make_user, make_challenge, tmp_path: Path) -> None:
+    challenge = make_challenge("active")
+    huge = tmp_path / "huge.png"
+    huge.write_bytes(b"\0" * (20 * 1024 * 1024))
+    log_in(page, make_user().username)
+    page.goto(f"/challenges/{challenge.slug}/")
+    wait_for_htmx(page)
+    page.get_by_role("link", name="Submit Your Entry").click()
+    modal = page.get_by_role("dialog", name="Submit your entry")
+    modal.get_by_label("Or upload an image").set_input_files(huge)
+    expect(modal.get_by_role("alert")).to_have_text(
+        "That file is larger than 10 MB. Choose a smaller image.")
+    expect(modal.get_by_label("Or upload an image")).to_have_value("")
