@@ -44,6 +44,7 @@ def gallery_shows_the_thumbnail(page: Page, slug: str, title: str) -> None:
     response = page.request.get(loaded)
     assert response.headers["content-type"] == "image/webp"
     assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    photograph(page, f"gallery-{page.viewport_size['width']}")
 
 
 def photograph(page: Page, name: str) -> None:
@@ -124,6 +125,7 @@ def test_without_javascript_the_submit_form_creates_the_project_with_the_entry(
     plain.goto("/me/projects")
     expect(plain.get_by_test_id("project-list")).to_contain_text("Sketchbook")
     expect(plain.get_by_test_id("project-list")).to_contain_text("1 entry")
+    photograph(plain, "my-projects-375")
 
     # The gallery, seen with JavaScript (the page fixture watches its console).
     gallery_shows_the_thumbnail(page, challenge.slug, "Quiet dream")
