@@ -35,7 +35,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .errors_http import register_error_handlers
     from .pages import bp as pages_bp
     from .probes import bp as probes_bp
+    from .projects import bp as projects_bp
     from .sponsors import bp as sponsors_bp
+    from .uploads import init_app as init_uploads
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(
@@ -59,6 +61,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages_bp)
     app.register_blueprint(entries_bp)
     app.register_blueprint(sponsors_bp)
+    app.register_blueprint(projects_bp)
+    init_uploads(app)
     init_api(app)
     init_admin(app)
     register_cli(app)

@@ -70,6 +70,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     production = os.environ.get("WC_ENV", "development") == "production"
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'challenges.db'}"
     redis_url = os.environ.get("REDIS_URL") or f"unix://{embedded_redis_socket(instance)}"
+    max_upload = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 
     config: dict[str, Any] = {
         "ENV_NAME": "production" if production else "development",
@@ -90,7 +91,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
         # Forms.
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
-        "MAX_CONTENT_LENGTH": 1024 * 1024,  # 1 MiB: entries are links, never uploads
+        # Image uploads (challenges/uploads): the file limit, and the request limit a little
+        # above it so a file just over the limit gets a message at its field, not a 413.
+        # Text fields stay small: Flask's MAX_FORM_MEMORY_SIZE (500 kB) still bounds them.
+        "MAX_UPLOAD_BYTES": max_upload,
+        "MAX_CONTENT_LENGTH": max_upload + 1024 * 1024,
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", ""),  # "" = INSTANCE_PATH/uploads
         # Rate limits (Flask-Limiter) share Redis with everything else.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or _limiter_uri(redis_url),
         "RATELIMIT_HEADERS_ENABLED": True,

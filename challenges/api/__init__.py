@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import DomainError, ValidationFailed
 from ..extensions import csrf, db
+from . import projects  # noqa: F401  (adds the /api/projects/ routes to bp)
 from .auth import resolve_caller
 from .docs import bp as docs_bp
 from .errors import api_error

@@ -96,6 +96,22 @@ SCHEMAS: dict[str, Any] = {
                         "next": {"type": ["string", "null"],
                                  "description": "URL of the next page."}}),
 }
+PROJECT_INPUT = {
+    "title": {"type": "string", "minLength": 1, "maxLength": 200},
+    "url": {**NSTR, "description": "Absolute http(s) URL, at most 2,048 characters."},
+    "image_url": {**NSTR, "description": "Absolute http(s) URL, at most 2,048 characters."},
+    "description": {"type": ["string", "null"], "maxLength": 5000},
+}
+SCHEMAS["Project"] = obj({
+    "id": UUID, "title": STR, "url": NSTR, "image_url": NSTR, "description": NSTR,
+    "created_at": DT,
+    "entry_count": {"type": "integer", "description": "Live entries linking it; a project "
+                    "with entries cannot be deleted."},
+})
+SCHEMAS["NewProject"] = obj(PROJECT_INPUT, required=["title"])
+SCHEMAS["ProjectChanges"] = {**obj(PROJECT_INPUT, required=[]),
+                             "description": "Only the fields to change."}
+SCHEMAS["DeletedProject"] = obj({"id": UUID, "deleted": {"type": "boolean", "const": True}})
 SCHEMAS["ChallengeDetail"] = {
     "type": "object",
     "properties": {**SCHEMAS["Challenge"]["properties"],
@@ -138,11 +154,12 @@ ERROR_RESPONSES = {
     "401": {**error_response("Not authenticated, or the Authorization header is malformed, or "
                              "the token is invalid or revoked."),
             "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
-    "403": error_response("Not allowed (e.g. voting for your own entry)."),
+    "403": error_response("Not allowed (e.g. voting for your own entry, or another member's "
+                          "project)."),
     "404": error_response("Unknown (or draft) challenge or entry."),
     "405": error_response("Method not allowed."),
-    "409": error_response("Conflicts with the challenge's state (closed, limit reached, "
-                          "duplicate project, entry no longer votable)."),
+    "409": error_response("Conflicts with the current state (challenge closed, limit reached, "
+                          "duplicate project, entry no longer votable, project in use)."),
     "413": error_response(f"Body larger than {MAX_BODY // 1024} KiB."),
     "415": error_response("Body is not `application/json`."),
     "422": error_response("Invalid parameters or fields; `details.fields` says which."),
@@ -159,6 +176,8 @@ def errors(*codes: int) -> dict[str, Any]:
 
 SLUG = {"name": "slug", "in": "path", "required": True,
         "schema": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 50}}
+PROJECT_ID = {"name": "project_id", "in": "path", "required": True,
+              "schema": {"type": "string", "format": "uuid"}}
 SUBMISSION_ID = {"name": "submission_id", "in": "path", "required": True,
                  "schema": {"type": "string", "format": "uuid"}}
 
@@ -279,5 +298,32 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                                                          "items": ref("MySubmission")}})),
                               **errors(404)},
             }},
+            "/api/projects/": {
+                "get": {"operationId": "listProjects", "summary": "Your projects, newest first",
+                        "security": SECURED, "parameters": [limit_param(20, 100), CURSOR],
+                        "responses": {"200": ok(page_of("Project")), **errors(400, 422)}},
+                "post": {"operationId": "createProject", "summary": "Add a project",
+                         "security": SECURED,
+                         "requestBody": {"required": True, "content": {
+                             "application/json": {"schema": ref("NewProject")}}},
+                         "responses": {"201": ok(ref("Project"), "Created"),
+                                       **errors(400, 409, 413, 415, 422, 429)}},
+            },
+            "/api/projects/{project_id}/": {
+                "get": {"operationId": "getProject", "summary": "One of your projects",
+                        "security": SECURED, "parameters": [PROJECT_ID],
+                        "responses": {"200": ok(ref("Project")), **errors(403, 404, 422)}},
+                "patch": {"operationId": "updateProject", "summary": "Change a project",
+                          "security": SECURED, "parameters": [PROJECT_ID],
+                          "requestBody": {"required": True, "content": {
+                              "application/json": {"schema": ref("ProjectChanges")}}},
+                          "responses": {"200": ok(ref("Project")),
+                                        **errors(400, 403, 404, 413, 415, 422, 429)}},
+                "delete": {"operationId": "deleteProject",
+                           "summary": "Delete a project no entry links",
+                           "security": SECURED, "parameters": [PROJECT_ID],
+                           "responses": {"200": ok(ref("DeletedProject")),
+                                         **errors(400, 403, 404, 409, 422, 429)}},
+            },
         },
     }

@@ -12,6 +12,7 @@ from ..models import ChallengeSubmission, User, WeeklyChallenge
 from ..phase import next_deadline, phase_at
 from ..services.status import viewer_status
 from ..timefmt import iso_z, time_remaining
+from ..uploads import image_src
 
 
 def sponsor_json(challenge: WeeklyChallenge) -> dict[str, str] | None:
@@ -101,7 +102,7 @@ def submission_json(entry: ChallengeSubmission, voted: bool | None = None) -> di
         "title": entry.title,
         "description": entry.description,
         "user": {"username": entry.user.username},
-        "image_url": entry.image_url or None,
+        "image_url": image_src(entry, external=True) or None,
         "image_alt_text": entry.image_alt_text or None,
         "external_url": entry.external_url or None,
         "project_id": str(entry.project_id) if entry.project_id else None,

@@ -1,24 +1,23 @@
-"""The entry form. It only collects text: the rules live in services.entries.validate_entry."""
+"""The entry form. It only collects input: the rules live in services.entries.validate_entry
+(and, for a new project or an uploaded image, in the projects and uploads packages)."""
 
 from __future__ import annotations
 
-import uuid
+from typing import Any
 
-from wtforms import SelectField, StringField, TextAreaField, URLField
-
-# SelectChoice is new in WTForms 3.3; types-wtforms 3.2 lacks it (hence the ignore).
-from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined, unused-ignore]
+from wtforms import StringField, TextAreaField, URLField
 from wtforms.validators import Length
 
 from ..forms import AppForm
-from ..models import Project
+from ..projects.forms import ProjectPickerFields
 from ..services.entries import EntryInput
+from ..uploads.forms import ImageUploadFields
 
 # Generous caps so a 10 MB field never reaches the service; the real limits are the service's.
 _CAP = [Length(max=20_000)]
 
 
-class EntryForm(AppForm):
+class EntryForm(ProjectPickerFields, ImageUploadFields, AppForm):
     title = StringField("Title", validators=_CAP, render_kw={"maxlength": 200,
                                                             "autocomplete": "off"})
     image_url = URLField(
@@ -33,7 +32,6 @@ class EntryForm(AppForm):
     )
     external_url = URLField("Link to your work", validators=_CAP,
                             render_kw={"placeholder": "https://…", "inputmode": "url"})
-    project_id = SelectField("Link a project", choices=[], validate_choice=False)
     description = TextAreaField("Description", validators=_CAP,
                                 render_kw={"rows": 4, "maxlength": 5000})
     prompt_used = TextAreaField("Prompt used (optional)", validators=_CAP,
@@ -41,28 +39,22 @@ class EntryForm(AppForm):
     tool_used = StringField("Tool used (optional)", validators=_CAP,
                             render_kw={"maxlength": 100, "placeholder": "e.g. Midjourney v7"})
 
-    def set_projects(self, projects: list[Project]) -> None:
-        self.project_id.choices = [SelectChoice("", "No project")] + [
-            SelectChoice(str(p.id), p.title) for p in projects
-        ]
+    def validate(self, extra_validators: Any = None) -> bool:
+        """The text checks, then the upload: validating a file means decoding it, and a good
+        one is stored at once so that a form sent back for other errors keeps it."""
+        valid = super().validate(extra_validators)
+        return self.take_upload() and valid
 
     def to_input(self) -> EntryInput:
         return EntryInput(
             title=self.title.data or "",
             description=self.description.data or "",
             image_url=self.image_url.data or "",
+            image_upload=self.image_upload.data or "",
             image_alt_text=self.image_alt_text.data or "",
             external_url=self.external_url.data or "",
-            project_id=_uuid_or_none(self.project_id.data),
+            project_id=self.chosen_project_id(),
             prompt_used=self.prompt_used.data or "",
             tool_used=self.tool_used.data or "",
         )
 
-
-def _uuid_or_none(raw: str | None) -> uuid.UUID | None:
-    if not raw:
-        return None
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        return uuid.UUID(int=0)  # no such project: the service says "choose one of your own"

@@ -18,16 +18,19 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..auth.nexturl import safe_next
 from ..clock import utcnow
 from ..errors import DomainError, ValidationFailed
+from ..errors_http import render_error
 from ..forms import EmptyForm
 from ..models import ChallengeSubmission, WeeklyChallenge
 from ..phase import phase_at
+from ..projects.service import attach_new_project, projects_of
 from ..services.entries import edit_entry, entry_change_refusal, submit_entry, withdraw_entry
 from ..services.gallery import SORT_LABELS, BadCursor, gallery_page, parse_sort
-from ..services.mine import my_projects, my_submissions
+from ..services.mine import my_submissions
 from ..services.status import viewer_status
 from ..services.votes import has_voted, vote_refusal, vote_refusals, voting_refusal
 from ..transactions import commit_with_retry
@@ -75,9 +78,10 @@ def submission_detail(slug: str, submission_id: uuid.UUID) -> ResponseReturnValu
     )
 
 
-def _entry_form() -> EntryForm:
-    form = EntryForm()
-    form.set_projects(my_projects(current_user.id))
+def _entry_form(challenge: WeeklyChallenge, **kwargs: object) -> EntryForm:
+    form = EntryForm(**kwargs)
+    form.set_projects(projects_of(current_user.id), required=challenge.require_project_link)
+    form.describe_upload_limit()
     return form
 
 
@@ -94,12 +98,14 @@ def _render_form(challenge: WeeklyChallenge, form: EntryForm, status: int,
 @login_required
 def submit(slug: str) -> ResponseReturnValue:
     challenge = visible_challenge_or_404(slug)
-    form = _entry_form()
+    form = _entry_form(challenge)
     if not form.validate_on_submit():
         return _render_form(challenge, form, 422 if form.is_submitted() else 200)
-    data = form.to_input()
+    data, new_project = form.to_input(), form.new_project()
     try:
-        entry = commit_with_retry(lambda: submit_entry(challenge.id, current_user, data, utcnow()))
+        entry = commit_with_retry(lambda: submit_entry(
+            challenge.id, current_user,
+            attach_new_project(current_user, data, new_project, utcnow()), utcnow()))
     except ValidationFailed as error:
         attach_errors(form, error.errors)
         return _render_form(challenge, form, 422)
@@ -121,15 +127,17 @@ def submit(slug: str) -> ResponseReturnValue:
 def edit(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
     challenge = visible_challenge_or_404(slug)
     entry = entry_or_404(challenge, submission_id, check_author=True)
-    form = _entry_form()
+    form = _entry_form(challenge)
     if request.method == "GET":
         form.process(obj=entry)
         form.project_id.data = str(entry.project_id) if entry.project_id else ""
     if not form.validate_on_submit():
         return _render_form(challenge, form, 422 if form.is_submitted() else 200, entry)
-    data = form.to_input()
+    data, new_project = form.to_input(), form.new_project()
     try:
-        commit_with_retry(lambda: edit_entry(entry.id, current_user, data, utcnow()))
+        commit_with_retry(lambda: edit_entry(
+            entry.id, current_user,
+            attach_new_project(current_user, data, new_project, utcnow()), utcnow()))
     except ValidationFailed as error:
         attach_errors(form, error.errors)
         return _render_form(challenge, form, 422, entry)
@@ -138,6 +146,27 @@ def edit(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
     else:
         flash("Entry updated.", "success")
     return redirect(url_for("entries.submission_detail", slug=slug, submission_id=entry.id))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
+    """A body over MAX_CONTENT_LENGTH (a file far over the upload limit) is refused before it
+    is read: send the form back with the reason at the file field, not an error page. The
+    other fields were in the unread body, so they come back empty (or as saved, on edit)."""
+    args = request.view_args or {}
+    if request.endpoint not in ("entries.submit", "entries.edit") or \
+            not current_user.is_authenticated:
+        return render_error(413)
+    challenge = visible_challenge_or_404(args["slug"])
+    entry = None
+    form = _entry_form(challenge, formdata=None)
+    if request.endpoint == "entries.edit":
+        entry = entry_or_404(challenge, args["submission_id"], check_author=True)
+        form.process(formdata=None, obj=entry)
+        form.project_id.data = str(entry.project_id) if entry.project_id else ""
+    form.refuse_too_large()
+    # htmx swaps only 2xx, 409 and 422 answers (base.html): the modal needs a 422.
+    return _render_form(challenge, form, 422 if is_htmx() else 413, entry)
 
 
 @bp.route("/challenges/<slug>/submissions/<uuid:submission_id>/withdraw",

@@ -358,7 +358,8 @@ def sql_page(challenge: WeeklyChallenge, viewer_id: int | None, cursor: Cursor, 
     return RankPage(
         challenge_id=challenge.id, slug=challenge.slug, version=challenge.board_version,
         rows=rows, participants=participants, live=False,
-        completed=phase_at(challenge, now) == ChallengeStatus.COMPLETED, size=size, viewer_id=viewer_id,
+        completed=phase_at(challenge, now) == ChallengeStatus.COMPLETED, size=size,
+        viewer_id=viewer_id,
         viewer=viewer, next_cursor=_next(scores, start, participants),
         prev_cursor=_prev(scores, start, cursor, participants),
     )

@@ -80,6 +80,8 @@ class ChallengeSubmission(Model):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     image_url: Mapped[str] = mapped_column(String(2048), default="")
+    # An uploaded image instead of a link: the content hash naming its files (challenges/uploads).
+    image_upload: Mapped[str] = mapped_column(String(64), default="")
     image_alt_text: Mapped[str] = mapped_column(String(500), default="")
     external_url: Mapped[str] = mapped_column(String(2048), default="")
     prompt_used: Mapped[str] = mapped_column(Text, default="")

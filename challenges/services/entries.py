@@ -49,6 +49,8 @@ class EntryInput:
     title: str = ""
     description: str = ""
     image_url: str = ""
+    # An uploaded image's key (challenges/uploads); the view stores the file and checks it.
+    image_upload: str = ""
     image_alt_text: str = ""
     external_url: str = ""
     project_id: uuid.UUID | None = None
@@ -75,7 +77,9 @@ def validate_entry(challenge: WeeklyChallenge, author: User, data: EntryInput) -
         value = getattr(data, name)
         if value and (problem := url_problem(value)):
             errors[name] = problem
-    if data.image_url and not data.image_alt_text:
+    if data.image_url and data.image_upload and "image_url" not in errors:
+        errors["image_url"] = "Use the uploaded image or an image link, not both."
+    if (data.image_url or data.image_upload) and not data.image_alt_text:
         errors["image_alt_text"] = "Describe the image for people who can't see it."
     elif len(data.image_alt_text) > ALT_MAX:
         errors["image_alt_text"] = f"Alt text can be at most {ALT_MAX} characters."
@@ -89,7 +93,7 @@ def validate_entry(challenge: WeeklyChallenge, author: User, data: EntryInput) -
             errors["project_id"] = "Choose one of your own projects."
     if challenge.require_project_link and data.project_id is None:
         errors.setdefault("project_id", "This challenge asks you to link one of your projects.")
-    elif not (data.project_id or data.image_url or data.external_url):
+    elif not (data.project_id or data.image_url or data.image_upload or data.external_url):
         errors["image_url"] = "Add an image, a link, or one of your projects."
     return errors
 

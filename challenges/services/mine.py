@@ -1,4 +1,4 @@
-"""A member's own things, for the pages that list them: their entries and their projects."""
+"""A member's own things, for the pages that list them: their entries (projects: challenges.projects)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import ChallengeSubmission, Project
+from ..models import ChallengeSubmission
 
 MY_SUBMISSIONS_LIMIT = 200
 
@@ -31,9 +31,3 @@ def my_submissions(user_id: int, challenge_id: uuid.UUID | None = None
             MY_SUBMISSIONS_LIMIT)
     return list(db.session.scalars(query).all())
 
-
-def my_projects(owner_id: int) -> list[Project]:
-    """The projects a member may link an entry to (their own), by title."""
-    return list(db.session.scalars(
-        select(Project).where(Project.owner_id == owner_id).order_by(Project.title)
-    ).all())

@@ -4,7 +4,7 @@ Nothing wrote or read them after the first release: every point lives in the led
 (``ledger_entries``), which is the truth. Downgrade brings the columns back at 0.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-26 01:30:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

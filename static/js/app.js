@@ -66,10 +66,49 @@
     if (event.detail.target && event.detail.target.id === "modal") { opener = event.detail.elt; }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { localizeTimes(document); });
+  // Controls that only work with JavaScript (the picker's "Create project" button) are
+  // rendered hidden, so pages without JavaScript never show a dead button.
+  function revealScriptOnly(root) {
+    root.querySelectorAll("[data-js-only][hidden]").forEach(function (el) { el.hidden = false; });
+  }
+
+  // A file over the upload limit is refused here at once, instead of after a long upload.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file][data-max-bytes]")) { return; }
+    var max = Number(input.getAttribute("data-max-bytes"));
+    var file = input.files && input.files[0];
+    var note = document.getElementById(input.id + "-size-error");
+    if (note) { note.remove(); }
+    if (file && max && file.size > max) {
+      input.value = "";
+      note = document.createElement("p");
+      note.className = "error";
+      note.id = input.id + "-size-error";
+      note.setAttribute("role", "alert");
+      note.textContent = "That file is larger than " + Math.round(max / 1048576) +
+        " MB. Choose a smaller image.";
+      input.insertAdjacentElement("afterend", note);
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    localizeTimes(document);
+    revealScriptOnly(document);
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     localizeTimes(event.target);
+    revealScriptOnly(event.target);
     var first = event.target.querySelector && event.target.querySelector(".modal input:not([type=hidden])");
     if (first && (event.target.id === "modal" || event.target.id === "modal-content")) { first.focus(); }
+  });
+  // The project picker came back (outerHTML swap): focus its select, or its first bad field.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    revealScriptOnly(document);
+    var xhr = event.detail.xhr;
+    var picker = document.getElementById("project-picker");
+    if (!picker || !xhr || !/\/me\/projects\/picker$/.test(xhr.responseURL)) { return; }
+    var focus = picker.querySelector("[aria-invalid=true]") || picker.querySelector("select");
+    if (focus) { focus.focus(); }
   });
 })();

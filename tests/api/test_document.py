@@ -8,7 +8,8 @@ import re
 from challenges.api.inputs import MAX_BODY
 from challenges.api.openapi import openapi_document
 
-SECURED_OPERATIONS = {"submitEntry", "vote", "unvote", "mySubmissions"}
+SECURED_OPERATIONS = {"submitEntry", "vote", "unvote", "mySubmissions", "listProjects",
+                      "createProject", "getProject", "updateProject", "deleteProject"}
 
 
 def operations(document):

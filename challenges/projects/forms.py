@@ -1,0 +1,74 @@
+"""Project forms: the /me/projects form, and the project picker the submit form mixes in.
+They only collect text; the rules are the service's (``validate_project``)."""
+
+from __future__ import annotations
+
+import uuid
+
+from wtforms import SelectField, StringField, TextAreaField, URLField
+
+# SelectChoice is new in WTForms 3.3; types-wtforms 3.2 lacks it (hence the ignore).
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined, unused-ignore]
+from wtforms.validators import Length
+
+from ..forms import AppForm
+from ..models import Project
+from .service import ProjectInput
+
+# Generous caps so a huge field never reaches the service; the real limits are the service's.
+_CAP = [Length(max=20_000)]
+
+
+class ProjectForm(AppForm):
+    title = StringField("Title", validators=_CAP,
+                        render_kw={"maxlength": 200, "autocomplete": "off"})
+    url = URLField("Link", validators=_CAP, description="Where the project lives (https://…).",
+                   render_kw={"placeholder": "https://…", "inputmode": "url"})
+    image_url = URLField("Image link (optional)", validators=_CAP,
+                         render_kw={"placeholder": "https://…", "inputmode": "url"})
+    description = TextAreaField("Description (optional)", validators=_CAP,
+                                render_kw={"rows": 4, "maxlength": 5000})
+
+    def to_input(self) -> ProjectInput:
+        return ProjectInput(title=self.title.data or "", url=self.url.data or "",
+                            image_url=self.image_url.data or "",
+                            description=self.description.data or "")
+
+
+class ProjectPickerFields:
+    """Mix into an AppForm: "link a project", and a new project's title and link, used when
+    no existing project is chosen (so the form works without JavaScript; with htmx the same
+    fields create the project inline and the picker comes back with it selected)."""
+
+    project_id = SelectField("Link a project", choices=[], validate_choice=False)
+    new_project_title = StringField("New project name", validators=_CAP,
+                                    render_kw={"maxlength": 200, "autocomplete": "off"})
+    new_project_url = URLField("New project link", validators=_CAP,
+                               render_kw={"placeholder": "https://…", "inputmode": "url"})
+
+    def set_projects(self, projects: list[Project], required: bool = False) -> None:
+        empty = "Choose a project…" if required else "No project"
+        self.project_id.choices = [SelectChoice("", empty)] + [
+            SelectChoice(str(p.id), p.title) for p in projects
+        ]
+
+    def chosen_project_id(self) -> uuid.UUID | None:
+        raw = self.project_id.data
+        if not raw:
+            return None
+        try:
+            return uuid.UUID(raw)
+        except ValueError:
+            return uuid.UUID(int=0)  # no such project: the service says "choose one of your own"
+
+    def new_project(self) -> ProjectInput | None:
+        """The new project the member named, if any."""
+        title = self.new_project_title.data or ""
+        url = self.new_project_url.data or ""
+        if not (title.strip() or url.strip()):
+            return None
+        return ProjectInput(title=title, url=url)
+
+
+class ProjectPickerForm(ProjectPickerFields, AppForm):
+    """The picker alone: what the inline "Create project" button posts."""
