@@ -540,11 +540,19 @@ def test_huge_or_binary_input_in_the_edit_form_gets_a_message(client, login, mak
     assert db.session.get(ChallengeSubmission, entry.id).title == "Dream"
 
 
-def test_a_request_over_the_size_limit_is_413(client, member_in):
-    data = {"title": "Big", "description": "D" * (1024 * 1024 + 1)}
+def test_a_request_over_the_size_limit_is_413(app, client, member_in):
+    data = {"title": "Big", "description": "D" * (app.config["MAX_CONTENT_LENGTH"] + 1)}
     response = client.post_form(f"/challenges/{member_in.slug}/submit", data)
     assert response.status_code == 413
-    assert "more than we accept" in response.get_data(as_text=True)
+    assert "larger than 10 MB" in response.get_data(as_text=True)
+    assert saved_entries() == 0
+
+
+def test_a_description_over_its_limit_is_a_message_at_the_field(client, member_in):
+    data = {"title": "Big", "description": "D" * 5001}
+    response = client.post_form(f"/challenges/{member_in.slug}/submit", data)
+    assert response.status_code == 422
+    assert "5,000" in response.get_data(as_text=True)
     assert saved_entries() == 0
 
 
