@@ -17,7 +17,8 @@ import redis
 
 from ..extensions import get_redis
 from ..models import WeeklyChallenge
-from . import health, keys
+from . import keys, staleness
+from .sessions import decode_viewer, identity_key
 from .standings import ranked_standings, standing_of
 from .store import RebuildInProgress, Row, read_snapshot, rebuild
 from .store import day_start as _day_start
@@ -45,7 +46,7 @@ def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datet
     completed = now >= challenge.voting_deadline
     try:
         client = get_redis()
-        health.heal(client)
+        staleness.heal(client)
         if not client.exists(keys.built(challenge.id)):
             rebuild(client, challenge.id, now)
         snap = read_snapshot(client, challenge.id, viewer_id, _day_start(now).date(), top)
@@ -85,32 +86,6 @@ class PollResult:
     board: BoardView | None = None
 
 
-@dataclass(frozen=True)
-class Viewer:
-    user_id: int
-    username: str
-    role: str
-
-
-def _identity_key(session_token: str | None) -> str | None:
-    if not session_token or len(session_token) > 64:
-        return None
-    return keys.session_identity(session_token)
-
-
-def _viewer(raw: str | None) -> Viewer | None:
-    if not raw:
-        return None
-    user_id, username, role = raw.split("|", 2)
-    return Viewer(int(user_id), username, role)
-
-
-def viewer_from_token(client: redis.Redis, session_token: str | None) -> Viewer | None:
-    """Who is polling, from the Redis copy of their session (no SQL). None if unknown."""
-    key = _identity_key(session_token)
-    return _viewer(client.get(key)) if key else None
-
-
 # slug -> challenge id, as Redis's ``challenges:slugs`` said. Only a shortcut: every poll checks
 # the id's meta still names this slug (a renamed or reused slug drops the entry), and visibility,
 # deadline and version are read fresh each time.
@@ -125,13 +100,13 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
     Round trips: one for a 204 (meta, version and the viewer in one pipeline), two when the board
     changed (plus the snapshot script); one more the first time this process sees a slug."""
     client = get_redis()
-    health.heal(client)
+    staleness.heal(client)
     challenge_id = _slug_ids.get(slug)
     if challenge_id is None:
         challenge_id = client.hget(keys.SLUGS, slug)
         if challenge_id is None:
             return PollResult(PollStatus.NEEDS_SQL)
-    identity = _identity_key(session_token)
+    identity = identity_key(session_token)
     pipe = client.pipeline(transaction=False)
     pipe.hgetall(keys.meta(challenge_id))
     pipe.exists(keys.built(challenge_id))
@@ -148,7 +123,7 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
     if len(_slug_ids) >= _SLUG_IDS_MAX:
         _slug_ids.clear()
     _slug_ids[slug] = challenge_id
-    viewer = _viewer(raw_viewer[0] if raw_viewer else None)
+    viewer = decode_viewer(raw_viewer[0] if raw_viewer else None)
     if meta.get("published") != "1" and (viewer is None or viewer.role != "editor"):
         return PollResult(PollStatus.NOT_FOUND)
     completed = now.timestamp() >= float(meta["voting_deadline"])

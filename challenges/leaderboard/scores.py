@@ -32,6 +32,12 @@ def counted_votes(score: float) -> float:
     return score - math.fmod(score, WEIGHT_UNIT)
 
 
+def decode(score: float) -> tuple[float, int]:
+    """(counted votes, first entry number) of a score: the inverse of ``encode``."""
+    votes = counted_votes(score)
+    return votes, round(2**TIE_BITS - (score - votes) * _SCALE)
+
+
 def is_valid_weight(weight: float) -> bool:
     """Vote weights are positive multiples of a quarter, at most 10."""
     return 0 < weight <= 10 and math.isclose(weight / WEIGHT_UNIT, round(weight / WEIGHT_UNIT))

@@ -116,6 +116,23 @@ def apply(client: redis.Redis, change: BoardUpdate) -> bool:
     return bool(client.eval(_APPLY, len(script_keys), *script_keys, *args))
 
 
+def submissions_by_score(
+    client: redis.Redis, challenge_id: uuid.UUID, below: float | None, count: int
+) -> list[tuple[uuid.UUID, float]] | None:
+    """Up to ``count`` counting entries, most voted first, whose score is below ``below``
+    (None: from the top), as (submission id, score). None when the board is not built (the
+    caller asks SQL). One round trip."""
+    upper = f"({below!r}" if below is not None else "+inf"
+    pipe = client.pipeline(transaction=False)
+    pipe.exists(keys.built(challenge_id))
+    pipe.zrevrangebyscore(keys.submissions(challenge_id), upper, "-inf", start=0, num=count,
+                          withscores=True)
+    built, rows = pipe.execute()
+    if not built:
+        return None
+    return [(uuid.UUID(member), float(score)) for member, score in rows]
+
+
 def day_start(moment: datetime) -> datetime:
     """Midnight UTC of ``moment``'s day: "+N today" counts from here."""
     return datetime.combine(moment.astimezone(UTC).date(), time(0), tzinfo=UTC)

@@ -21,8 +21,7 @@ from ..errors import (
     ValidationFailed,
 )
 from ..extensions import db
-from ..leaderboard.store import BoardUpdate
-from ..leaderboard.updates import lock_board, member_value, publish_after_commit, submission_value
+from ..leaderboard.updates import lock_board, publish_entry_change
 from ..models import ChallengeSubmission, Project, User, WeeklyChallenge
 from ..phase import accepts_submissions
 from . import rewards
@@ -179,11 +178,7 @@ def submit_entry(
             raise DuplicateProjectEntry() from None
         raise SubmissionLimitReached() from None
     _recount(challenge.id)
-    publish_after_commit(
-        BoardUpdate(challenge.id, version, now.date(),
-                    members=[member_value(challenge.id, author.id, now)],
-                    submissions=[submission_value(entry.id, 0.0, entry_number, True)])
-    )
+    publish_entry_change(entry, version, now)
     rewards.entry_submitted(entry, challenge, now)
     return entry
 
@@ -245,7 +240,7 @@ def withdraw_entry(submission_id: uuid.UUID, author: User | None, now: datetime)
     entry.slot = None
     db.session.flush()
     _recount(entry.challenge_id)
-    _publish_entry_change(entry, version, now)
+    publish_entry_change(entry, version, now)
     rewards.entry_withdrawn(entry, now)
 
 
@@ -280,7 +275,7 @@ def disqualify_entry(submission_id: uuid.UUID, editor: User | None, reason: str,
     entry.disqualification_reason = reason
     db.session.flush()
     _recount(entry.challenge_id)
-    _publish_entry_change(entry, version, now)
+    publish_entry_change(entry, version, now)
     rewards.entry_disqualified(entry, now)
     return entry
 
@@ -288,15 +283,6 @@ def disqualify_entry(submission_id: uuid.UUID, editor: User | None, reason: str,
 def _require_editor(user: User | None) -> None:
     if not can_see_unpublished(user):
         raise EditorOnlyAction()
-
-
-def _publish_entry_change(entry: ChallengeSubmission, version: int, now: datetime) -> None:
-    publish_after_commit(
-        BoardUpdate(entry.challenge_id, version, now.date(),
-                    members=[member_value(entry.challenge_id, entry.user_id, now)],
-                    submissions=[submission_value(entry.id, entry.counted_votes,
-                                                  entry.entry_number, entry.counts)])
-    )
 
 
 def _recount(challenge_id: uuid.UUID) -> None:

@@ -14,14 +14,15 @@ import redis
 from sqlalchemy import select, update
 
 from ..extensions import db, get_redis
+from ..leaderboard import keys
 from ..models import ChallengeSponsor, WeeklyChallenge
 
-DIRTY = "challenge:counters:dirty"  # SET of challenge ids with unflushed counts
+DIRTY = keys.SPONSOR_COUNTERS_DIRTY  # SET of challenge ids with unflushed counts
 FIELDS = {"views": WeeklyChallenge.view_count, "clicks": WeeklyChallenge.sponsor_click_count}
 
 
 def counters_key(challenge_id: uuid.UUID | str) -> str:
-    return f"challenge:{{{challenge_id}}}:counters"
+    return keys.sponsor_counters(challenge_id)
 
 
 def record(challenge_id: uuid.UUID, field: str) -> None:

@@ -13,8 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import EntryNotVotable, LoginRequired, SelfVote, VotingClosed
 from ..extensions import db
-from ..leaderboard.store import BoardUpdate
-from ..leaderboard.updates import lock_board, member_value, publish_after_commit, submission_value
+from ..leaderboard.updates import lock_board, publish_entry_change
 from ..models import ChallengeSubmission, ChallengeVote, User
 from ..phase import accepts_votes
 from . import rewards
@@ -94,7 +93,7 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -> Vo
     # The new counts, as the UPDATE returned them (no second SELECT of the row).
     set_committed_value(entry, "vote_count", totals.vote_count)
     set_committed_value(entry, "counted_votes", totals.counted_votes)
-    _publish(entry, version, now)
+    publish_entry_change(entry, version, now)
     rewards.vote_cast(vote, entry, entry.challenge, now)
     return VoteOutcome(entry, voted=True, changed=True)
 
@@ -123,19 +122,9 @@ def withdraw_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -
         )
     )
     db.session.refresh(entry)
-    _publish(entry, version, now)
+    publish_entry_change(entry, version, now)
     rewards.vote_withdrawn(removed.id, entry, now)
     return VoteOutcome(entry, voted=False, changed=True)
-
-
-def _publish(entry: ChallengeSubmission, version: int, now: datetime) -> None:
-    """Queue the Redis write of ``entry``'s new totals (the caller has them current)."""
-    publish_after_commit(
-        BoardUpdate(entry.challenge_id, version, now.date(),
-                    members=[member_value(entry.challenge_id, entry.user_id, now)],
-                    submissions=[submission_value(entry.id, entry.counted_votes,
-                                                  entry.entry_number, entry.counts)])
-    )
 
 
 def has_voted(submission_ids: list[uuid.UUID], voter_id: int | None) -> set[uuid.UUID]:
