@@ -53,7 +53,7 @@ def rebuild_leaderboard(slug: str | None) -> None:
 
     from .clock import utcnow
     from .extensions import get_redis
-    from .leaderboard.store import rebuild
+    from .leaderboard.rebuild import rebuild
     from .models import WeeklyChallenge
     from .services.challenges import PUBLISHED
 

@@ -61,6 +61,11 @@ def rebuild_lock(challenge_id: uuid.UUID | str) -> str:
     return f"{_prefix(challenge_id)}:rebuilding"
 
 
+def rebuild_requested(challenge_id: uuid.UUID | str) -> str:
+    """Marker: a rebuild job is queued for this board (page reads queue one, not one each)."""
+    return f"{_prefix(challenge_id)}:rebuild-requested"
+
+
 def staging(challenge_id: uuid.UUID | str, what: str) -> str:
     """A rebuild's half-built copy of one of the sets above ("board", "subs", "names",
     "day:<date>", "memver", "version", and "floor": the version of the rebuild's snapshot)."""

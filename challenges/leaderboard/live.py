@@ -1,6 +1,7 @@
 """The leaderboard widget's data: from Redis when it can, from SQL (visibly) when it must.
 
-``board_for_page`` serves full pages (SQL is allowed there: it rebuilds a missing board).
+``board_for_page`` serves full pages (SQL is allowed there). A missing board is never rebuilt
+by the page: it queues a rebuild job and serves SQL ("live updates paused") until the job is done.
 ``poll`` serves the widget's polling fragment and touches Redis only: slug, visibility,
 deadline, version and rows all come from Redis; it reports ``needs_sql`` when Redis lacks
 something, and the view then takes the page path once.
@@ -18,9 +19,10 @@ import redis
 from ..extensions import get_redis
 from ..models import WeeklyChallenge
 from . import keys, staleness
+from .rebuild_queue import request_rebuild
 from .sessions import decode_viewer, identity_key
 from .standings import ranked_standings, standing_of
-from .store import RebuildInProgress, Row, read_snapshot, rebuild
+from .store import Row, read_snapshot
 from .store import day_start as _day_start
 
 TOP = 10
@@ -42,15 +44,18 @@ class BoardView:
 
 def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
                    top: int = TOP) -> BoardView:
-    """The board for a page render; falls back to SQL with ``live=False`` if Redis is down."""
+    """The board for a page render; from SQL with ``live=False`` if Redis is down or the board
+    is not built (then a rebuild job is queued: never a rebuild here, under a request)."""
     completed = now >= challenge.voting_deadline
     try:
         client = get_redis()
         staleness.heal(client)
         if not client.exists(keys.built(challenge.id)):
-            rebuild(client, challenge.id, now)
+            request_rebuild(challenge.id)
+            if not client.exists(keys.built(challenge.id)):  # built at once only if run inline
+                return sql_board(challenge, viewer_id, now, top)
         snap = read_snapshot(client, challenge.id, viewer_id, _day_start(now).date(), top)
-    except (*REDIS_ERRORS, RebuildInProgress):
+    except REDIS_ERRORS:
         return sql_board(challenge, viewer_id, now, top)
     return BoardView(challenge.id, challenge.slug, snap.version, snap.rows, snap.viewer,
                      snap.participants, True, completed, viewer_id)
