@@ -23,6 +23,7 @@ a time (a Redis lock, renewed between chunks); a second caller gets ``RebuildInP
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Iterator
@@ -123,21 +124,18 @@ def rebuild_locked(client: redis.Redis, challenge_id: uuid.UUID, now: datetime, 
             _run(_SET_FLOOR, client, [keys.staging_active(cid), keys.staging(cid, "floor")],
                  [token, floor])
             loaded = 0
+            client.script_load(_LOAD)
             for members in board_members(cid, today, session, CHUNK):
-                args: list[Any] = []
-                for m in members:
-                    args += [m.user_id, repr(encode(m.counted_votes, m.first_entry_number)),
-                             m.username, repr(m.today)]
-                _load(client, cid, today.date(), token, floor, "u", len(members), args)
+                _load(client, cid, today.date(), token, floor, "u", [
+                    f"{m.user_id}\x1f{encode(m.counted_votes, m.first_entry_number)!r}\x1f"
+                    f"{m.username}\x1f{m.today!r}" for m in members])
                 loaded += len(members)
                 renew(client, cid, token)
                 if between_chunks:
                     between_chunks(loaded)
             for entries in submission_chunks(cid, session, CHUNK):
-                args = []
-                for sid, counted, number in entries:
-                    args += [str(sid), repr(encode(counted, number))]
-                _load(client, cid, today.date(), token, floor, "s", len(entries), args)
+                _load(client, cid, today.date(), token, floor, "s", [
+                    f"{sid}\x1f{encode(counted, number)!r}" for sid, counted, number in entries])
                 loaded += len(entries)
                 renew(client, cid, token)
                 if between_chunks:
@@ -184,39 +182,81 @@ def renew(client: redis.Redis, cid: uuid.UUID, token: str) -> None:
 
 
 # KEYS: marker, staging board, subs, names, day, memver.
-# ARGV: token, floor, kind ("u" or "s"), n, then (user_id, score, name, today)* or (sub_id, score)*
+# ARGV: token, floor, kind ("u" or "s"), n, and one string of the fields (user_id, score, name,
+# today)* or (sub_id, score)* joined by the unit separator \x1f (usernames are [a-z0-9_-]):
+# one argument instead of thousands keeps the client's packing cheap.
 # A member whose staging version is newer than the snapshot was written after it: keep that.
+# Variadic ZADD / HSET of at most REDIS_BATCH members: a call blocks Redis for milliseconds only.
 _LOAD = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 local floor = tonumber(ARGV[2])
-local users = ARGV[3] == 'u'
-local i = 5
-for _ = 1, tonumber(ARGV[4]) do
-  local id, score = ARGV[i], ARGV[i + 1]
-  local field = ARGV[3] .. ':' .. id
-  local held = redis.call('HGET', KEYS[6], field)
-  if not held or tonumber(held) <= floor then
-    if held then redis.call('HDEL', KEYS[6], field) end
-    if users then
-      redis.call('ZADD', KEYS[2], score, id)
-      redis.call('HSET', KEYS[4], id, ARGV[i + 2])
-      if tonumber(ARGV[i + 3]) > 0 then redis.call('ZADD', KEYS[5], ARGV[i + 3], id) end
-    else
-      redis.call('ZADD', KEYS[3], score, id)
+local kind = ARGV[3]
+local n = tonumber(ARGV[4])
+local stride = 2
+if kind == 'u' then stride = 4 end
+local row = {}
+local blob, from = ARGV[5], 1
+while true do
+  local sep = string.find(blob, '\\31', from, true)
+  if not sep then row[#row + 1] = string.sub(blob, from) break end
+  row[#row + 1] = string.sub(blob, from, sep - 1)
+  from = sep + 1
+end
+local skip = {}
+if redis.call('HLEN', KEYS[6]) > 0 then
+  local fields = {}
+  for j = 0, n - 1 do fields[#fields + 1] = kind .. ':' .. row[1 + j * stride] end
+  local held = redis.call('HMGET', KEYS[6], unpack(fields))
+  local older = {}
+  for j = 1, n do
+    if held[j] then
+      if tonumber(held[j]) > floor then skip[j] = true else older[#older + 1] = fields[j] end
     end
   end
-  if users then i = i + 4 else i = i + 2 end
+  if #older > 0 then redis.call('HDEL', KEYS[6], unpack(older)) end
 end
+local scores, names, todays = {}, {}, {}
+for j = 1, n do
+  if not skip[j] then
+    local at = 1 + (j - 1) * stride
+    local id = row[at]
+    scores[#scores + 1] = row[at + 1]
+    scores[#scores + 1] = id
+    if kind == 'u' then
+      names[#names + 1] = id
+      names[#names + 1] = row[at + 2]
+      if tonumber(row[at + 3]) > 0 then
+        todays[#todays + 1] = row[at + 3]
+        todays[#todays + 1] = id
+      end
+    end
+  end
+end
+local target = KEYS[3]
+if kind == 'u' then target = KEYS[2] end
+if #scores > 0 then redis.call('ZADD', target, unpack(scores)) end
+if #names > 0 then redis.call('HSET', KEYS[4], unpack(names)) end
+if #todays > 0 then redis.call('ZADD', KEYS[5], unpack(todays)) end
 return 1
 """
+REDIS_BATCH = 500
+_LOAD_SHA = hashlib.sha1(_LOAD.encode()).hexdigest()  # noqa: S324 (Redis names scripts so)
 
 
 def _load(client: redis.Redis, cid: uuid.UUID, today: date, token: str, floor: int, kind: str,
-          count: int, args: list[Any]) -> None:
-    version, board, subs, memver, names, day, _ = staging_keys(cid, today)
-    if _run(_LOAD, client, [keys.staging_active(cid), board, subs, names, day, memver],
-            [token, floor, kind, count, *args]) != 1:
-        raise RebuildAborted(str(cid))
+          rows: list[str]) -> None:
+    """Stage ``rows`` (each a member's fields, joined) in calls of at most ``REDIS_BATCH``."""
+    _, board, subs, memver, names, day, _ = staging_keys(cid, today)
+    script_keys = [keys.staging_active(cid), board, subs, names, day, memver]
+    for start in range(0, len(rows), REDIS_BATCH):
+        batch = rows[start : start + REDIS_BATCH]
+        args = [token, floor, kind, len(batch), "\x1f".join(batch)]
+        try:
+            done = client.evalsha(_LOAD_SHA, len(script_keys), *script_keys, *args)
+        except redis.exceptions.NoScriptError:  # Redis restarted: the marker is gone too
+            done = client.eval(_LOAD, len(script_keys), *script_keys, *args)
+        if done != 1:
+            raise RebuildAborted(str(cid))
 
 
 # KEYS: marker, built, meta, requested, then the staging copy and the live copy in the order of
