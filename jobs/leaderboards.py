@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from functools import partial
 from typing import Any
 
 from challenges.clock import utcnow
@@ -37,7 +38,7 @@ def reconcile_boards() -> dict[str, Any]:
     db.session.rollback()
     fixed: dict[str, Any] = {}
     for challenge_id in challenge_ids:
-        counters = commit_with_retry(lambda cid=challenge_id: repair_counters(cid, now))
+        counters = commit_with_retry(partial(repair_counters, challenge_id, now))
         board = reconcile_board(get_redis(), challenge_id, now)
         if counters or board.repaired:
             fixed[str(challenge_id)] = {"counters": counters, "board": board.summary()}

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 S = ChallengeSubmission
 
 
-def _entry_drift(challenge_id: uuid.UUID) -> Select[Any]:
+def _entry_drift(challenge_id: uuid.UUID) -> Select[uuid.UUID, int, float, Any, Any]:
     """Entries whose counters differ from their vote rows: (id, vote_count, counted_votes,
     rows, weight)."""
     votes = (

@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import redis
 from sqlalchemy import select
@@ -250,12 +250,12 @@ def _load(client: redis.Redis, cid: uuid.UUID, today: date, token: str, floor: i
     script_keys = [keys.staging_active(cid), board, subs, names, day, memver]
     for start in range(0, len(rows), REDIS_BATCH):
         batch = rows[start : start + REDIS_BATCH]
-        args = [token, floor, kind, len(batch), "\x1f".join(batch)]
+        args: list[str | int] = [token, floor, kind, len(batch), "\x1f".join(batch)]
         try:
             done = client.evalsha(_LOAD_SHA, len(script_keys), *script_keys, *args)
         except redis.exceptions.NoScriptError:  # Redis restarted: the marker is gone too
             done = client.eval(_LOAD, len(script_keys), *script_keys, *args)
-        if done != 1:
+        if cast(int, done) != 1:
             raise RebuildAborted(str(cid))
 
 

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
 import redis
 from sqlalchemy import select
@@ -112,7 +113,7 @@ def _compare(client: redis.Redis, check: BoardCheck, now: datetime, token: str,
             expected = [MemberValue(m.user_id, m.username,
                                     encode(m.counted_votes, m.first_entry_number), m.today)
                         for m in members]
-            held = client.zmscore(keys.board(cid), [m.user_id for m in members])
+            held = _scores(client, keys.board(cid), [str(m.user_id) for m in members])
             wrong = [m for m, score in zip(expected, held, strict=True) if score != m.score]
             check.members_fixed += _repair(client, cid, version, today.date(), members=wrong)
             renew(client, cid, token)
@@ -121,7 +122,7 @@ def _compare(client: redis.Redis, check: BoardCheck, now: datetime, token: str,
         for entries in submission_chunks(cid, session, CHUNK):
             check.entries += len(entries)
             want = [SubmissionValue(sid, encode(counted, n)) for sid, counted, n in entries]
-            held = client.zmscore(keys.submissions(cid), [str(sid) for sid, _, _ in entries])
+            held = _scores(client, keys.submissions(cid), [str(sid) for sid, _, _ in entries])
             wrong_entries = [s for s, score in zip(want, held, strict=True) if score != s.score]
             check.entries_fixed += _repair(client, cid, version, today.date(),
                                            submissions=wrong_entries)
@@ -138,14 +139,14 @@ def _compare(client: redis.Redis, check: BoardCheck, now: datetime, token: str,
                                                  members=gone)
         if client.zcard(keys.submissions(cid)) != check.entries:
             for batch in _scan(client, keys.submissions(cid)):
-                ids = [uuid.UUID(m) for m in batch]
+                sids = [uuid.UUID(m) for m in batch]
                 present_entries = set(session.scalars(select(S.id)
-                                                      .where(*counting(cid), S.id.in_(ids))))
-                gone_entries = [SubmissionValue(s, None) for s in ids
+                                                      .where(*counting(cid), S.id.in_(sids))))
+                gone_entries = [SubmissionValue(s, None) for s in sids
                                 if s not in present_entries]
                 check.entries_removed += _repair(client, cid, version, today.date(),
                                                  submissions=gone_entries)
-    held_version = client.get(keys.version(cid))
+    held_version = cast("str | None", client.get(keys.version(cid)))
     if held_version is None or int(held_version) < version:
         check.version_fixed = bool(_raise_version(client, cid, version))
 
@@ -157,6 +158,10 @@ def _repair(client: redis.Redis, cid: uuid.UUID, version: int, on: date,
         return 0
     return repair(client, BoardUpdate(cid, version, on, members=members or [],
                                       submissions=submissions or []))
+
+
+def _scores(client: redis.Redis, key: str, members: list[str]) -> list[float | None]:
+    return cast("list[float | None]", client.zmscore(key, members))
 
 
 def _scan(client: redis.Redis, key: str) -> Iterator[list[str]]:
@@ -178,4 +183,4 @@ return 0
 
 
 def _raise_version(client: redis.Redis, cid: uuid.UUID, version: int) -> int:
-    return int(client.eval(_RAISE_VERSION, 1, keys.version(cid), version))
+    return int(cast(int, client.eval(_RAISE_VERSION, 1, keys.version(cid), version)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 import redis
 
@@ -71,4 +72,4 @@ def decode_viewer(raw: str | None) -> Viewer | None:
 def viewer_from_token(client: redis.Redis, session_token: str | None) -> Viewer | None:
     """Who is polling, from the Redis copy of their session (no SQL). None if unknown."""
     key = identity_key(session_token)
-    return decode_viewer(client.get(key)) if key else None
+    return decode_viewer(cast("str | None", client.get(key))) if key else None
