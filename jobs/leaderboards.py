@@ -21,8 +21,7 @@ log = logging.getLogger(__name__)
 def rebuild_board(challenge_id: str) -> int:
     """Rebuild one board from the database. Returns the version it reflects, or -1 when another
     rebuild of it is under way (that one covers this request)."""
-    db.session.rollback()  # the rebuild reads its own snapshot; hold no transaction meanwhile
-    try:
+    try:  # the rebuild reads its own snapshot session; the caller's session is left alone
         return rebuild(get_redis(), uuid.UUID(challenge_id), utcnow())
     except RebuildInProgress:
         log.info("leaderboard %s: a rebuild is already under way", challenge_id)
