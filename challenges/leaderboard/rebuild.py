@@ -240,6 +240,7 @@ if #todays > 0 then redis.call('ZADD', KEYS[5], unpack(todays)) end
 return 1
 """
 REDIS_BATCH = 500
+LOAD_ATTEMPTS = 3
 _LOAD_SHA = hashlib.sha1(_LOAD.encode()).hexdigest()  # noqa: S324 (Redis names scripts so)
 
 
@@ -251,10 +252,19 @@ def _load(client: redis.Redis, cid: uuid.UUID, today: date, token: str, floor: i
     for start in range(0, len(rows), REDIS_BATCH):
         batch = rows[start : start + REDIS_BATCH]
         args: list[str | int] = [token, floor, kind, len(batch), "\x1f".join(batch)]
-        try:
-            done = client.evalsha(_LOAD_SHA, len(script_keys), *script_keys, *args)
-        except redis.exceptions.NoScriptError:  # Redis restarted: the marker is gone too
-            done = client.eval(_LOAD, len(script_keys), *script_keys, *args)
+        for attempt in range(1, LOAD_ATTEMPTS + 1):
+            try:
+                done = client.evalsha(_LOAD_SHA, len(script_keys), *script_keys, *args)
+                break
+            except redis.exceptions.NoScriptError:  # Redis restarted: the marker is gone too
+                done = client.eval(_LOAD, len(script_keys), *script_keys, *args)
+                break
+            except (redis.exceptions.TimeoutError, redis.exceptions.ConnectionError):
+                # A batch is idempotent: loading it again gives the same staging. A busy Redis
+                # (a fork for its snapshot, a loaded machine) must not cost a 1M-member rebuild.
+                if attempt == LOAD_ATTEMPTS:
+                    raise
+                log.info("leaderboard %s: staging batch timed out, again (%d)", cid, attempt)
         if cast(int, done) != 1:
             raise RebuildAborted(str(cid))
 
