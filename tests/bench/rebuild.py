@@ -136,17 +136,20 @@ def main() -> int:
         voter = ctx.Process(target=vote_loop,
                             args=(app_config, str(cid), args.members, stop, ready, out))
         voter.start()
+        stack.callback(voter.terminate)  # never outlive a failed run
         ready.wait(120)
         log(f"votes without a rebuild for {args.baseline:.0f} s")
         time.sleep(args.baseline)
-        with app.app_context():
-            log("rebuilding while the votes go on")
-            t0 = time.time()
-            version = rebuild(get_redis(), cid, datetime.now(UTC))
-            t1 = time.time()
-            log(f"rebuilt at version {version} in {t1 - t0:.1f} s")
-            time.sleep(2)
-        stop.set()
+        try:
+            with app.app_context():
+                log("rebuilding while the votes go on")
+                t0 = time.time()
+                version = rebuild(get_redis(), cid, datetime.now(UTC))
+                t1 = time.time()
+                log(f"rebuilt at version {version} in {t1 - t0:.1f} s")
+                time.sleep(2)
+        finally:
+            stop.set()
         samples = out.get(timeout=120)
         voter.join(60)
 
