@@ -1,5 +1,5 @@
 """Command-line tools: ``flask users create``, ``flask demo``, ``flask phases advance``,
-``flask submissions disqualify|reinstate``."""
+``flask submissions disqualify|reinstate``, ``flask leaderboard rebuild|reconcile``."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def rebuild_leaderboard(slug: str | None) -> None:
 
     from .clock import utcnow
     from .extensions import get_redis
-    from .leaderboard.store import rebuild
+    from .leaderboard.rebuild import rebuild
     from .models import WeeklyChallenge
 
     query = select(WeeklyChallenge.id, WeeklyChallenge.slug)
@@ -68,6 +68,18 @@ def rebuild_leaderboard(slug: str | None) -> None:
     for challenge_id, challenge_slug in rows:
         version = rebuild(get_redis(), challenge_id, utcnow())
         click.echo(f"rebuilt {challenge_slug} at version {version}")
+
+
+@leaderboard_cli.command("reconcile")
+def reconcile_leaderboards() -> None:
+    """Compare every open board and its counters with the database and repair what differs
+    (what the scheduler runs every RECONCILE_INTERVAL_SECONDS)."""
+    from jobs.leaderboards import reconcile_boards
+
+    result = reconcile_boards()
+    click.echo(f"{result['checked']} board(s) checked, {len(result['fixed'])} repaired")
+    for challenge_id, fixes in result["fixed"].items():
+        click.echo(f"  {challenge_id}: {fixes}")
 
 
 @challenges_cli.command("finalize")

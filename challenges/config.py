@@ -109,6 +109,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Scheduler.
         "SCHEDULER_INTERVAL_SECONDS": int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "10")),
         "PHASE_JOB_INTERVAL_SECONDS": int(os.environ.get("PHASE_JOB_INTERVAL_SECONDS", "60")),
+        # How often the reconcile job compares every open board (and its counters) with SQL.
+        "RECONCILE_INTERVAL_SECONDS": int(os.environ.get("RECONCILE_INTERVAL_SECONDS", "120")),
+        # A missing board is rebuilt by a worker (True), or by RQ at once in the caller (False:
+        # the tests, which have no worker). See challenges/leaderboard/rebuild_queue.py.
+        "LEADERBOARD_REBUILD_ASYNC": _bool("LEADERBOARD_REBUILD_ASYNC", True),
         # Test hook: a finalization job pauses after this step (see jobs/finalize.py). Never set
         # in production.
         "FINALIZE_PAUSE_AFTER_STEP": os.environ.get("FINALIZE_PAUSE_AFTER_STEP", ""),

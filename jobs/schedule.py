@@ -39,6 +39,12 @@ def schedule(app: Flask) -> list[Recurring]:
             every=timedelta(seconds=app.config["PHASE_JOB_INTERVAL_SECONDS"]),
         ),
         Recurring(
+            id="reconcile-leaderboards",
+            func="jobs.leaderboards.reconcile_boards",
+            every=timedelta(seconds=app.config["RECONCILE_INTERVAL_SECONDS"]),
+            timeout=1800,
+        ),
+        Recurring(
             id="flush-sponsor-counters",
             func="jobs.stats.flush_sponsor_counters",
             every=timedelta(minutes=1),

@@ -94,6 +94,7 @@ def app_config(database_url: str, redis_url: str, workdir: Path) -> dict[str, An
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url,
         "SERVER_NAME": None,
+        "LEADERBOARD_REBUILD_ASYNC": False,  # no worker here: a queued rebuild runs at once
     }
 
 

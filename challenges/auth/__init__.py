@@ -7,8 +7,8 @@ from flask_login import user_loaded_from_cookie, user_logged_in
 from sqlalchemy import select
 
 from ..extensions import db, login_manager
+from ..leaderboard.sessions import remember_session
 from ..models import User
-from .identity import remember_identity
 
 
 def init_auth(app: Flask) -> None:
@@ -28,7 +28,7 @@ def init_auth(app: Flask) -> None:
             return None
         user = db.session.scalar(select(User).where(User.session_token == session_token))
         if user is not None:
-            remember_identity(user)
+            _remember(None, user)
         return user
 
     # Polls identify the viewer from Redis: keep its copy current on every kind of login.
@@ -37,5 +37,5 @@ def init_auth(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def _remember(sender: Flask, user: User, **extra: object) -> None:
-    remember_identity(user)
+def _remember(sender: Flask | None, user: User, **extra: object) -> None:
+    remember_session(user.session_token, user.id, user.username, user.role)

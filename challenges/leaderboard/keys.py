@@ -57,11 +57,32 @@ def meta(challenge_id: uuid.UUID | str) -> str:
 
 
 def rebuild_lock(challenge_id: uuid.UUID | str) -> str:
+    """Lock: one rebuild (or reconcile) of this board at a time; holds the owner's token."""
     return f"{_prefix(challenge_id)}:rebuilding"
 
 
+def rebuild_requested(challenge_id: uuid.UUID | str) -> str:
+    """Marker: a rebuild job is queued for this board (page reads queue one, not one each)."""
+    return f"{_prefix(challenge_id)}:rebuild-requested"
+
+
 def staging(challenge_id: uuid.UUID | str, what: str) -> str:
+    """A rebuild's half-built copy of one of the sets above ("board", "subs", "names",
+    "day:<date>", "memver", "version", and "floor": the version of the rebuild's snapshot)."""
     return f"{_prefix(challenge_id)}:staging:{what}"
+
+
+def staging_active(challenge_id: uuid.UUID | str) -> str:
+    """Marker, present while a rebuild loads staging: every write goes to staging too."""
+    return f"{_prefix(challenge_id)}:staging"
+
+
+def sponsor_counters(challenge_id: uuid.UUID | str) -> str:
+    """HASH views / clicks counted since the last flush to the challenge row (SPEC §8)."""
+    return f"{_prefix(challenge_id)}:counters"
+
+
+SPONSOR_COUNTERS_DIRTY = "challenge:counters:dirty"  # SET of challenge ids with unflushed counts
 
 
 SLUGS = "challenges:slugs"  # HASH slug -> challenge id

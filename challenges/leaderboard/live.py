@@ -1,6 +1,7 @@
 """The leaderboard widget's data: from Redis when it can, from SQL (visibly) when it must.
 
-``board_for_page`` serves full pages (SQL is allowed there: it rebuilds a missing board).
+``board_for_page`` serves full pages (SQL is allowed there). A missing board is never rebuilt
+by the page: it queues a rebuild job and serves SQL ("live updates paused") until the job is done.
 ``poll`` serves the widget's polling fragment and touches Redis only: slug, visibility,
 deadline, version and rows all come from Redis; it reports ``needs_sql`` when Redis lacks
 something, and the view then takes the page path once.
@@ -17,9 +18,11 @@ import redis
 
 from ..extensions import get_redis
 from ..models import WeeklyChallenge
-from . import health, keys
+from . import keys, staleness
+from .rebuild_queue import request_rebuild
+from .sessions import Viewer, decode_viewer, identity_key
 from .standings import ranked_standings, standing_of
-from .store import RebuildInProgress, Row, read_snapshot, rebuild
+from .store import Row, read_snapshot
 from .store import day_start as _day_start
 
 TOP = 10
@@ -41,15 +44,18 @@ class BoardView:
 
 def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
                    top: int = TOP) -> BoardView:
-    """The board for a page render; falls back to SQL with ``live=False`` if Redis is down."""
+    """The board for a page render; from SQL with ``live=False`` if Redis is down or the board
+    is not built (then a rebuild job is queued: never a rebuild here, under a request)."""
     completed = now >= challenge.voting_deadline
     try:
         client = get_redis()
-        health.heal(client)
+        staleness.heal(client)
         if not client.exists(keys.built(challenge.id)):
-            rebuild(client, challenge.id, now)
+            request_rebuild(challenge.id)
+            if not client.exists(keys.built(challenge.id)):  # built at once only if run inline
+                return sql_board(challenge, viewer_id, now, top)
         snap = read_snapshot(client, challenge.id, viewer_id, _day_start(now).date(), top)
-    except (*REDIS_ERRORS, RebuildInProgress):
+    except REDIS_ERRORS:
         return sql_board(challenge, viewer_id, now, top)
     return BoardView(challenge.id, challenge.slug, snap.version, snap.rows, snap.viewer,
                      snap.participants, True, completed, viewer_id)
@@ -85,33 +91,6 @@ class PollResult:
     board: BoardView | None = None
 
 
-@dataclass(frozen=True)
-class Viewer:
-    user_id: int
-    username: str
-    role: str
-
-
-def _identity_key(session_token: str | None) -> str | None:
-    if not session_token or len(session_token) > 64:
-        return None
-    return keys.session_identity(session_token)
-
-
-def _viewer(raw: str | None) -> Viewer | None:
-    if not raw:
-        return None
-    user_id, username, role = raw.split("|", 2)
-    return Viewer(int(user_id), username, role)
-
-
-def viewer_from_token(client: redis.Redis, session_token: str | None) -> Viewer | None:
-    """Who is polling, from the Redis copy of their session (no SQL). None if unknown."""
-    key = _identity_key(session_token)
-    # redis-py types every reply "Awaitable | T" (shared with its asyncio client).
-    return _viewer(client.get(key)) if key else None  # type: ignore[arg-type, unused-ignore]
-
-
 def meta_visible(meta: dict[str, str], viewer: Viewer | None) -> bool:
     """Whether ``viewer`` may see a board, by its Redis meta (drafts: editors only)."""
     return meta.get("published") == "1" or (viewer is not None and viewer.role == "editor")
@@ -136,14 +115,14 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
     Round trips: one for a 204 (meta, version and the viewer in one pipeline), two when the board
     changed (plus the snapshot script); one more the first time this process sees a slug."""
     client = get_redis()
-    health.heal(client)
+    staleness.heal(client)
     challenge_id = _slug_ids.get(slug)
     if challenge_id is None:
         # redis-py types every reply "Awaitable | T" (shared with its asyncio client).
         challenge_id = client.hget(keys.SLUGS, slug)  # type: ignore[assignment, unused-ignore]
         if challenge_id is None:
             return PollResult(PollStatus.NEEDS_SQL)
-    identity = _identity_key(session_token)
+    identity = identity_key(session_token)
     pipe = client.pipeline(transaction=False)
     pipe.hgetall(keys.meta(challenge_id))
     pipe.exists(keys.built(challenge_id))
@@ -160,7 +139,7 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
     if len(_slug_ids) >= _SLUG_IDS_MAX:
         _slug_ids.clear()
     _slug_ids[slug] = challenge_id
-    viewer = _viewer(raw_viewer[0] if raw_viewer else None)
+    viewer = decode_viewer(raw_viewer[0] if raw_viewer else None)
     if not meta_visible(meta, viewer):
         return PollResult(PollStatus.NOT_FOUND)
     completed = meta_completed(meta, now)

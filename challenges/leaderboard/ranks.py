@@ -30,9 +30,10 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from ..extensions import db, get_redis
 from ..models import ChallengeStatus, User, WeeklyChallenge
 from ..phase import phase_at
-from . import health, keys
-from .live import REDIS_ERRORS, board_for_page, meta_completed, meta_visible, viewer_from_token
+from . import keys, staleness
+from .live import REDIS_ERRORS, board_for_page, meta_completed, meta_visible
 from .scores import MAX_ENTRY_NUMBER, counted_votes, encode, first_entry_number
+from .sessions import viewer_from_token
 from .standings import _totals, standing_of, votes_today
 from .store import Row, day_start
 
@@ -140,7 +141,7 @@ def board_page(challenge: WeeklyChallenge, viewer_id: int | None, cursor: Cursor
     page = None
     try:
         client = get_redis()
-        health.heal(client)
+        staleness.heal(client)
         _, page = _read(client, challenge.id, challenge.slug, cursor, size, viewer_id, now,
                         completed)
         # A missing board is the widget's business (it rebuilds, or has it rebuilt); read again
@@ -171,7 +172,7 @@ def fragment_page(slug: str, session_token: str | None, cursor: Cursor, now: dat
     fall back. At most three commands whatever the page: the slug, the viewer (when there is a
     session), and the page script."""
     client = get_redis()
-    health.heal(client)
+    staleness.heal(client)
     challenge_id = cast("str | None", client.hget(keys.SLUGS, slug))
     if challenge_id is None:
         return FragmentResult(FragmentStatus.NEEDS_SQL)

@@ -33,9 +33,15 @@ def counted_votes(score: float) -> float:
     return score - math.fmod(score, WEIGHT_UNIT)
 
 
+def decode(score: float) -> tuple[float, int]:
+    """(counted votes, first entry number) of a score: the inverse of ``encode``."""
+    votes = counted_votes(score)
+    return votes, round(2**TIE_BITS - (score - votes) * _SCALE)
+
+
 def first_entry_number(score: float) -> int:
     """The first entry number inside a score (the tie-break fraction read back)."""
-    return round(2**TIE_BITS - math.fmod(score, WEIGHT_UNIT) * _SCALE)
+    return decode(score)[1]
 
 
 def is_valid_weight(weight: float) -> bool:

@@ -4,6 +4,7 @@ is down, and the source of final ranks. Same tie rule as ``scores``."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -137,6 +138,58 @@ def submission_totals(
             select(S.id, S.counted_votes, S.entry_number).where(*counting(challenge_id))
         )
     ]
+
+
+@dataclass(frozen=True)
+class Member:
+    """One board member as a rebuild or a reconcile reads it (no rank: Redis sorts)."""
+
+    user_id: int
+    username: str
+    counted_votes: float
+    first_entry_number: int
+    today: float
+
+
+def board_members(
+    challenge_id: uuid.UUID, today_from: datetime, session: Session, chunk: int,
+    user_ids: list[int] | None = None,
+) -> Iterator[list[Member]]:
+    """Every member of the board (or of ``user_ids``) with "+N today", streamed in chunks of
+    ``chunk`` from one statement (a server-side cursor on PostgreSQL). Runs in the
+    caller's transaction, so a snapshot transaction gives one consistent board."""
+    totals = _totals(challenge_id)
+    today = (
+        select(S.user_id.label("user_id"), func.sum(ChallengeVote.weight).label("today"))
+        .join(ChallengeVote, ChallengeVote.submission_id == S.id)
+        .where(*counting(challenge_id), ChallengeVote.created_at >= today_from)
+        .group_by(S.user_id)
+    )
+    if user_ids is not None:
+        totals = totals.where(S.user_id.in_(user_ids))
+        today = today.where(S.user_id.in_(user_ids))
+    t, d = totals.subquery(), today.subquery()
+    query = (
+        select(t.c.user_id, User.username, t.c.counted, t.c.first_entry,
+               func.coalesce(d.c.today, 0))
+        .join(User, User.id == t.c.user_id)
+        .outerjoin(d, d.c.user_id == t.c.user_id)
+    )
+    for rows in session.execute(query, execution_options={"yield_per": chunk}).partitions():
+        yield [Member(r[0], r[1], float(r[2] or 0), int(r[3]), float(r[4] or 0)) for r in rows]
+
+
+def submission_chunks(
+    challenge_id: uuid.UUID, session: Session, chunk: int, ids: list[uuid.UUID] | None = None
+) -> Iterator[list[tuple[uuid.UUID, float, int]]]:
+    """(submission id, counted votes, entry number) of every counting entry (or of ``ids``),
+    streamed in chunks like ``board_members``."""
+    query = select(S.id, S.counted_votes, S.entry_number).where(*counting(challenge_id))
+    if ids is not None:
+        query = query.where(S.id.in_(ids))
+    rows_of = session.execute(query, execution_options={"yield_per": chunk})
+    for rows in rows_of.partitions():
+        yield [(r[0], float(r[1]), int(r[2])) for r in rows]
 
 
 def standings_from_votes(challenge_id: uuid.UUID, limit: int | None = None

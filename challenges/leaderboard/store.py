@@ -5,32 +5,26 @@ Every board-changing transaction bumps ``weekly_challenges.board_version`` (a ro
 transactions are ordered) and sends the *absolute* new values of what it changed, tagged with
 that version. A member's value is stored only if its version is newer than the one held, so
 writes are idempotent and may arrive in any order; a write lost to a Redis outage is repaired by
-a rebuild, which reads the database under the same row lock and stamps everything with the
-version it read.
+a rebuild (rebuild.py), which reads a snapshot of the database without any lock and stamps
+everything with the version of that snapshot, or by the reconcile job (reconcile.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import redis
-from sqlalchemy import update
-from sqlalchemy.orm import Session
 
-from ..extensions import db
 from ..models import WeeklyChallenge
 from . import keys
-from .scores import counted_votes, encode
-from .standings import ranked_standings, submission_totals
+from .scores import counted_votes
 
 DAY_TTL = int(timedelta(days=3).total_seconds())
-CHUNK = 10_000
 
 
 @dataclass(frozen=True)
@@ -58,153 +52,124 @@ class BoardUpdate:
     submissions: list[SubmissionValue] = field(default_factory=list)
 
 
-# KEYS: built, version, board, submissions, memver, names, day, floor
-# ARGV: version, day_ttl, n_members, (user_id, score|"", name, today)*, n_subs, (sub_id, score|"")*
+# KEYS: built, staging marker, then the live copy (version, board, submissions, memver, names,
+# day, floor) and the staging copy in the same order.
+# ARGV: version, day_ttl, repair (1: a value at the same version may be overwritten), n_members,
+#       (user_id, score|"", name, today)*, n_subs, (sub_id, score|"")*
+# The live copy is written when the board is built; the staging copy while a rebuild loads it
+# (rebuild.py), so a write that commits during a rebuild is in the board that is swapped in.
 _APPLY = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local live = redis.call('EXISTS', KEYS[1]) == 1
+local staging = redis.call('EXISTS', KEYS[2]) == 1
+if not live and not staging then return 0 end
 local v = tonumber(ARGV[1])
-local floor = tonumber(redis.call('GET', KEYS[8]) or '-1')
-local function newer(field)
-  local held = tonumber(redis.call('HGET', KEYS[5], field) or '-1')
-  if held < floor then held = floor end
-  if v > held then redis.call('HSET', KEYS[5], field, v) return true end
-  return false
-end
-local i = 4
-for _ = 1, tonumber(ARGV[3]) do
-  local uid, score, name, today = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  i = i + 4
-  if newer('u:' .. uid) then
-    if score == '' then
-      redis.call('ZREM', KEYS[3], uid)
-      redis.call('ZREM', KEYS[7], uid)
-    else
-      redis.call('ZADD', KEYS[3], score, uid)
-      redis.call('HSET', KEYS[6], uid, name)
-      redis.call('ZADD', KEYS[7], today, uid)
-      redis.call('EXPIRE', KEYS[7], tonumber(ARGV[2]))
+local ttl = tonumber(ARGV[2])
+local repair = ARGV[3] == '1'
+local written = 0
+local function write(version, board, subs, memver, names, day, floor_key)
+  local floor = tonumber(redis.call('GET', floor_key) or '-1')
+  local function newer(field)
+    local held = tonumber(redis.call('HGET', memver, field) or '-1')
+    if held < floor then held = floor end
+    if v > held or (repair and v == held) then redis.call('HSET', memver, field, v) return true end
+    return false
+  end
+  local i = 5
+  for _ = 1, tonumber(ARGV[4]) do
+    local uid, score, name, today = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+    i = i + 4
+    if newer('u:' .. uid) then
+      written = written + 1
+      if score == '' then
+        redis.call('ZREM', board, uid)
+        redis.call('ZREM', day, uid)
+      else
+        redis.call('ZADD', board, score, uid)
+        redis.call('HSET', names, uid, name)
+        redis.call('ZADD', day, today, uid)
+        redis.call('EXPIRE', day, ttl)
+      end
     end
   end
-end
-local n_subs = tonumber(ARGV[i])
-i = i + 1
-for _ = 1, n_subs do
-  local sid, score = ARGV[i], ARGV[i + 1]
-  i = i + 2
-  if newer('s:' .. sid) then
-    if score == '' then redis.call('ZREM', KEYS[4], sid)
-    else redis.call('ZADD', KEYS[4], score, sid) end
+  local n_subs = tonumber(ARGV[i])
+  i = i + 1
+  for _ = 1, n_subs do
+    local sid, score = ARGV[i], ARGV[i + 1]
+    i = i + 2
+    if newer('s:' .. sid) then
+      written = written + 1
+      if score == '' then redis.call('ZREM', subs, sid)
+      else redis.call('ZADD', subs, score, sid) end
+    end
   end
+  if v > tonumber(redis.call('GET', version) or '-1') then redis.call('SET', version, v) end
 end
-if v > tonumber(redis.call('GET', KEYS[2]) or '-1') then redis.call('SET', KEYS[2], v) end
-return 1
+if live then write(KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]) end
+if staging then write(KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15], KEYS[16]) end
+return {1, written}
 """
 
 
+def live_keys(cid: uuid.UUID, on: date) -> list[str]:
+    """The live copy of a board, in ``_APPLY``'s order."""
+    return [keys.version(cid), keys.board(cid), keys.submissions(cid), keys.member_versions(cid),
+            keys.names(cid), keys.day(cid, on), keys.floor(cid)]
+
+
+def staging_keys(cid: uuid.UUID, on: date) -> list[str]:
+    """A rebuild's staging copy of a board, in ``_APPLY``'s order."""
+    return [keys.staging(cid, what) for what in
+            ("version", "board", "subs", "memver", "names", f"day:{on.isoformat()}", "floor")]
+
+
 def apply(client: redis.Redis, change: BoardUpdate) -> bool:
-    """Write ``change`` if the board is built; False means it is not (a rebuild will cover it)."""
+    """Write ``change`` where a board is kept (built, or being rebuilt); False means neither is
+    (the next build reads the database anyway)."""
+    return bool(_apply(client, change, repair=False)[0])
+
+
+def repair(client: redis.Redis, change: BoardUpdate) -> int:
+    """The reconcile job's write of the database's values at ``change.version``: like ``apply``,
+    but it may also replace a value of the same version (one that was corrupted). Returns how
+    many members and entries it wrote (a newer value is kept, not counted)."""
+    return int(_apply(client, change, repair=True)[1])
+
+
+def _apply(client: redis.Redis, change: BoardUpdate, repair: bool) -> list[int]:
     cid = change.challenge_id
-    args: list[Any] = [change.version, DAY_TTL, len(change.members)]
+    args: list[Any] = [change.version, DAY_TTL, 1 if repair else 0, len(change.members)]
     for m in change.members:
         args += [m.user_id, "" if m.score is None else repr(m.score), m.username, repr(m.today)]
     args.append(len(change.submissions))
     for s in change.submissions:
         args += [str(s.submission_id), "" if s.score is None else repr(s.score)]
-    script_keys = [keys.built(cid), keys.version(cid), keys.board(cid), keys.submissions(cid),
-                   keys.member_versions(cid), keys.names(cid), keys.day(cid, change.day),
-                   keys.floor(cid)]
-    return bool(client.eval(_APPLY, len(script_keys), *script_keys, *args))
+    script_keys = [keys.built(cid), keys.staging_active(cid), *live_keys(cid, change.day),
+                   *staging_keys(cid, change.day)]
+    # redis-py types every reply "Awaitable | T" (shared with its asyncio client).
+    result: Any = client.eval(_APPLY, len(script_keys), *script_keys, *args)
+    return [int(result), 0] if not isinstance(result, list) else [int(x) for x in result]
+
+
+def submissions_by_score(
+    client: redis.Redis, challenge_id: uuid.UUID, below: float | None, count: int
+) -> list[tuple[uuid.UUID, float]] | None:
+    """Up to ``count`` counting entries, most voted first, whose score is below ``below``
+    (None: from the top), as (submission id, score). None when the board is not built (the
+    caller asks SQL). One round trip."""
+    upper = f"({below!r}" if below is not None else "+inf"
+    pipe = client.pipeline(transaction=False)
+    pipe.exists(keys.built(challenge_id))
+    pipe.zrevrangebyscore(keys.submissions(challenge_id), upper, "-inf", start=0, num=count,
+                          withscores=True)
+    built, rows = pipe.execute()
+    if not built:
+        return None
+    return [(uuid.UUID(member), float(score)) for member, score in rows]
 
 
 def day_start(moment: datetime) -> datetime:
     """Midnight UTC of ``moment``'s day: "+N today" counts from here."""
     return datetime.combine(moment.astimezone(UTC).date(), time(0), tzinfo=UTC)
-
-
-class RebuildInProgress(Exception):
-    """Another process is rebuilding this board right now."""
-
-
-def rebuild(client: redis.Redis, challenge_id: uuid.UUID, now: datetime) -> int:
-    """Rebuild every set of one challenge from the database; returns the version it reflects.
-
-    Holds the challenge row lock while reading and swapping, so no board-changing transaction
-    commits in between: the rebuilt board is exactly the database at that version. Writes are
-    staged under temporary keys and swapped in one MULTI, so readers never see half a board.
-    """
-    token = uuid.uuid4().hex
-    if not client.set(keys.rebuild_lock(challenge_id), token, nx=True, ex=120):
-        raise RebuildInProgress(str(challenge_id))
-    try:
-        with Session(db.engine) as session:
-            locked = session.execute(
-                update(WeeklyChallenge)
-                .where(WeeklyChallenge.id == challenge_id)
-                # A write that changes nothing still takes the row lock (and SQLite's write lock).
-                .values(board_version=WeeklyChallenge.board_version)
-                .returning(
-                    WeeklyChallenge.board_version,
-                    WeeklyChallenge.slug,
-                    WeeklyChallenge.is_published.label("is_published"),
-                    WeeklyChallenge.voting_deadline,
-                )
-            ).one_or_none()
-            if locked is None:
-                session.rollback()
-                return 0
-            today = day_start(now)
-            standings = ranked_standings(challenge_id, today_from=today, session=session)
-            entries = submission_totals(challenge_id, session=session)
-            _swap_in(client, challenge_id, locked, standings, entries, today.date())
-            session.commit()
-            return int(locked.board_version)
-    finally:
-        release_lock(client, keys.rebuild_lock(challenge_id), token)
-
-
-def _swap_in(
-    client: redis.Redis,
-    cid: uuid.UUID,
-    locked: Any,
-    standings: Iterable[Any],
-    entries: Iterable[tuple[uuid.UUID, float, int]],
-    today: date,
-) -> None:
-    staged = {what: keys.staging(cid, what) for what in ("board", "subs", "day", "names")}
-    pipe = client.pipeline(transaction=False)
-    pipe.delete(*staged.values())
-    counts = dict.fromkeys(staged, 0)
-    for batch in _chunks(list(standings)):
-        pipe.zadd(staged["board"], {s.user_id: encode(s.counted_votes, s.first_entry_number)
-                                    for s in batch})
-        pipe.hset(staged["names"], mapping={s.user_id: s.username for s in batch})
-        counts["board"] += len(batch)
-        counts["names"] += len(batch)
-        todays = {s.user_id: s.today for s in batch if s.today}
-        if todays:
-            pipe.zadd(staged["day"], todays)
-            counts["day"] += len(todays)
-    for batch in _chunks(list(entries)):
-        pipe.zadd(staged["subs"], {str(sid): encode(c, n) for sid, c, n in batch})
-        counts["subs"] += len(batch)
-    pipe.execute()
-
-    live = {"board": keys.board(cid), "subs": keys.submissions(cid), "day": keys.day(cid, today),
-            "names": keys.names(cid)}
-    tx = client.pipeline(transaction=True)
-    for what, target in live.items():
-        if counts[what]:
-            tx.rename(staged[what], target)
-        else:
-            tx.delete(target)
-    tx.expire(live["day"], DAY_TTL)
-    tx.delete(keys.member_versions(cid))
-    tx.set(keys.floor(cid), locked.board_version)
-    tx.set(keys.version(cid), locked.board_version)
-    tx.hset(keys.meta(cid), mapping=meta_fields(locked))
-    tx.hset(keys.SLUGS, locked.slug, str(cid))
-    tx.set(keys.built(cid), 1)
-    tx.execute()
 
 
 def meta_fields(challenge: Any) -> dict[str, str]:
@@ -239,11 +204,6 @@ def release_lock(client: redis.Redis, key: str, token: str) -> None:
     """Delete a lock only if we still hold it."""
     with suppress(redis.RedisError):  # it expires on its own
         client.eval(_RELEASE, 1, key, token)
-
-
-def _chunks(items: list[Any]) -> Iterable[list[Any]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
 
 
 @dataclass(frozen=True)

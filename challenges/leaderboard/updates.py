@@ -10,9 +10,9 @@ import redis
 from sqlalchemy import select, update
 
 from ..extensions import db, get_redis
-from ..models import User, WeeklyChallenge
+from ..models import ChallengeSubmission, User, WeeklyChallenge
 from ..transactions import after_commit
-from . import health
+from . import staleness
 from .scores import encode
 from .standings import user_total, votes_today
 from .store import (
@@ -76,10 +76,24 @@ def publish_after_commit(change: BoardUpdate) -> None:
         try:
             apply(get_redis(), change)
         except (redis.RedisError, OSError) as error:
-            health.mark_stale(change.challenge_id)
+            staleness.mark_stale(change.challenge_id)
             log.warning("leaderboard write for %s deferred: %s", change.challenge_id, error)
 
     after_commit(push)
+
+
+def publish_entry_change(entry: ChallengeSubmission, version: int, now: datetime) -> None:
+    """After commit, write ``entry``'s new totals and its author's board value, tagged with
+    ``version`` (what ``lock_board`` returned). The caller has ``entry`` current (its counters,
+    withdrawn and disqualified flags as this transaction leaves them). The one way a service
+    tells the board that an entry changed: a vote, an unvote, a submission, a withdrawal, a
+    disqualification or a counter repair."""
+    publish_after_commit(
+        BoardUpdate(entry.challenge_id, version, now.date(),
+                    members=[member_value(entry.challenge_id, entry.user_id, now)],
+                    submissions=[submission_value(entry.id, entry.counted_votes,
+                                                  entry.entry_number, entry.counts)])
+    )
 
 
 def refresh_meta(challenge: WeeklyChallenge, deleted: bool = False) -> None:
@@ -93,5 +107,5 @@ def refresh_meta(challenge: WeeklyChallenge, deleted: bool = False) -> None:
         else:
             publish_meta(get_redis(), challenge)
     except (redis.RedisError, OSError) as error:
-        health.mark_stale(challenge.id)
+        staleness.mark_stale(challenge.id)
         log.warning("leaderboard meta for %s deferred: %s", challenge.id, error)

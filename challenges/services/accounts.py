@@ -10,10 +10,10 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.identity import forget_identity
 from ..clock import utcnow
 from ..errors import EmailTaken, InvalidCredentials, UsernameTaken, ValidationFailed
 from ..extensions import db
+from ..leaderboard.sessions import forget_session
 from ..models import Role, User
 from ..models.user import new_session_token
 from ..transactions import after_commit
@@ -148,4 +148,4 @@ def rotate_session_token(user: User) -> None:
     """Invalidate every session cookie and remember cookie issued for ``user`` so far."""
     old = user.session_token
     user.session_token = new_session_token()
-    after_commit(lambda: forget_identity(old))
+    after_commit(lambda: forget_session(old))

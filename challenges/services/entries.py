@@ -22,8 +22,7 @@ from ..errors import (
     ValidationFailed,
 )
 from ..extensions import db
-from ..leaderboard.store import BoardUpdate
-from ..leaderboard.updates import lock_board, member_value, publish_after_commit, submission_value
+from ..leaderboard.updates import lock_board, publish_entry_change
 from ..models import (
     ChallengeStatus,
     ChallengeSubmission,
@@ -229,12 +228,7 @@ def submit_entry(
             raise DuplicateProjectEntry() from None
         raise SubmissionLimitReached() from None
     _recount(challenge.id)
-    publish_after_commit(
-        BoardUpdate(challenge.id, version, now.date(),
-                    members=[member_value(challenge.id, author.id, now)],
-                    # entry_number is never None: lock_board just locked the challenge row
-                    submissions=[submission_value(entry.id, 0.0, entry_number, True)])  # type: ignore[arg-type]
-    )
+    publish_entry_change(entry, version, now)
     rewards.entry_submitted(entry, challenge, now)
     return entry
 
@@ -295,7 +289,7 @@ def withdraw_entry(submission_id: uuid.UUID, author: User | None, now: datetime)
     entry.slot = None
     db.session.flush()
     _recount(entry.challenge_id)
-    _publish_entry_change(entry, version, now)
+    publish_entry_change(entry, version, now)
     rewards.entry_withdrawn(entry, now)
 
 
@@ -333,7 +327,7 @@ def disqualify_entry(submission_id: uuid.UUID, editor: User | None, reason: str,
     if not _set_disqualified(entry, True, reason):
         return entry  # someone else changed it first; nothing left to do
     _recount(entry.challenge_id)
-    _publish_entry_change(entry, version, now)
+    publish_entry_change(entry, version, now)
     event = _record(entry, ModerationAction.DISQUALIFY, actor, reason, now)
     rewards.entry_disqualified(entry, now, tag=f"m{event.id}")
     _rerank_if_final(entry, event, now, f"entry “{entry.title}” disqualified by {actor[1]}: "
@@ -356,7 +350,7 @@ def reinstate_entry(submission_id: uuid.UUID, editor: User | None, now: datetime
     if not _set_disqualified(entry, False, ""):
         return entry
     _recount(entry.challenge_id)
-    _publish_entry_change(entry, version, now)
+    publish_entry_change(entry, version, now)
     event = _record(entry, ModerationAction.REINSTATE, actor, reason, now)
     rewards.entry_reinstated(entry, now, tag=f"m{event.id}")
     _rerank_if_final(entry, event, now, f"entry “{entry.title}” reinstated by {actor[1]}"
@@ -446,15 +440,6 @@ def _rerank_if_final(entry: ChallengeSubmission, event: EntryModerationEvent, no
 def _require_editor(user: User | None) -> None:
     if not can_see_unpublished(user):
         raise EditorOnlyAction()
-
-
-def _publish_entry_change(entry: ChallengeSubmission, version: int, now: datetime) -> None:
-    publish_after_commit(
-        BoardUpdate(entry.challenge_id, version, now.date(),
-                    members=[member_value(entry.challenge_id, entry.user_id, now)],
-                    submissions=[submission_value(entry.id, entry.counted_votes,
-                                                  entry.entry_number, entry.counts)])
-    )
 
 
 def _recount(challenge_id: uuid.UUID) -> None:

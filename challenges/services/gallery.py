@@ -16,8 +16,8 @@ from sqlalchemy import SQLColumnExpression, and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db, get_redis
-from ..leaderboard import keys
-from ..leaderboard.scores import TIE_BITS, counted_votes, encode
+from ..leaderboard.scores import decode, encode
+from ..leaderboard.store import submissions_by_score
 from ..models import ChallengeSubmission, WeeklyChallenge
 from .votes import has_voted
 
@@ -118,15 +118,10 @@ def _most_voted(challenge: WeeklyChallenge, cursor: str | None,
                 limit: int) -> tuple[list[ChallengeSubmission], str | None]:
     after = _score_cursor(cursor)
     try:
-        upper = f"({after!r}" if after is not None else "+inf"
-        pipe = get_redis().pipeline(transaction=False)  # one round trip for both
-        pipe.exists(keys.built(challenge.id))
-        pipe.zrevrangebyscore(keys.submissions(challenge.id), upper, "-inf",
-                              start=0, num=limit + 1, withscores=True)
-        built, rows = pipe.execute()
-        if built:
+        rows = submissions_by_score(get_redis(), challenge.id, after, limit + 1)
+        if rows is not None:
             page = rows[:limit]
-            entries = _load([uuid.UUID(member) for member, _ in page])
+            entries = _load([submission_id for submission_id, _ in page])
             more = len(rows) > limit
             return entries, (repr(page[-1][1]) if more and page else None)
     except (redis.RedisError, OSError):
@@ -138,8 +133,7 @@ def _most_voted_sql(challenge: WeeklyChallenge, after: float | None,
                     limit: int) -> tuple[list[ChallengeSubmission], str | None]:
     query = select(S).options(joinedload(S.user)).where(*_counting(challenge))
     if after is not None:
-        votes = counted_votes(after)
-        number = round(2**TIE_BITS - (after - votes) * 2.0 ** (TIE_BITS + 2))
+        votes, number = decode(after)
         query = query.where(or_(S.counted_votes < votes,
                                 and_(S.counted_votes == votes, S.entry_number > number)))
     rows = db.session.scalars(

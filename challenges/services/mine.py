@@ -1,4 +1,4 @@
-"""A member's own things, for the pages that list them: their entries (projects: challenges.projects)."""
+"""A member's own entries, for the pages that list them (their projects: challenges.projects)."""
 
 from __future__ import annotations
 

@@ -20,10 +20,11 @@ from sqlalchemy import select, update
 
 from ..errors import Forbidden, NotFound
 from ..extensions import db, get_redis
+from ..leaderboard import keys
 from ..models import ChallengeSponsor, Role, User, WeeklyChallenge
 from .prizes import parse_prizes
 
-DIRTY = "challenge:counters:dirty"  # SET of challenge ids with unflushed counts
+DIRTY = keys.SPONSOR_COUNTERS_DIRTY  # SET of challenge ids with unflushed counts
 FIELDS = {"views": WeeklyChallenge.view_count, "clicks": WeeklyChallenge.sponsor_click_count}
 
 
@@ -68,7 +69,7 @@ def dashboard_sponsor(viewer: User, slug: str | None) -> ChallengeSponsor:
 
 
 def counters_key(challenge_id: uuid.UUID | str) -> str:
-    return f"challenge:{{{challenge_id}}}:counters"
+    return keys.sponsor_counters(challenge_id)
 
 
 def record(challenge_id: uuid.UUID, field: str) -> None:

@@ -11,8 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import EntryNotVotable, LoginRequired, Refusal, SelfVote, VotingClosed
 from ..extensions import db
-from ..leaderboard.store import BoardUpdate
-from ..leaderboard.updates import lock_board, member_value, publish_after_commit, submission_value
+from ..leaderboard.updates import lock_board, publish_entry_change
 from ..models import ChallengeStatus, ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
 from ..phase import accepts_votes, phase_at
 from . import rewards
@@ -132,7 +131,7 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
     # The new counts, as the UPDATE returned them (no second SELECT of the row).
     set_committed_value(entry, "vote_count", totals.vote_count)
     set_committed_value(entry, "counted_votes", totals.counted_votes)
-    _publish(entry, version, now)
+    publish_entry_change(entry, version, now)
     rewards.vote_cast(vote, entry, entry.challenge, now)
     return VoteOutcome(entry, voted=True, changed=True)
 
@@ -173,7 +172,7 @@ def withdraw_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -
         set_committed_value(entry, name, getattr(after, name))
     if entry.counts:  # as read under the lock, not as loaded before it
         _add_to_total_votes(entry.challenge_id, -1)
-    _publish(entry, version, now)
+    publish_entry_change(entry, version, now)
     rewards.vote_withdrawn(removed.id, entry, now)
     return VoteOutcome(entry, voted=False, changed=True)
 
@@ -194,16 +193,6 @@ def _add_to_total_votes(challenge_id: uuid.UUID, delta: int) -> None:
         update(WeeklyChallenge)
         .where(WeeklyChallenge.id == challenge_id)
         .values(total_votes=WeeklyChallenge.total_votes + delta)
-    )
-
-
-def _publish(entry: ChallengeSubmission, version: int, now: datetime) -> None:
-    """Queue the Redis write of ``entry``'s new totals (the caller has them current)."""
-    publish_after_commit(
-        BoardUpdate(entry.challenge_id, version, now.date(),
-                    members=[member_value(entry.challenge_id, entry.user_id, now)],
-                    submissions=[submission_value(entry.id, entry.counted_votes,
-                                                  entry.entry_number, entry.counts)])
     )
 
 

@@ -185,8 +185,9 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
 
     from challenges import create_app
     from challenges.extensions import db, get_redis
+    from challenges.leaderboard.rebuild import rebuild
     from challenges.leaderboard.standings import standings_from_votes
-    from challenges.leaderboard.store import day_start, read_snapshot, rebuild
+    from challenges.leaderboard.store import day_start, read_snapshot
     from challenges.models import WeeklyChallenge
 
     app = create_app(config)

@@ -1,0 +1,186 @@
+"""Reconcile: compare each open board in Redis with the database, and repair what differs.
+
+A board that is not built is rebuilt (rebuild.py). A built one is compared, in chunks, with one
+snapshot of the database at version S (no lock): the member count and every (member, score)
+pair of the user board and the submissions board, and the version. A member that differs is
+written again with the database's value, tagged S, as a *repair*: the versioned write of
+``store._APPLY`` keeps any value newer than S (a vote that committed after the snapshot) and
+replaces an older or equal one, so a repair can never undo a newer write, and running it twice
+(or twice at once) changes nothing more. One reconcile or rebuild per board at a time (the
+board's rebuild lock); a board locked elsewhere is skipped this round.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import cast
+
+import redis
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import ChallengeSubmission, WeeklyChallenge
+from ..models.challenge import ChallengeStatus
+from . import keys
+from .rebuild import (
+    CHUNK,
+    ChunkHook,
+    RebuildInProgress,
+    acquire,
+    rebuild_locked,
+    renew,
+    snapshot_head,
+    snapshot_session,
+)
+from .scores import encode
+from .standings import board_members, counting, submission_chunks
+from .store import BoardUpdate, MemberValue, SubmissionValue, day_start, release_lock, repair
+
+log = logging.getLogger(__name__)
+S = ChallengeSubmission
+OPEN = (ChallengeStatus.ACTIVE.value, ChallengeStatus.VOTING.value)
+
+
+@dataclass
+class BoardCheck:
+    """What one reconcile found on one board and what it wrote."""
+
+    challenge_id: uuid.UUID
+    skipped: bool = False  # another process was rebuilding or reconciling it
+    rebuilt: bool = False  # it was not built: rebuilt from the database
+    members: int = 0  # members in the database's snapshot
+    entries: int = 0
+    members_fixed: int = 0  # written again (wrong or missing score)
+    entries_fixed: int = 0
+    members_removed: int = 0  # in Redis, not on the database's board
+    entries_removed: int = 0
+    version_fixed: bool = False
+
+    @property
+    def repaired(self) -> bool:
+        return self.rebuilt or self.version_fixed or any(
+            (self.members_fixed, self.entries_fixed, self.members_removed, self.entries_removed))
+
+    def summary(self) -> dict[str, object]:
+        return {k: v for k, v in vars(self).items() if k != "challenge_id" and v}
+
+
+def open_challenges() -> list[uuid.UUID]:
+    """Challenges whose boards still change: active or voting."""
+    return list(db.session.scalars(
+        select(WeeklyChallenge.id).where(WeeklyChallenge.status.in_(OPEN))))
+
+
+def reconcile_board(client: redis.Redis, challenge_id: uuid.UUID, now: datetime,
+                    between_chunks: ChunkHook | None = None) -> BoardCheck:
+    """Compare one board with the database and repair it; logs every repair."""
+    check = BoardCheck(challenge_id)
+    try:
+        token = acquire(client, challenge_id)
+    except RebuildInProgress:
+        check.skipped = True
+        return check
+    try:
+        if not client.exists(keys.built(challenge_id)):
+            version = rebuild_locked(client, challenge_id, now, token, between_chunks)
+            check.rebuilt = True
+            log.warning("reconcile: board %s was not built; rebuilt at version %s",
+                        challenge_id, version)
+            return check
+        _compare(client, check, now, token, between_chunks)
+    finally:
+        release_lock(client, keys.rebuild_lock(challenge_id), token)
+    if check.repaired:
+        log.warning("reconcile: board %s repaired: %s", challenge_id, check.summary())
+    return check
+
+
+def _compare(client: redis.Redis, check: BoardCheck, now: datetime, token: str,
+             between_chunks: ChunkHook | None) -> None:
+    cid = check.challenge_id
+    today = day_start(now)
+    with snapshot_session() as session:
+        head = snapshot_head(session, cid)
+        if head is None:
+            return
+        version = int(head.board_version)
+        for members in board_members(cid, today, session, CHUNK):
+            check.members += len(members)
+            expected = [MemberValue(m.user_id, m.username,
+                                    encode(m.counted_votes, m.first_entry_number), m.today)
+                        for m in members]
+            held = _scores(client, keys.board(cid), [str(m.user_id) for m in members])
+            wrong = [m for m, score in zip(expected, held, strict=True) if score != m.score]
+            check.members_fixed += _repair(client, cid, version, today.date(), members=wrong)
+            renew(client, cid, token)
+            if between_chunks:
+                between_chunks(check.members)
+        for entries in submission_chunks(cid, session, CHUNK):
+            check.entries += len(entries)
+            want = [SubmissionValue(sid, encode(counted, n)) for sid, counted, n in entries]
+            held = _scores(client, keys.submissions(cid), [str(sid) for sid, _, _ in entries])
+            wrong_entries = [s for s, score in zip(want, held, strict=True) if score != s.score]
+            check.entries_fixed += _repair(client, cid, version, today.date(),
+                                           submissions=wrong_entries)
+            renew(client, cid, token)
+        # More members in Redis than in the snapshot: some are not on the board (or joined
+        # after the snapshot, which the versioned removal leaves alone).
+        if client.zcard(keys.board(cid)) != check.members:
+            for batch in _scan(client, keys.board(cid)):
+                ids = [int(m) for m in batch]
+                present = set(session.scalars(select(S.user_id)
+                                              .where(*counting(cid), S.user_id.in_(ids))))
+                gone = [MemberValue(u, "", None) for u in ids if u not in present]
+                check.members_removed += _repair(client, cid, version, today.date(),
+                                                 members=gone)
+        if client.zcard(keys.submissions(cid)) != check.entries:
+            for batch in _scan(client, keys.submissions(cid)):
+                sids = [uuid.UUID(m) for m in batch]
+                present_entries = set(session.scalars(select(S.id)
+                                                      .where(*counting(cid), S.id.in_(sids))))
+                gone_entries = [SubmissionValue(s, None) for s in sids
+                                if s not in present_entries]
+                check.entries_removed += _repair(client, cid, version, today.date(),
+                                                 submissions=gone_entries)
+    held_version = cast("str | None", client.get(keys.version(cid)))
+    if held_version is None or int(held_version) < version:
+        check.version_fixed = bool(_raise_version(client, cid, version))
+
+
+def _repair(client: redis.Redis, cid: uuid.UUID, version: int, on: date,
+            members: list[MemberValue] | None = None,
+            submissions: list[SubmissionValue] | None = None) -> int:
+    if not members and not submissions:
+        return 0
+    return repair(client, BoardUpdate(cid, version, on, members=members or [],
+                                      submissions=submissions or []))
+
+
+def _scores(client: redis.Redis, key: str, members: list[str]) -> list[float | None]:
+    return cast("list[float | None]", client.zmscore(key, members))
+
+
+def _scan(client: redis.Redis, key: str) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for member, _score in client.zscan_iter(key, count=1000):
+        batch.append(member)
+        if len(batch) >= 1000:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+_RAISE_VERSION = """
+local held = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if held < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) return 1 end
+return 0
+"""
+
+
+def _raise_version(client: redis.Redis, cid: uuid.UUID, version: int) -> int:
+    return int(cast(int, client.eval(_RAISE_VERSION, 1, keys.version(cid), version)))
