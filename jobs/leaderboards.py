@@ -33,7 +33,7 @@ def reconcile_boards() -> dict[str, Any]:
     fix logged), then compare its Redis board with the database and repair what differs. Safe
     to run twice at once: a board being rebuilt or reconciled elsewhere is skipped."""
     now = utcnow()
-    challenge_ids = open_challenges()
+    challenge_ids = open_challenges(now)
     db.session.rollback()
     fixed: dict[str, Any] = {}
     for challenge_id in challenge_ids:

@@ -301,7 +301,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "/api/projects/": {
                 "get": {"operationId": "listProjects", "summary": "Your projects, newest first",
                         "security": SECURED, "parameters": [limit_param(20, 100), CURSOR],
-                        "responses": {"200": ok(page_of("Project")), **errors(400, 422)}},
+                        "responses": {"200": ok(page_of("Project")), **paginated(422)}},
                 "post": {"operationId": "createProject", "summary": "Add a project",
                          "security": SECURED,
                          "requestBody": {"required": True, "content": {

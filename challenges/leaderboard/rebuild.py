@@ -98,9 +98,10 @@ def snapshot_session() -> Iterator[Session]:
 
 
 def snapshot_head(session: Session, challenge_id: uuid.UUID) -> Any:
-    """The challenge's board version and what a poll needs (slug, status, deadline)."""
+    """The challenge's board version and what a poll needs (slug, published, deadline)."""
     return session.execute(
-        select(WeeklyChallenge.board_version, WeeklyChallenge.slug, WeeklyChallenge.status,
+        select(WeeklyChallenge.board_version, WeeklyChallenge.slug,
+               WeeklyChallenge.is_published.label("is_published"),
                WeeklyChallenge.voting_deadline).where(WeeklyChallenge.id == challenge_id)
     ).one_or_none()
 

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ChallengeSubmission, WeeklyChallenge
-from ..models.challenge import ChallengeStatus
+from ..phase import VOTING_PHASES, in_any_phase
 from . import keys
 from .rebuild import (
     CHUNK,
@@ -42,7 +42,6 @@ from .store import BoardUpdate, MemberValue, SubmissionValue, day_start, release
 
 log = logging.getLogger(__name__)
 S = ChallengeSubmission
-OPEN = (ChallengeStatus.ACTIVE.value, ChallengeStatus.VOTING.value)
 
 
 @dataclass
@@ -69,10 +68,11 @@ class BoardCheck:
         return {k: v for k, v in vars(self).items() if k != "challenge_id" and v}
 
 
-def open_challenges() -> list[uuid.UUID]:
-    """Challenges whose boards still change: active or voting."""
+def open_challenges(now: datetime) -> list[uuid.UUID]:
+    """Challenges whose boards still change: active or voting at ``now`` (by the clock, not the
+    status column the phase job may not have caught up with yet)."""
     return list(db.session.scalars(
-        select(WeeklyChallenge.id).where(WeeklyChallenge.status.in_(OPEN))))
+        select(WeeklyChallenge.id).where(in_any_phase(VOTING_PHASES, now))))
 
 
 def reconcile_board(client: redis.Redis, challenge_id: uuid.UUID, now: datetime,

@@ -7,6 +7,7 @@ import re
 
 from challenges.api.inputs import MAX_BODY
 from challenges.api.openapi import openapi_document
+from tests.api.conftest import bearer
 
 SECURED_OPERATIONS = {"submitEntry", "vote", "unvote", "mySubmissions", "listProjects",
                       "createProject", "getProject", "updateProject", "deleteProject"}
@@ -77,11 +78,14 @@ def test_every_operation_that_takes_a_cursor_declares_its_400_bad_cursor(client)
         assert example["error"]["code"] == "bad_cursor", (path, method)
 
 
-def test_a_cursor_this_api_never_handed_out_gets_the_declared_400(client, make_challenge):
+def test_a_cursor_this_api_never_handed_out_gets_the_declared_400(client, make_challenge,
+                                                                 make_user, make_token):
     challenge = make_challenge("active")
+    headers = bearer(make_token(make_user()))  # secured operations (your projects) too
     for path, method, _ in cursor_operations(openapi_document("x")):
         url = path.replace("{slug}", challenge.slug)
         for cursor in ("!!!", "bm90IGEgY3Vyc29y"):  # not base64; base64 of "not a cursor"
-            response = client.open(url, method=method.upper(), query_string={"cursor": cursor})
+            response = client.open(url, method=method.upper(), query_string={"cursor": cursor},
+                                   headers=headers)
             assert response.status_code == 400, (url, cursor, response.status_code)
             assert response.get_json()["error"]["code"] == "bad_cursor", (url, cursor)
