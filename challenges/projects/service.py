@@ -16,6 +16,7 @@ from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import ChallengeSubmission, Project, User
 from ..services.entries import EntryInput
+from ..services.text import TrimmedInput
 from ..services.urls import url_problem
 
 TITLE_MAX, DESCRIPTION_MAX = 200, 5000
@@ -40,17 +41,13 @@ class TooManyProjects(Conflict):
 
 
 @dataclass
-class ProjectInput:
+class ProjectInput(TrimmedInput):
     """What a member fills in for a project. Strings are trimmed; empty means "not given"."""
 
     title: str = ""
     url: str = ""
     image_url: str = ""
     description: str = ""
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            setattr(self, f.name, (getattr(self, f.name) or "").strip())
 
 
 def validate_project(data: ProjectInput) -> dict[str, str]:

@@ -36,13 +36,14 @@ from ..phase import accepts_submissions, phase_at
 from . import rewards
 from .challenges import can_see_unpublished
 from .finalization import rerank_results
+from .text import TrimmedInput, required_text
 from .urls import url_problem
 
 TITLE_MAX, DESCRIPTION_MAX, ALT_MAX, PROMPT_MAX, TOOL_MAX = 200, 5000, 500, 5000, 100
 
 
 @dataclass
-class EntryInput:
+class EntryInput(TrimmedInput):
     """What a member fills in. Strings are trimmed; empty means "not given"."""
 
     title: str = ""
@@ -56,11 +57,6 @@ class EntryInput:
     prompt_used: str = ""
     tool_used: str = ""
 
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, str):
-                setattr(self, f.name, value.strip())
 
 
 def validate_entry(challenge: WeeklyChallenge, author: User, data: EntryInput) -> dict[str, str]:
@@ -378,12 +374,8 @@ def _moderator(editor: User | None, operator: str | None) -> tuple[int | None, s
 
 
 def _moderation_reason(reason: str | None, *, required: bool) -> str:
-    reason = (reason or "").strip()
-    if required and not reason:
-        raise ValidationFailed({"reason": "Say why the entry is disqualified."})
-    if len(reason) > 1000:
-        raise ValidationFailed({"reason": "At most 1,000 characters."})
-    return reason
+    return required_text(reason, "reason", 1000, "Say why the entry is disqualified",
+                         required=required)
 
 
 def _entry_to_moderate(submission_id: uuid.UUID) -> ChallengeSubmission:

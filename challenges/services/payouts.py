@@ -19,10 +19,11 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import aliased, joinedload
 
-from ..errors import Conflict, EditorOnlyAction, NotFound, ValidationFailed
+from ..errors import Conflict, EditorOnlyAction, NotFound
 from ..extensions import db
 from ..models import Payout, PayoutStatus, User, WeeklyChallenge
 from .challenges import can_see_unpublished
+from .text import required_text
 
 P = PayoutStatus
 # action -> (the statuses it may start from, the status it leads to)
@@ -58,16 +59,11 @@ def move_payout(payout_id: uuid.UUID, action: str, editor: User | None, now: dat
     if action == "approve":
         values |= {"approved_by_id": editor.id, "approved_at": now}
     elif action == "pay":
-        reference = reference.strip()
-        if not reference or len(reference) > 200:
-            raise ValidationFailed({"reference": "Give the payment reference (at most 200 "
-                                    "characters), e.g. the transfer id."})
+        reference = required_text(reference, "reference", 200,
+                                  "Give the payment reference, e.g. the transfer id")
         values |= {"paid_by_id": editor.id, "paid_at": now, "reference": reference}
     elif action == "fail":
-        reason = reason.strip()
-        if not reason or len(reason) > 1000:
-            raise ValidationFailed({"reason": "Say why the payout failed (at most 1,000 "
-                                    "characters)."})
+        reason = required_text(reason, "reason", 1000, "Say why the payout failed")
         values |= {"failed_by_id": editor.id, "failed_at": now, "failure_reason": reason}
     moved = db.session.execute(
         update(Payout)
@@ -180,10 +176,7 @@ def resolve_review(payout_id: uuid.UUID, editor: User | None, note: str,
     if not can_see_unpublished(editor):
         raise EditorOnlyAction()
     assert editor is not None
-    note = note.strip()
-    if not note or len(note) > 1000:
-        raise ValidationFailed({"note": "Say what was done about it (at most 1,000 "
-                                "characters)."})
+    note = required_text(note, "note", 1000, "Say what was done about it")
     payout = db.session.get(Payout, payout_id, with_for_update=True, populate_existing=True)
     if payout is None:
         raise NotFound("No such payout.")
