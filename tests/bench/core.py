@@ -148,7 +148,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--small-board", type=int, default=1_000)
     p.add_argument("--huge-board", type=int, default=1_000_000)
     p.add_argument("--huge-via-rebuild", action="store_true",
-                   help="build the huge board with store.rebuild() from real SQL rows (adds "
+                   help="build the huge board with rebuild.rebuild() from real SQL rows (adds "
                         "about a minute) instead of writing it straight to Redis")
     p.add_argument("--latency-rounds", type=int, default=300)
     p.add_argument("--sql-runs", type=int, default=9, help="runs of the SQL top-100 aggregate")

@@ -6,7 +6,7 @@ The world:
   skewed towards popular entries, spread over the last three days. Each entry's ``vote_count`` and
   ``counted_votes``, and the challenge's counters, equal what the votes table says.
 - ``bench-small``: 1,000 members with one entry each and a few real votes (the 1k board).
-- ``bench-huge``: a 1,000,000-member board (Redis only, written as ``store.rebuild`` writes it).
+- ``bench-huge``: a 1,000,000-member board (Redis only, written as ``rebuild.rebuild`` writes it).
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ def analyze() -> None:
 
 def load_huge(challenge_id: uuid.UUID, members: int, existing_users: int,
               seed: int = 11) -> None:
-    """SQL rows behind a ``members``-strong board, for building it with ``store.rebuild``: the
+    """SQL rows behind a ``members``-strong board, for building it with ``rebuild.rebuild``: the
     missing members, and one entry each with a long-tail vote count (the counters only: no vote
     rows, so nobody has "+N today")."""
     rng = random.Random(seed)

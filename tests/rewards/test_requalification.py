@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from challenges.clock import utcnow
 from challenges.errors import EditorOnlyAction, NotFound
 from challenges.extensions import db, get_redis
-from challenges.leaderboard.store import rebuild
+from challenges.leaderboard.rebuild import rebuild
 from challenges.models import (
     ChallengeSubmission,
     EntryModerationEvent,
@@ -425,7 +425,7 @@ def test_admin_disqualifies_and_reinstates_through_the_same_service_and_shows_th
     assert "Appeal upheld" in page and "Revision 2" in page and "Disqualify entry" in page
     blank = client.post_form("/admin/submissions/disqualify/", {"id": winner, "reason": " "},
                              follow_redirects=True)
-    assert "Say why the entry is disqualified." in blank.get_data(as_text=True)
+    assert "Say why the entry is disqualified (at most 1,000 characters)." in blank.get_data(as_text=True)
     assert len(moderation_history(f.winner.id)) == 2
 
 
