@@ -425,7 +425,8 @@ def test_admin_disqualifies_and_reinstates_through_the_same_service_and_shows_th
     assert "Appeal upheld" in page and "Revision 2" in page and "Disqualify entry" in page
     blank = client.post_form("/admin/submissions/disqualify/", {"id": winner, "reason": " "},
                              follow_redirects=True)
-    assert "Say why the entry is disqualified (at most 1,000 characters)." in blank.get_data(as_text=True)
+    assert "Say why the entry is disqualified (at most 1,000 characters)." in blank.get_data(
+        as_text=True)
     assert len(moderation_history(f.winner.id)) == 2
 
 
