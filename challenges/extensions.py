@@ -12,6 +12,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from rq import Queue
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -61,3 +62,16 @@ def init_redis(app_config: dict[str, Any]) -> redis.Redis:
 def get_redis() -> redis.Redis:
     """The app's Redis client (derived state: leaderboards, counters, queues, rate limits)."""
     return current_app.extensions["wc_redis"]
+
+
+def get_queue() -> Queue:
+    """The app's RQ queue. RQ stores pickles, so its connection does not decode replies; with
+    ``LEADERBOARD_REBUILD_ASYNC`` off (the tests, which run no worker) jobs run at once."""
+    app = current_app
+    connection = app.extensions.get("wc_rq")
+    if connection is None:
+        connection = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=5.0,
+                                          socket_connect_timeout=1.0)
+        app.extensions["wc_rq"] = connection
+    return Queue(app.config["RQ_QUEUE"], connection=connection,
+                 is_async=app.config.get("LEADERBOARD_REBUILD_ASYNC", True))

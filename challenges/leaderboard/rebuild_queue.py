@@ -11,12 +11,9 @@ from __future__ import annotations
 import logging
 import uuid
 
-import redis
-from flask import current_app
-from rq import Queue
 from rq.exceptions import DuplicateJobError
 
-from ..extensions import get_redis
+from ..extensions import get_queue, get_redis
 from . import keys
 
 log = logging.getLogger(__name__)
@@ -29,24 +26,13 @@ def job_id(challenge_id: uuid.UUID | str) -> str:
     return f"leaderboard-rebuild-{challenge_id}"
 
 
-def _queue() -> Queue:
-    app = current_app
-    connection = app.extensions.get("wc_rq")
-    if connection is None:  # RQ stores pickles: a client that does not decode
-        connection = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=5.0,
-                                          socket_connect_timeout=1.0)
-        app.extensions["wc_rq"] = connection
-    return Queue(app.config["RQ_QUEUE"], connection=connection,
-                 is_async=app.config.get("LEADERBOARD_REBUILD_ASYNC", True))
-
-
 def request_rebuild(challenge_id: uuid.UUID) -> bool:
     """Queue a rebuild of this board unless one is already asked for. Returns whether this call
     queued it. Raises Redis errors (the caller serves SQL either way)."""
     if not get_redis().set(keys.rebuild_requested(challenge_id), 1, nx=True, ex=REQUEST_TTL):
         return False
     try:
-        _queue().enqueue(JOB, str(challenge_id), job_id=job_id(challenge_id), unique=True,
+        get_queue().enqueue(JOB, str(challenge_id), job_id=job_id(challenge_id), unique=True,
                          job_timeout=1800, result_ttl=0, failure_ttl=600)
     except DuplicateJobError:
         return False
