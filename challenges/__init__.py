@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     from .entries import bp as entries_bp
     from .errors_http import register_error_handlers
+    from .notifications import init_app as init_notifications
     from .pages import bp as pages_bp
     from .probes import bp as probes_bp
     from .projects import bp as projects_bp
@@ -63,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(sponsors_bp)
     app.register_blueprint(projects_bp)
     init_uploads(app)
+    init_notifications(app)
     init_api(app)
     init_admin(app)
     register_cli(app)

@@ -9,11 +9,12 @@ from sqlalchemy import Boolean, Integer
 from sqlalchemy import inspect as sa_inspect
 from wtforms.validators import Optional, ValidationError
 
+from .. import events
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..leaderboard.updates import refresh_meta
 from ..models import THEME_COLORS, ChallengeSponsor, Project, WeeklyChallenge
-from ..models.challenge import STATUSES
+from ..models.challenge import PUBLISHED_STATUSES, STATUSES
 from ..models.user import ROLES
 from ..services.challenges import prepare_challenge
 from ..services.sponsors import refresh_sponsor_stats
@@ -30,6 +31,13 @@ def _check_urls(model: Any, *fields: str) -> None:
             problems.append(f"{name.replace('_', ' ').capitalize()}: {problem}")
     if problems:
         raise ValidationError(" ".join(problems))
+
+
+def _was_published(model: WeeklyChallenge) -> bool:
+    """Whether the challenge was public before this edit (its status as loaded)."""
+    history = sa_inspect(model).attrs.status.history
+    before = history.deleted[0] if history.deleted else model.status
+    return before in PUBLISHED_STATUSES
 
 
 class ChallengeView(SecureModelView):
@@ -74,8 +82,11 @@ class ChallengeView(SecureModelView):
             raise ValidationError(exc.message) from exc
         # The form sets the ``sponsor`` relationship; ``sponsor_id`` follows only at the flush.
         previous = [model.sponsor_id, *sa_inspect(model).attrs.sponsor_id.history.deleted]
+        was_hidden = is_created or not _was_published(model)
         db.session.flush()
         refresh_sponsor_stats([model.sponsor_id, *previous])
+        if was_hidden and model.is_published:
+            events.publish(events.ChallengePublished(model.id))
 
     def after_model_change(self, form: FlaskForm, model: WeeklyChallenge, is_created: bool) -> None:
         # Committed: polls read the slug, visibility and deadline from Redis (no SQL).

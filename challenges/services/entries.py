@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import events
 from ..errors import (
     DuplicateProjectEntry,
     EditingClosed,
@@ -226,6 +227,7 @@ def submit_entry(
     _recount(challenge.id)
     publish_entry_change(entry, version, now)
     rewards.entry_submitted(entry, challenge, now)
+    events.publish(events.SubmissionCreated(challenge.id, entry.id, author.id))
     return entry
 
 

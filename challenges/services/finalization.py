@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, text, update
 from sqlalchemy.dialects import sqlite
 
+from .. import events
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..leaderboard.standings import counting
@@ -108,6 +109,7 @@ def finalize_challenge(challenge_id: uuid.UUID, now: datetime,
     challenge.finalized_at = now
     challenge.results_published_at = now
     db.session.flush()
+    events.publish(events.ChallengeFinalized(challenge_id))
     report("done", inserted)
     return FinalizationResult(challenge_id, len(ranking), inserted, len(payouts),
                               already_done=False)

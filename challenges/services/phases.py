@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, select, update
 
+from .. import events
 from ..extensions import db
 from ..models import ChallengeStatus, WeeklyChallenge
 from ..phase import in_phase, phase_at
@@ -87,3 +88,5 @@ def run_transition_handlers(transitions: list[Transition]) -> None:
         )
         for handler in _handlers:
             handler(transition)
+        events.deliver(events.PhaseChanged(transition.challenge_id, transition.old.value,
+                                           transition.new.value))

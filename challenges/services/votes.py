@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from .. import events
 from ..errors import EntryNotVotable, LoginRequired, Refusal, SelfVote, VotingClosed
 from ..extensions import db
 from ..leaderboard.updates import lock_board, publish_entry_change
@@ -133,6 +134,7 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
     set_committed_value(entry, "counted_votes", totals.counted_votes)
     publish_entry_change(entry, version, now)
     rewards.vote_cast(vote, entry, entry.challenge, now)
+    events.publish(events.VoteCast(entry.challenge_id, entry.id, voter.id, entry.user_id))
     return VoteOutcome(entry, voted=True, changed=True)
 
 
