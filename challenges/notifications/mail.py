@@ -160,6 +160,13 @@ class Transport:
         except (smtplib.SMTPException, OSError):
             self.close()
             raise
+        log.info("mail to %s: %s -> %s", message["To"], message["Subject"], self.describe())
+        return self.describe()
+
+    def describe(self) -> str:
+        """Where this transport delivers (the SMTP server, or the folder of .eml files)."""
+        if self.server is None:
+            return str(self.folder)
         return f"smtp://{self.server.host}:{self.server.port}"
 
     def close(self) -> None:

@@ -190,8 +190,9 @@ def test_command(email: str) -> None:
     assert row is not None
     if destination is not None:
         click.echo(f"Sent a test email to {email}: {destination}")
-    elif row.status == OutboxStatus.SENT.value:
-        click.echo(f"Sent a test email to {email} (by the send job, just after queueing).")
+    elif row.status == OutboxStatus.SENT.value:  # the send job queued by the commit was first
+        with open_transport() as transport:
+            click.echo(f"Sent a test email to {email}: {transport.describe()}")
     else:
         raise click.ClickException(
             f"Not sent ({row.status}, {row.attempts} tries): {row.last_error or 'no error'}")
