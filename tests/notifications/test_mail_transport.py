@@ -103,3 +103,10 @@ def test_flask_notify_test_without_mail_url_names_the_folder(app, runner, tmp_pa
     assert result.exit_code == 0, result.output
     assert str(tmp_path / "mail") in result.output
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 1
+
+
+def test_an_unusable_mail_url_stops_the_app_at_start_up(app_config):
+    from challenges import create_app
+
+    with pytest.raises(MailConfigError):
+        create_app({**app_config, "MAIL_URL": "smtps://mail.example.test"})

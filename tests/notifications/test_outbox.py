@@ -108,3 +108,17 @@ def test_the_queued_row_keeps_who_what_and_the_rendered_parts(make_user, make_ch
     assert row.subject == "Test email from Weekly Challenges"
     assert "This is a test message" in row.text_body
     assert "<html" in row.html_body
+
+
+def test_a_header_injection_in_the_address_is_never_sent(smtp_server):
+    _queue_test(key="test:inject", to="ada@example.test\r\nBcc: eve@example.test")
+
+    [row] = _rows()
+    assert row.status == OutboxStatus.FAILED
+    assert smtp_server.messages == []
+
+
+def test_links_in_emails_are_absolute_under_site_url(app):
+    from challenges.notifications.mail import site_url_for
+
+    assert site_url_for("pages.home") == app.config["SITE_URL"].rstrip("/") + "/"
