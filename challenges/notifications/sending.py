@@ -126,18 +126,13 @@ def _claim(outbox_id: int) -> EmailOutbox | None:
     """Compare-and-set: take the row only if it is still claimable; one sender wins."""
     now = utcnow()
     with Session(db.engine, expire_on_commit=False) as session:
-        claimed = session.execute(
+        row = session.scalars(
             update(EmailOutbox)
             .where(EmailOutbox.id == outbox_id, due_condition(now))
             .values(status=OutboxStatus.SENDING.value, claimed_until=now + LEASE,
                     attempts=EmailOutbox.attempts + 1)
-            .returning(EmailOutbox.id)
-            .execution_options(synchronize_session=False)
+            .returning(EmailOutbox)  # the claimed row itself: no second round trip
         ).first()
-        if claimed is None:
-            session.rollback()
-            return None
-        row = session.get(EmailOutbox, outbox_id, populate_existing=True)
         session.commit()
         return row
 
