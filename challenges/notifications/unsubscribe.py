@@ -17,6 +17,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from .kinds import NotificationKind, parse_kind
+from .mail import site_url_for
 
 SALT = "notifications.unsubscribe"
 ONE_CLICK = "List-Unsubscribe=One-Click"
@@ -58,18 +59,9 @@ def read_unsubscribe_link(kind_in_path: str, token: str) -> UnsubscribeRequest:
     return UnsubscribeRequest(user_id, kind)
 
 
-def site_url(endpoint: str, _anchor: str | None = None, **values: object) -> str:
-    """An absolute URL on ``SITE_URL`` (emails are built in jobs, outside any request)."""
-    base = urlsplit(current_app.config["SITE_URL"].rstrip("/"))
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
-                                       url_scheme=base.scheme or "https")
-    url = adapter.build(endpoint, values, force_external=True)
-    return f"{url}#{_anchor}" if _anchor else url
-
-
 def unsubscribe_url(user_id: int, kind: NotificationKind) -> str:
     """The absolute one-click link that turns ``kind`` off for ``user_id``."""
-    return site_url("notification_prefs.unsubscribe", kind=NotificationKind(kind).value,
+    return site_url_for("notification_prefs.unsubscribe", kind=NotificationKind(kind).value,
                     token=unsubscribe_token(user_id, kind))
 
 
