@@ -73,13 +73,13 @@ def main() -> int:
     frames = "".join(
         f'<figure style="margin:0 {GAP}px 0 0;display:inline-block;vertical-align:top">'
         f'<figcaption style="font:600 14px system-ui;margin:0 0 8px">{width} px</figcaption>'
-        f'<iframe style="border:1px solid #ccc;width:{width}px;height:1100px" '
+        f'<iframe style="border:1px solid #ccc;width:{width}px;height:820px" '
         f'srcdoc="{html.escape(body, quote=True)}"></iframe></figure>'
         for width in WIDTHS)
     page_html = f'<!doctype html><body style="margin:{GAP}px;background:#fff;white-space:nowrap">{frames}</body>'
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": sum(WIDTHS) + 4 * GAP + 4, "height": 1200})
+        page = browser.new_page(viewport={"width": sum(WIDTHS) + 4 * GAP + 4, "height": 900})
         page.set_content(page_html, wait_until="load")
         path = OUT / "results-email.png"
         page.screenshot(path=str(path), full_page=True)
