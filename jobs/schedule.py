@@ -51,6 +51,9 @@ def schedule(app: Flask) -> list[Recurring]:
         ),
         # The outbox sweep: retries due, and anything whose send job was lost.
         Recurring(id="send-due-email", func="jobs.mail.send_due", every=timedelta(minutes=1)),
+        # Notification emails whose moment has come (challenges/notifications/due.py).
+        Recurring(id="notify-due", func="jobs.notify.queue_due_notifications",
+                  every=timedelta(minutes=1)),
     ]
 
 

@@ -14,7 +14,7 @@ from flask import Flask
 from .cli import notify
 
 # One module per part of the feature; each defines ``init_app(app)``.
-PARTS: tuple[str, ...] = ("outbox",)
+PARTS: tuple[str, ...] = ("outbox", "views", "due")
 
 
 def init_app(app: Flask) -> None:

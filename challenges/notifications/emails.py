@@ -1,0 +1,193 @@
+"""What each notification says: one small function per kind that turns (challenge, a page of
+recipients) into the emails to queue. This is the one place per kind where a message to a
+member is made, so an in-app notification of the same event belongs beside its email here.
+
+Everything a template shows is computed here as plain values (times as UTC labels, links as
+absolute URLs on ``SITE_URL``); templates run no queries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Payout, PayoutStatus, WeeklyChallenge
+from ..services.prizes import PrizeTable, parse_prizes
+from ..templating import format_votes, ordinal
+from ..timefmt import utc_label
+from .audiences import Recipient, outbox_key
+from .kinds import NotificationKind, kind_info
+from .mail import site_url_for
+from .outbox import EmailToQueue
+from .unsubscribe import unsubscribe_headers, unsubscribe_url
+
+K = NotificationKind
+
+# What a winner reads about their cash payout, by its status.
+PAYOUT_STATUS_TEXT = {
+    PayoutStatus.PENDING: "Pending: an editor will approve it soon.",
+    PayoutStatus.APPROVED: "Approved: the payment is being made.",
+    PayoutStatus.PAID: "Paid.",
+    PayoutStatus.FAILED: "The payment failed; an editor will contact you to fix it.",
+}
+
+
+def share_card_url(challenge: WeeklyChallenge, username: str) -> str:
+    """Where a participant's share card lives. The share card page comes in a later issue;
+    until then this is the challenge's leaderboard at the page holding the member's own row
+    (``?at=me#you`` opens it for the logged-in member), so only this function changes then."""
+    del username  # the share card page will be per member
+    return site_url_for("pages.leaderboard", slug=challenge.slug, at="me") + "#you"
+
+
+def challenge_facts(challenge: WeeklyChallenge) -> dict[str, Any]:
+    """The challenge as its emails show it: text, links, and every time in UTC, named."""
+    slug = challenge.slug
+    return {
+        "id": str(challenge.id),
+        "title": challenge.title,
+        "prompt": challenge.prompt,
+        "sponsor": challenge.sponsor.name if challenge.sponsor is not None else "",
+        "starts_at": utc_label(challenge.starts_at),
+        "submission_deadline": utc_label(challenge.submission_deadline),
+        "voting_deadline": utc_label(challenge.voting_deadline),
+        "url": site_url_for("pages.challenge_detail", slug=slug),
+        "submit_url": site_url_for("entries.submit", slug=slug),
+        "gallery_url": site_url_for("entries.gallery", slug=slug),
+        "leaderboard_url": site_url_for("pages.leaderboard", slug=slug),
+    }
+
+
+def _email(kind: NotificationKind, scope: object, challenge_id: uuid.UUID | None,
+           recipient: Recipient, context: dict[str, Any]) -> EmailToQueue:
+    """One notification email: the recipient, its key, and the unsubscribe link and headers
+    (RFC 8058) every notification carries."""
+    return EmailToQueue(
+        to=recipient.email,
+        kind=kind.value,
+        key=outbox_key(kind, scope, recipient.user_id),
+        template=kind.value,
+        context={
+            "username": recipient.username,
+            "kind_label": kind_info(kind).label,
+            "unsubscribe_url": unsubscribe_url(recipient.user_id, kind),
+            "preferences_url": site_url_for("notification_prefs.preferences_page"),
+            **context,
+        },
+        user_id=recipient.user_id,
+        challenge_id=challenge_id,
+        headers=unsubscribe_headers(recipient.user_id, kind),
+    )
+
+
+def challenge_started_emails(challenge: WeeklyChallenge,
+                             recipients: Sequence[Recipient]) -> list[EmailToQueue]:
+    facts = challenge_facts(challenge)
+    return [_email(K.CHALLENGE_STARTED, challenge.id, challenge.id, r, {"challenge": facts})
+            for r in recipients]
+
+
+def submissions_closing_emails(challenge: WeeklyChallenge,
+                               recipients: Sequence[Recipient]) -> list[EmailToQueue]:
+    facts = challenge_facts(challenge)
+    return [_email(K.SUBMISSIONS_CLOSING, challenge.id, challenge.id, r, {"challenge": facts})
+            for r in recipients]
+
+
+def voting_open_emails(challenge: WeeklyChallenge,
+                       recipients: Sequence[Recipient]) -> list[EmailToQueue]:
+    facts = challenge_facts(challenge)
+    return [_email(K.VOTING_OPEN, challenge.id, challenge.id, r, {"challenge": facts})
+            for r in recipients]
+
+
+def voting_closing_emails(challenge: WeeklyChallenge, prizes: PrizeTable,
+                          recipients: Sequence[Recipient]) -> list[EmailToQueue]:
+    facts = challenge_facts(challenge)
+    reward = prizes.voting_reward.label() if prizes.voting_reward is not None else ""
+    minimum = prizes.voting_reward_min_votes
+    return [
+        _email(K.VOTING_CLOSING, challenge.id, challenge.id, r, {
+            "challenge": facts, "votes_cast": r.votes_cast, "min_votes": minimum,
+            "votes_needed": max(0, minimum - r.votes_cast), "voting_reward": reward,
+        })
+        for r in recipients
+    ]
+
+
+@dataclass(frozen=True)
+class PrizeLine:
+    """A prize a winner receives, as the results email shows it."""
+
+    place: str  # "1st"
+    label: str  # "$100 Cash", "500,000 AI Tokens"
+    status: str  # the payout's status, or what happened to the tokens
+
+
+def winners_prizes(challenge: WeeklyChallenge, prizes: PrizeTable,
+                   user_ids: Sequence[int]) -> dict[int, list[PrizeLine]]:
+    """user id -> the prizes of their place: token prizes (already in their balance) and cash
+    payouts with their status (``services/payouts``: one live payout per place and member)."""
+    lines: dict[int, list[PrizeLine]] = {}
+    if not prizes.places or not user_ids:
+        return lines
+    payouts = db.session.execute(
+        select(Payout.user_id, Payout.place, Payout.status)
+        .where(Payout.challenge_id == challenge.id, Payout.user_id.in_(list(user_ids)),
+               Payout.status != PayoutStatus.CANCELLED.value)
+        .order_by(Payout.place)
+    ).all()
+    for user_id, place, status in payouts:
+        prize = prizes.places.get(place)
+        if prize is not None:
+            text = PAYOUT_STATUS_TEXT.get(PayoutStatus(status), status)
+            lines.setdefault(user_id, []).append(PrizeLine(ordinal(place), prize.label(), text))
+    return lines
+
+
+def results_emails(challenge: WeeklyChallenge, prizes: PrizeTable, ranked: int,
+                   recipients: Sequence[Recipient]) -> list[EmailToQueue]:
+    """Each participant's rank ("#7 of 212"), the votes their entries got, the votes they cast,
+    the points (and tokens) this challenge gave them and a link to their share card; winners
+    also get their prize and its payout status."""
+    facts = challenge_facts(challenge)
+    cash = winners_prizes(challenge, prizes, [r.user_id for r in recipients if r.rank])
+    emails = []
+    for r in recipients:
+        token_prize = prizes.places.get(r.rank) if r.rank else None
+        prize_lines = list(cash.get(r.user_id, []))
+        if token_prize is not None and not token_prize.is_cash and r.rank is not None:
+            prize_lines.insert(0, PrizeLine(ordinal(r.rank), token_prize.label(),
+                                            "Added to your token balance."))
+        emails.append(_email(K.RESULTS, challenge.id, challenge.id, r, {
+            "challenge": facts,
+            "rank": r.rank,
+            "rank_label": ordinal(r.rank) if r.rank else "",
+            "ranked": ranked,
+            "votes": format_votes(r.counted_votes),
+            "votes_is_one": r.counted_votes == 1,
+            "votes_cast": r.votes_cast,
+            "entered": r.entered,
+            "points": r.points,
+            "tokens": r.tokens,
+            "prizes": prize_lines,
+            "share_url": share_card_url(challenge, r.username),
+        }))
+    return emails
+
+
+def weekly_digest_emails(week: str, digest: dict[str, Any],
+                         recipients: Sequence[Recipient]) -> list[EmailToQueue]:
+    """The same digest (this week's open challenges, last week's results) to each subscriber."""
+    return [_email(K.WEEKLY_DIGEST, week, None, r, {"week": week, **digest})
+            for r in recipients]
+
+
+def prizes_of(challenge: WeeklyChallenge) -> PrizeTable:
+    """The challenge's prize table (validated on save, so it parses)."""
+    return parse_prizes(challenge.prizes)
