@@ -28,10 +28,11 @@ class VoteOutcome:
     changed: bool
 
 
-def vote_weight(voter: User, verified_weight: float) -> float:
-    """What a vote counts for on the leaderboard: 1, or ``verified_weight`` (the
-    ``VERIFIED_VOTE_WEIGHT`` setting) if the voter is verified."""
-    return float(verified_weight) if voter.is_verified else 1.0
+def vote_weight(voter: User, verified_weight: float, unverified_weight: float) -> float:
+    """The one rule for what a vote counts on the leaderboard (SPEC §4): ``verified_weight``
+    (the ``VERIFIED_VOTE_WEIGHT`` setting) once the voter confirmed their email,
+    ``unverified_weight`` (``UNVERIFIED_VOTE_WEIGHT``) until then."""
+    return float(verified_weight if voter.is_verified else unverified_weight)
 
 
 def voting_refusal(challenge: WeeklyChallenge, now: datetime) -> Refusal | None:
@@ -89,9 +90,9 @@ def check_can_vote(entry: ChallengeSubmission, voter: User | None, now: datetime
 
 
 def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
-              verified_weight: float = 1.0) -> VoteOutcome:
-    """Upvote an entry. Voting again changes nothing. A verified voter's vote counts
-    ``verified_weight`` (callers pass ``VERIFIED_VOTE_WEIGHT``).
+              verified_weight: float = 1.0, unverified_weight: float = 0.5) -> VoteOutcome:
+    """Upvote an entry. Voting again changes nothing. The vote counts ``vote_weight``: callers
+    pass ``VERIFIED_VOTE_WEIGHT`` and ``UNVERIFIED_VOTE_WEIGHT`` (the defaults are theirs).
 
     Locks in the one order of docs/decisions.md: the challenge row, then the entry row, then
     the vote row, then users. The vote row goes in only after the entry's lock, because its
@@ -104,7 +105,7 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
     voter = check_can_vote(entry, voter, now)
     if _voted(entry.id, voter.id):  # voting again: no lock, no write
         return VoteOutcome(entry, voted=True, changed=False)
-    weight = vote_weight(voter, verified_weight)
+    weight = vote_weight(voter, verified_weight, unverified_weight)
     # From here to the commit every vote of this challenge waits for us: keep it short.
     version = lock_board(entry.challenge_id)
     totals = db.session.execute(
