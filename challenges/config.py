@@ -129,6 +129,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SITE_URL": os.environ.get("SITE_URL")
         or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}",
         "PREFERRED_URL_SCHEME": "https" if production else "http",
+        # Email (challenges/notifications/mail.py). MAIL_URL: smtp://user:pass@host:port,
+        # smtp+starttls://... or smtp+ssl://...; unset, mail is written as .eml files under
+        # INSTANCE_PATH/mail and logged. MAIL_FROM is the From header of every email.
+        "MAIL_URL": os.environ.get("MAIL_URL", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM") or "Weekly Challenges <noreply@localhost>",
+        # Timeout of every SMTP connect, read and write, so a dead server never hangs a worker.
+        "MAIL_TIMEOUT_SECONDS": float(os.environ.get("MAIL_TIMEOUT_SECONDS", "10")),
     }
     if overrides:
         config.update(overrides)

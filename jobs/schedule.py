@@ -49,6 +49,8 @@ def schedule(app: Flask) -> list[Recurring]:
             func="jobs.stats.flush_sponsor_counters",
             every=timedelta(minutes=1),
         ),
+        # The outbox sweep: retries due, and anything whose send job was lost.
+        Recurring(id="send-due-email", func="jobs.mail.send_due", every=timedelta(minutes=1)),
     ]
 
 

@@ -26,7 +26,7 @@ from challenges.extensions import db
 from .support.clock import FrozenClock
 from .support.ports import free_port
 
-pytest_plugins = ["tests.support.factories"]
+pytest_plugins = ["tests.support.factories", "tests.support.smtp"]
 
 DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
 TOKEN_RE = re.compile(r'"X-CSRFToken": "([^&"]+)"')

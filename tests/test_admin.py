@@ -29,6 +29,8 @@ from challenges.models import (
     User,
     WeeklyChallenge,
 )
+from challenges.notifications import init_app as init_notifications
+from challenges.notifications.outbox import EmailOutbox
 from challenges.services.sponsors import refresh_sponsor_stats
 
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -62,6 +64,7 @@ def _rules_for_collection() -> list[tuple[str, str, frozenset[str]]]:
     # Parametrize runs before any fixture, so read the map of an app with the admin as
     # create_app() registers it; test_every_admin_rule_is_checked holds the two maps equal.
     probe = Flask(__name__)
+    init_notifications(probe)  # features add their admin views before init_admin, as in create_app
     init_admin(probe)
     return _admin_rules(probe)
 
@@ -108,10 +111,15 @@ def records(make_user, make_challenge, make_sponsor, make_project) -> Records:
     db.session.add_all([vote, ledger, payout])
     db.session.commit()
     project = make_project(author)
+    outbox = EmailOutbox(key="test:admin", kind="test", to_address="a@example.test",
+                         subject="Hi", text_body="Hi", html_body="<p>Hi</p>", message_id="<m@x>",
+                         next_attempt_at=datetime.now(UTC))
+    db.session.add(outbox)
+    db.session.commit()
     ids = {
         "challenges": challenge.id, "sponsors": sponsor.id, "submissions": submission.id,
         "votes": vote.id, "users": author.id, "projects": project.id, "ledger": ledger.id,
-        "payouts": payout.id,
+        "payouts": payout.id, "outbox": outbox.id,
     }
     return Records({k: str(v) for k, v in ids.items()}, challenge, sponsor)
 

@@ -40,4 +40,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(ProjectView(Project, db, name="Projects", endpoint="projects"))
     admin.add_view(LedgerView(LedgerEntry, db, name="Ledger", endpoint="ledger"))
     admin.add_view(PayoutView(Payout, db, name="Payouts", endpoint="payouts"))
+    # Features add their views through this list (the core never imports a feature).
+    for add_views in app.extensions.get("wc_admin_views", ()):
+        add_views(admin)
     return admin
