@@ -43,10 +43,12 @@ class LinkRefused(DomainError):
 
 @dataclass(frozen=True)
 class Confirmed:
-    """A link that was followed: whose account, and whether it had been used before."""
+    """A link that was followed: whose account, whether it had been used before, and whether
+    it verified the account just now (the caller then queues ``jobs.queue_reweigh``)."""
 
     user: User
     already: bool = False
+    newly_verified: bool = False
 
 
 def _hours(purpose: Purpose) -> int:
@@ -73,10 +75,13 @@ def _user_for_update(user_id: object) -> User | None:
         .execution_options(populate_existing=True))
 
 
-def mark_verified(user: User) -> None:
+def mark_verified(user: User) -> bool:
     """The member proved they read mail at ``user.email``: their votes count in full from now
-    on (``votes.vote_weight``)."""
+    on (``votes.vote_weight``). Returns whether this verified them just now."""
+    if user.is_verified:
+        return False
     user.is_verified = True
+    return True
 
 
 # --- verification --------------------------------------------------------------------------
@@ -106,8 +111,7 @@ def verify_email(token: str, *, secret_key: str) -> Confirmed:
         raise LinkRefused("This link was sent to an address this account no longer uses.")
     if user.is_verified:
         return Confirmed(user, already=True)
-    mark_verified(user)
-    return Confirmed(user)
+    return Confirmed(user, newly_verified=mark_verified(user))
 
 
 # --- forgotten password --------------------------------------------------------------------
@@ -147,7 +151,7 @@ def password_reset_user(token: str, *, secret_key: str) -> User:
     return user
 
 
-def reset_password(token: str, new_password: str, *, secret_key: str) -> User:
+def reset_password(token: str, new_password: str, *, secret_key: str) -> Confirmed:
     """Set a new password through a reset link. The link stops working (the password hash it
     is bound to changes) and every session of the account ends (``rotate_session_token``);
     the caller logs this browser in. The email reached its owner, so the address is verified."""
@@ -156,8 +160,7 @@ def reset_password(token: str, new_password: str, *, secret_key: str) -> User:
         raise ValidationFailed({"password": problem})
     user.password_hash = accounts.hash_password(new_password)
     accounts.rotate_session_token(user)
-    mark_verified(user)
-    return user
+    return Confirmed(user, newly_verified=mark_verified(user))
 
 
 # --- changing the address ------------------------------------------------------------------
@@ -210,8 +213,8 @@ def confirm_email_change(token: str, *, secret_key: str) -> Confirmed:
     try:
         with db.session.begin_nested():
             user.email = new
-            mark_verified(user)
+            newly_verified = mark_verified(user)
     except IntegrityError:
         raise EmailTaken("Another account uses that address now, so it cannot be yours. "
                          "Choose another address.") from None
-    return Confirmed(user)
+    return Confirmed(user, newly_verified=newly_verified)

@@ -29,7 +29,7 @@ from ..transactions import commit_with_retry
 from ..web import attach_errors, htmx_vary, is_htmx
 from . import service, tokens
 from .forms import EmailChangeForm, ForgotPasswordForm, ResetPasswordForm
-from .jobs import RESET_JOB
+from .jobs import RESET_JOB, queue_reweigh
 from .service import LinkRefused
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,8 @@ def verify(token: str) -> ResponseReturnValue:
                             "Send a new confirmation link")
         return _refused(refusal.message, 400, url_for("auth.login"),
                         "Log in to ask for a new link")
+    if outcome.newly_verified:
+        queue_reweigh(outcome.user.id)
     return render_template("account_email/verified.html", user=outcome.user,
                            already=outcome.already)
 
@@ -146,7 +148,7 @@ def reset_password(token: str) -> ResponseReturnValue:
     if form.validate_on_submit():
         password = form.password.data or ""
         try:
-            user = commit_with_retry(
+            outcome = commit_with_retry(
                 lambda: service.reset_password(token, password, secret_key=_secret_key()))
         except LinkRefused as refusal:  # used by another tab meanwhile
             return _refused(refusal.message, 400, url_for(".forgot_password"),
@@ -154,8 +156,10 @@ def reset_password(token: str) -> ResponseReturnValue:
         except ValidationFailed as exc:
             attach_errors(form, exc.errors)
         else:
+            if outcome.newly_verified:
+                queue_reweigh(outcome.user.id)
             session.clear()  # a fresh session, as on login
-            login_user(user)
+            login_user(outcome.user)
             flash("Your password is changed and you are logged in. Every other device was "
                   "signed out.", "success")
             return redirect(url_for("pages.home"))
@@ -200,5 +204,7 @@ def confirm_email_change(token: str) -> ResponseReturnValue:
         return _refused(refusal.message, 400, again, "Change your email")
     except EmailTaken as taken:
         return _refused(taken.message, 409, again, "Choose another address")
+    if outcome.newly_verified:
+        queue_reweigh(outcome.user.id)
     return render_template("account_email/email_changed.html", user=outcome.user,
                            already=outcome.already)

@@ -180,6 +180,53 @@ def withdraw_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -
     return VoteOutcome(entry, voted=False, changed=True)
 
 
+def reweigh_votes(voter: User, now: datetime, *, verified_weight: float = 1.0,
+                  unverified_weight: float = 0.5) -> int:
+    """Give ``voter``'s votes in challenges still open for voting the weight ``vote_weight``
+    gives them now, after their verification changed (SPEC §4: "a recompute that the member's
+    verification triggers"); the boards follow. Votes in challenges whose voting has closed
+    keep the weight they were cast with. Returns how many votes changed.
+
+    Its own transaction, after the one that verified (that one locked the user row, which
+    comes after the challenge row in the one lock order). Per challenge: the challenge lock,
+    then each entry's counters, then the vote rows, as ``cast_vote`` does.
+    """
+    weight = vote_weight(voter, verified_weight, unverified_weight)
+    challenge_ids = db.session.scalars(
+        select(ChallengeVote.challenge_id).distinct()
+        .where(ChallengeVote.voter_id == voter.id, ChallengeVote.weight != weight)
+    ).all()
+    changed = 0
+    for challenge_id in sorted(challenge_ids):
+        challenge = db.session.get(WeeklyChallenge, challenge_id)
+        if challenge is None or voting_refusal(challenge, now) is not None:
+            continue
+        version = lock_board(challenge_id)
+        votes = db.session.execute(
+            select(ChallengeVote.id, ChallengeVote.submission_id, ChallengeVote.weight)
+            .where(ChallengeVote.challenge_id == challenge_id,
+                   ChallengeVote.voter_id == voter.id, ChallengeVote.weight != weight)
+            .order_by(ChallengeVote.submission_id)
+        ).all()
+        for vote in votes:
+            after = db.session.execute(
+                update(ChallengeSubmission)
+                .where(ChallengeSubmission.id == vote.submission_id)
+                .values(counted_votes=ChallengeSubmission.counted_votes + (weight - vote.weight))
+                .returning(ChallengeSubmission.counted_votes, ChallengeSubmission.is_withdrawn,
+                           ChallengeSubmission.is_disqualified)
+            ).one()
+            db.session.execute(
+                update(ChallengeVote).where(ChallengeVote.id == vote.id).values(weight=weight))
+            entry = db.session.get(ChallengeSubmission, vote.submission_id)
+            assert entry is not None  # the vote's foreign key keeps it
+            for name in ("counted_votes", "is_withdrawn", "is_disqualified"):
+                set_committed_value(entry, name, getattr(after, name))
+            publish_entry_change(entry, version, now)
+            changed += 1
+    return changed
+
+
 def _vote_of(submission_id: uuid.UUID, voter_id: int) -> Select[uuid.UUID]:
     return select(ChallengeVote.id).where(
         ChallengeVote.submission_id == submission_id, ChallengeVote.voter_id == voter_id)
