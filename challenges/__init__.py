@@ -27,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from . import extensions, security, templating
+    from .account_email import init_app as init_account_email
     from .admin import init_admin
     from .api import init_api
     from .auth import init_auth
@@ -65,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(projects_bp)
     init_uploads(app)
     init_notifications(app)
+    init_account_email(app)
     init_api(app)
     init_admin(app)
     register_cli(app)

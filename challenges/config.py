@@ -106,6 +106,14 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "5 per minute"),
         # Votes of verified members count this much on the leaderboard (a multiple of 0.25).
         "VERIFIED_VOTE_WEIGHT": float(os.environ.get("VERIFIED_VOTE_WEIGHT", "1.0")),
+        # Votes of members who have not confirmed their email yet (SPEC §4: 0.5), same grid.
+        "UNVERIFIED_VOTE_WEIGHT": float(os.environ.get("UNVERIFIED_VOTE_WEIGHT", "0.5")),
+        # Account emails (challenges/account_email): how often one IP may ask for a password
+        # reset, a signed-in member may ask for another verification email, or ask to change
+        # their address (each sends mail, so each is bounded).
+        "PASSWORD_RESET_RATE_LIMIT": os.environ.get("PASSWORD_RESET_RATE_LIMIT", "10 per minute"),
+        "VERIFY_RESEND_RATE_LIMIT": os.environ.get("VERIFY_RESEND_RATE_LIMIT", "5 per hour"),
+        "EMAIL_CHANGE_RATE_LIMIT": os.environ.get("EMAIL_CHANGE_RATE_LIMIT", "10 per hour"),
         # Scheduler.
         "SCHEDULER_INTERVAL_SECONDS": int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "10")),
         "PHASE_JOB_INTERVAL_SECONDS": int(os.environ.get("PHASE_JOB_INTERVAL_SECONDS", "60")),
@@ -133,9 +141,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         config.update(overrides)
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(instance, production)
-    if not is_valid_weight(config["VERIFIED_VOTE_WEIGHT"]):
-        # Any other weight would make counted votes inexact and break the board's tie encoding.
-        raise ValueError("VERIFIED_VOTE_WEIGHT must be a multiple of 0.25 above 0, at most 10.")
+    for name in ("VERIFIED_VOTE_WEIGHT", "UNVERIFIED_VOTE_WEIGHT"):
+        if not is_valid_weight(config[name]):
+            # Any other weight would make counted votes inexact and break the board's tie
+            # encoding.
+            raise ValueError(f"{name} must be a multiple of 0.25 above 0, at most 10.")
     return config
 
 

@@ -134,7 +134,7 @@ def _user(username: str, email: str, role: Role, sponsor: ChallengeSponsor | Non
             "email": email,
             "password_hash": _demo_hash,
             "role": role.value,
-            "is_verified": role != Role.MEMBER,
+            "is_verified": True,  # demo members vote with full weight
             "sponsor": sponsor,
         },
     )
@@ -197,7 +197,8 @@ def _entries_and_votes(site: str) -> None:
                 vote_time += timedelta(minutes=3)
                 commit_with_retry(partial(
                     cast_vote, entry.id, voter, vote_time,
-                    verified_weight=current_app.config["VERIFIED_VOTE_WEIGHT"]))
+                    verified_weight=current_app.config["VERIFIED_VOTE_WEIGHT"],
+                    unverified_weight=current_app.config["UNVERIFIED_VOTE_WEIGHT"]))
     _finalize_past(utcnow())
 
 

@@ -60,11 +60,12 @@ def entry_or_404(challenge: WeeklyChallenge, submission_id: uuid.UUID,
 
 
 def vote_or_unvote(submission_id: uuid.UUID, voter: User | None, cast: bool) -> VoteOutcome:
-    """Cast or withdraw ``voter``'s vote now, with the configured weight of a verified vote
-    (the work the HTML view and the API both run inside ``commit_with_retry``)."""
+    """Cast or withdraw ``voter``'s vote now, with the configured weights of verified and
+    unverified votes (the work the HTML view and the API both run inside ``commit_with_retry``)."""
     if cast:
         return cast_vote(submission_id, voter, utcnow(),
-                         verified_weight=current_app.config["VERIFIED_VOTE_WEIGHT"])
+                         verified_weight=current_app.config["VERIFIED_VOTE_WEIGHT"],
+                         unverified_weight=current_app.config["UNVERIFIED_VOTE_WEIGHT"])
     return withdraw_vote(submission_id, voter, utcnow())
 
 

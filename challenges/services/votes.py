@@ -28,10 +28,11 @@ class VoteOutcome:
     changed: bool
 
 
-def vote_weight(voter: User, verified_weight: float) -> float:
-    """What a vote counts for on the leaderboard: 1, or ``verified_weight`` (the
-    ``VERIFIED_VOTE_WEIGHT`` setting) if the voter is verified."""
-    return float(verified_weight) if voter.is_verified else 1.0
+def vote_weight(voter: User, verified_weight: float, unverified_weight: float) -> float:
+    """The one rule for what a vote counts on the leaderboard (SPEC §4): ``verified_weight``
+    (the ``VERIFIED_VOTE_WEIGHT`` setting) once the voter confirmed their email,
+    ``unverified_weight`` (``UNVERIFIED_VOTE_WEIGHT``) until then."""
+    return float(verified_weight if voter.is_verified else unverified_weight)
 
 
 def voting_refusal(challenge: WeeklyChallenge, now: datetime) -> Refusal | None:
@@ -89,9 +90,9 @@ def check_can_vote(entry: ChallengeSubmission, voter: User | None, now: datetime
 
 
 def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
-              verified_weight: float = 1.0) -> VoteOutcome:
-    """Upvote an entry. Voting again changes nothing. A verified voter's vote counts
-    ``verified_weight`` (callers pass ``VERIFIED_VOTE_WEIGHT``).
+              verified_weight: float = 1.0, unverified_weight: float = 0.5) -> VoteOutcome:
+    """Upvote an entry. Voting again changes nothing. The vote counts ``vote_weight``: callers
+    pass ``VERIFIED_VOTE_WEIGHT`` and ``UNVERIFIED_VOTE_WEIGHT`` (the defaults are theirs).
 
     Locks in the one order of docs/decisions.md: the challenge row, then the entry row, then
     the vote row, then users. The vote row goes in only after the entry's lock, because its
@@ -104,7 +105,7 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
     voter = check_can_vote(entry, voter, now)
     if _voted(entry.id, voter.id):  # voting again: no lock, no write
         return VoteOutcome(entry, voted=True, changed=False)
-    weight = vote_weight(voter, verified_weight)
+    weight = vote_weight(voter, verified_weight, unverified_weight)
     # From here to the commit every vote of this challenge waits for us: keep it short.
     version = lock_board(entry.challenge_id)
     totals = db.session.execute(
@@ -177,6 +178,53 @@ def withdraw_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -
     publish_entry_change(entry, version, now)
     rewards.vote_withdrawn(removed.id, entry, now)
     return VoteOutcome(entry, voted=False, changed=True)
+
+
+def reweigh_votes(voter: User, now: datetime, *, verified_weight: float = 1.0,
+                  unverified_weight: float = 0.5) -> int:
+    """Give ``voter``'s votes in challenges still open for voting the weight ``vote_weight``
+    gives them now, after their verification changed (SPEC §4: "a recompute that the member's
+    verification triggers"); the boards follow. Votes in challenges whose voting has closed
+    keep the weight they were cast with. Returns how many votes changed.
+
+    Its own transaction, after the one that verified (that one locked the user row, which
+    comes after the challenge row in the one lock order). Per challenge: the challenge lock,
+    then each entry's counters, then the vote rows, as ``cast_vote`` does.
+    """
+    weight = vote_weight(voter, verified_weight, unverified_weight)
+    challenge_ids = db.session.scalars(
+        select(ChallengeVote.challenge_id).distinct()
+        .where(ChallengeVote.voter_id == voter.id, ChallengeVote.weight != weight)
+    ).all()
+    changed = 0
+    for challenge_id in sorted(challenge_ids):
+        challenge = db.session.get(WeeklyChallenge, challenge_id)
+        if challenge is None or voting_refusal(challenge, now) is not None:
+            continue
+        version = lock_board(challenge_id)
+        votes = db.session.execute(
+            select(ChallengeVote.id, ChallengeVote.submission_id, ChallengeVote.weight)
+            .where(ChallengeVote.challenge_id == challenge_id,
+                   ChallengeVote.voter_id == voter.id, ChallengeVote.weight != weight)
+            .order_by(ChallengeVote.submission_id)
+        ).all()
+        for vote in votes:
+            after = db.session.execute(
+                update(ChallengeSubmission)
+                .where(ChallengeSubmission.id == vote.submission_id)
+                .values(counted_votes=ChallengeSubmission.counted_votes + (weight - vote.weight))
+                .returning(ChallengeSubmission.counted_votes, ChallengeSubmission.is_withdrawn,
+                           ChallengeSubmission.is_disqualified)
+            ).one()
+            db.session.execute(
+                update(ChallengeVote).where(ChallengeVote.id == vote.id).values(weight=weight))
+            entry = db.session.get(ChallengeSubmission, vote.submission_id)
+            assert entry is not None  # the vote's foreign key keeps it
+            for name in ("counted_votes", "is_withdrawn", "is_disqualified"):
+                set_committed_value(entry, name, getattr(after, name))
+            publish_entry_change(entry, version, now)
+            changed += 1
+    return changed
 
 
 def _vote_of(submission_id: uuid.UUID, voter_id: int) -> Select[uuid.UUID]:

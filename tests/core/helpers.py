@@ -29,9 +29,12 @@ def submit(challenge, user, **overrides):
 
 
 def vote(entry, voter):
-    """Vote as the views do: with the app's ``VERIFIED_VOTE_WEIGHT``."""
-    weight = current_app.config["VERIFIED_VOTE_WEIGHT"]
-    return commit_with_retry(lambda: cast_vote(entry.id, voter, utcnow(), verified_weight=weight))
+    """Vote as the views do: with the app's ``VERIFIED_VOTE_WEIGHT`` and
+    ``UNVERIFIED_VOTE_WEIGHT``."""
+    config = current_app.config
+    return commit_with_retry(lambda: cast_vote(
+        entry.id, voter, utcnow(), verified_weight=config["VERIFIED_VOTE_WEIGHT"],
+        unverified_weight=config["UNVERIFIED_VOTE_WEIGHT"]))
 
 
 def unvote(entry, voter):

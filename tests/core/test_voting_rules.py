@@ -151,10 +151,10 @@ def test_weight_is_what_counts_and_the_gallery_count_is_raw(app, entry, make_use
     app.config["VERIFIED_VOTE_WEIGHT"] = 1.5
     try:
         vote(entry, make_user(is_verified=True))
-        vote(entry, make_user())
+        vote(entry, make_user(is_verified=False))  # UNVERIFIED_VOTE_WEIGHT, 0.5
     finally:
         app.config["VERIFIED_VOTE_WEIGHT"] = 1.0
     db.session.refresh(entry)
     assert entry.vote_count == 2  # what the gallery shows
-    assert entry.counted_votes == 2.5  # what the leaderboard counts
-    assert redis_board(redis_client, entry.challenge) == {entry.user_id: 2.5}
+    assert entry.counted_votes == 2.0  # what the leaderboard counts
+    assert redis_board(redis_client, entry.challenge) == {entry.user_id: 2.0}

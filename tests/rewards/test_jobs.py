@@ -78,6 +78,7 @@ def test_final_ranks_come_from_sql_and_match_the_redis_board_at_the_deadline(
     entries), on 1 and on 0, broken by the earlier first entry; a disqualified entry and a
     withdrawn one drop out; a withdrawn vote stops counting."""
     monkeypatch.setitem(app.config, "VERIFIED_VOTE_WEIGHT", 1.5)
+    monkeypatch.setitem(app.config, "UNVERIFIED_VOTE_WEIGHT", 1.0)  # "plain" votes count 1
     challenge = make_challenge("active")
     board_for_page(challenge, None, utcnow())  # built: every later change is written to Redis
     names = ["a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9"]
@@ -87,7 +88,7 @@ def test_final_ranks_come_from_sql_and_match_the_redis_board_at_the_deadline(
                       ("e6", "a5"), ("e7", "a6"), ("e8", "a7"), ("e9", "a3"), ("e10", "a4"),
                       ("e11", "a8"), ("e12", "a9")]:
         entry[key] = submit(challenge, users[name], title=key)
-    plain = [make_user() for _ in range(5)]
+    plain = [make_user(is_verified=False) for _ in range(5)]
     verified = [make_user(is_verified=True) for _ in range(3)]
     p0, p1, p2, p3, p4 = plain
     v0, v1, v2 = verified

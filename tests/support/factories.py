@@ -37,7 +37,10 @@ def _password_hash() -> str:
 
 
 def create_user(username: str | None = None, role: Role = Role.MEMBER, **fields: Any) -> User:
+    """A member (or ``role``) with the shared test password. Verified unless the test says
+    ``is_verified=False``, so a test's votes count the full ``VERIFIED_VOTE_WEIGHT``."""
     n = next(_counter)
+    fields.setdefault("is_verified", True)
     username = username or f"member{n}"
     user = User(
         username=username,
