@@ -14,7 +14,7 @@ from flask import Flask
 from .cli import notify
 
 # One module per part of the feature; each defines ``init_app(app)``.
-PARTS: tuple[str, ...] = ()
+PARTS: tuple[str, ...] = ("bell",)
 
 
 def init_app(app: Flask) -> None:
