@@ -74,7 +74,7 @@ def _add_vote_notifications(challenge_id: uuid.UUID, submission_id: uuid.UUID, v
     items = [InboxItem(
         user_id=author_id, kind=FIRST_VOTE, key=f"first-vote:{submission_id}",
         text=f"Your entry “{entry_title}” got its first vote.",
-        link=site_path("entries.detail", slug=slug, submission_id=submission_id),
+        link=site_path("entries.submission_detail", slug=slug, submission_id=submission_id),
         challenge_id=challenge_id,
     )]
     if score is not None:
