@@ -93,8 +93,8 @@ def inbox_page() -> ResponseReturnValue:
     except BadCursor:
         abort(404)
     page = inbox.list_page(current_user.id, cursor)
-    return htmx_vary(Response(render_template(
-        "notifications/inbox.html", page=page, form=EmptyForm(), first_page=cursor is None)))
+    return render_template("notifications/inbox.html", page=page, form=EmptyForm(),
+                           first_page=cursor is None)
 
 
 @bp.post("/notifications/read")

@@ -327,7 +327,4 @@ def poll(session_token: str | None, client_version: int | None) -> BellPoll:
 
 def recount(user_id: int, generation: str) -> BellState:
     """A poll found no count in Redis: count in SQL and store it under ``generation``."""
-    try:
-        return _count_and_store(get_redis(), user_id, generation)
-    except REDIS_ERRORS:
-        return BellState(unread_count(user_id), -1)
+    return _count_and_store(get_redis(), user_id, generation)

@@ -15,12 +15,14 @@ from datetime import datetime, timedelta
 
 import redis
 from flask import current_app
+from rq import Retry
 from sqlalchemy import select
 
 from .. import events
 from ..clock import utcnow
 from ..extensions import db, get_queue, get_redis
 from ..leaderboard import keys as board_keys
+from ..leaderboard.scores import counted_votes, encode, first_entry_number
 from ..models import ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
 from ..transactions import commit_with_retry
 from . import keys
@@ -43,7 +45,8 @@ def on_vote_cast(event: events.VoteCast) -> None:
         raw = get_redis().zscore(board_keys.board(event.challenge_id), event.author_id)
         score = float(raw) if raw is not None else None  # type: ignore[arg-type, unused-ignore]
     get_queue().enqueue(JOB, str(event.challenge_id), str(event.submission_id), event.voter_id,
-                        event.author_id, score, result_ttl=0, failure_ttl=3600)
+                        event.author_id, score, result_ttl=0, failure_ttl=86400,
+                        retry=Retry(max=3, interval=[10, 60, 300]))
 
 
 def notify_vote(challenge_id: str, submission_id: str, voter_id: int, author_id: int,
@@ -85,11 +88,12 @@ def _add_vote_notifications(challenge_id: uuid.UUID, submission_id: uuid.UUID, v
 def _passed_items(challenge_id: uuid.UUID, slug: str, challenge_title: str, author_id: int,
                   score: float, weight: float, now: datetime) -> list[InboxItem]:
     """The members whose board score lies between the author's score before and after the vote
-    (the vote added ``weight``; the tie-break fraction is the author's both times)."""
+    (the vote added ``weight`` to the counted votes; the tie-break is the author's both times)."""
+    before = encode(counted_votes(score) - weight, first_entry_number(score))
     try:
         client = get_redis()
         passed = [int(m) for m in client.zrangebyscore(  # type: ignore[union-attr, unused-ignore]
-            board_keys.board(challenge_id), f"({score - weight}", f"({score}",
+            board_keys.board(challenge_id), f"({before!r}", f"({score!r}",
             start=0, num=PASSED_MAX)]
     except REDIS_ERRORS:
         return []
