@@ -43,8 +43,9 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-def _bell_fragment(state: BellState, status: int = 200) -> Response:
-    return _no_store(Response(render_bare("notifications/_bell.html", bell=state), status=status))
+def _bell_fragment(state: BellState) -> Response:
+    body = render_bare("notifications/_bell.html", bell=state, announce=True)
+    return _no_store(Response(body))
 
 
 @bp.get("/notifications/bell")

@@ -94,6 +94,7 @@ def test_the_count_changes_after_a_new_notification(client, login, make_user, co
     assert "<html" not in body
     new_count, new_version = shown(body)
     assert (new_count, new_version != version) == (2, True)
+    assert "Notifications: 2 unread.</p>" in body  # told to screen readers, out of band
     count_sql.clear()
     assert poll(client, new_version).status_code == 204  # and quiet again, without SQL
     assert count_sql == []
