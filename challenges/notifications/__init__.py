@@ -16,6 +16,8 @@ from .cli import notify
 # One module per part of the feature; each defines ``init_app(app)``.
 PARTS: tuple[str, ...] = ("outbox", "views", "due")
 
+PARTS: tuple[str, ...] = ("bell",)
+
 
 def init_app(app: Flask) -> None:
     """Register every part's blueprint, event subscriptions and commands."""

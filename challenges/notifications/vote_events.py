@@ -1,0 +1,137 @@
+"""Two notifications of the bell's own, from ``VoteCast``: "your entry got its first vote" (once per
+entry) and "you were passed on the board" (the members the author just overtook; at most one of
+those per member per hour).
+
+The handler runs in the voter's request after the commit, so it stays quick: one Redis read
+(the author's new score on the board) and a queued job. The job does the SQL.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from contextlib import suppress
+from datetime import datetime, timedelta
+
+import redis
+from flask import current_app
+from rq import Retry
+from sqlalchemy import select
+
+from .. import events
+from ..clock import utcnow
+from ..extensions import db, get_queue, get_redis
+from ..leaderboard import keys as board_keys
+from ..leaderboard.scores import counted_votes, encode, first_entry_number
+from ..models import ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
+from ..transactions import commit_with_retry
+from . import keys
+from .inbox import REDIS_ERRORS, InboxItem, add_notifications, site_path
+
+log = logging.getLogger(__name__)
+
+FIRST_VOTE = "first_vote"
+PASSED = "passed"
+PASSED_EVERY = timedelta(hours=1)
+PASSED_MAX = 50  # a big jump tells the 50 members just overtaken, not a whole board
+JOB = f"{__name__}.notify_vote"
+
+
+def on_vote_cast(event: events.VoteCast) -> None:
+    """Queue the job with the author's score as the board holds it right after this vote (the
+    board was written by the same commit's earlier hook); None if the board is not in Redis."""
+    score = None
+    with suppress(*REDIS_ERRORS):
+        raw = get_redis().zscore(board_keys.board(event.challenge_id), event.author_id)
+        score = float(raw) if raw is not None else None  # type: ignore[arg-type, unused-ignore]
+    get_queue().enqueue(JOB, str(event.challenge_id), str(event.submission_id), event.voter_id,
+                        event.author_id, score, result_ttl=0, failure_ttl=86400,
+                        retry=Retry(max=3, interval=[10, 60, 300]))
+
+
+def notify_vote(challenge_id: str, submission_id: str, voter_id: int, author_id: int,
+                score: float | None) -> int:
+    """The job: add the first-vote and passed notifications of one vote. Returns how many were
+    added. Safe to run twice (unique keys)."""
+    # A session of its own: RQ runs this inline in tests (and ``is_async=False`` setups), inside
+    # the voter's after-commit hook, where the voter's session can no longer run SQL.
+    with current_app.app_context():
+        return commit_with_retry(lambda: _add_vote_notifications(
+            uuid.UUID(challenge_id), uuid.UUID(submission_id), voter_id, author_id, score,
+            utcnow()))
+
+
+def _add_vote_notifications(challenge_id: uuid.UUID, submission_id: uuid.UUID, voter_id: int,
+                            author_id: int, score: float | None, now: datetime) -> int:
+    row = db.session.execute(
+        select(ChallengeSubmission.title, WeeklyChallenge.slug, WeeklyChallenge.title,
+               ChallengeVote.weight)
+        .join(WeeklyChallenge, WeeklyChallenge.id == ChallengeSubmission.challenge_id)
+        .join(ChallengeVote, (ChallengeVote.submission_id == ChallengeSubmission.id)
+              & (ChallengeVote.voter_id == voter_id))
+        .where(ChallengeSubmission.id == submission_id)
+    ).first()
+    if row is None:  # the vote was withdrawn before the job ran: nothing to tell
+        return 0
+    entry_title, slug, challenge_title, weight = row
+    items = [InboxItem(
+        user_id=author_id, kind=FIRST_VOTE, key=f"first-vote:{submission_id}",
+        text=f"Your entry “{entry_title}” got its first vote.",
+        link=site_path("entries.submission_detail", slug=slug, submission_id=submission_id),
+        challenge_id=challenge_id,
+    )]
+    if score is not None:
+        items += _passed_items(challenge_id, slug, challenge_title, author_id, score, weight, now)
+    return add_notifications(items, now)
+
+
+def _passed_items(challenge_id: uuid.UUID, slug: str, challenge_title: str, author_id: int,
+                  score: float, weight: float, now: datetime) -> list[InboxItem]:
+    """The members whose board score lies between the author's score before and after the vote
+    (the vote added ``weight`` to the counted votes; the tie-break is the author's both times)."""
+    before = encode(counted_votes(score) - weight, first_entry_number(score))
+    try:
+        client = get_redis()
+        passed = [int(m) for m in client.zrangebyscore(  # type: ignore[union-attr, unused-ignore]
+            board_keys.board(challenge_id), f"({before!r}", f"({score!r}",
+            start=0, num=PASSED_MAX)]
+    except REDIS_ERRORS:
+        return []
+    passed = [p for p in passed if p != author_id and _gate(client, p, now)]
+    if not passed:
+        return []
+    author = db.session.scalar(select(User.username).where(User.id == author_id)) or ""
+    hour = int(now.timestamp()) // int(PASSED_EVERY.total_seconds())
+    link = site_path("pages.leaderboard", slug=slug, at="me") + "#you"
+    return [InboxItem(
+        user_id=member, kind=PASSED, key=f"passed:{member}:{hour}",
+        text=f"@{author} passed you on the “{challenge_title}” leaderboard.",
+        link=link, challenge_id=challenge_id,
+    ) for member in passed]
+
+
+# KEYS: the member's gate. ARGV: now (epoch seconds, the app clock), the interval in seconds.
+# The last time told is stored, not just a TTL, so the rule follows the app's clock (tests move
+# it); the TTL only clears the key afterwards.
+_GATE = """
+local last = tonumber(redis.call('GET', KEYS[1]) or '')
+local now, every = tonumber(ARGV[1]), tonumber(ARGV[2])
+if last and now - last < every then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', every)
+return 1
+"""
+
+
+def _gate(client: redis.Redis, member: int, now: datetime) -> bool:
+    """Whether ``member`` may be told "you were passed" now: at most once an hour. Without
+    Redis the row's key (which carries the hour) still keeps it to one per clock hour."""
+    try:
+        return bool(client.eval(_GATE, 1, keys.passed_gate(member), int(now.timestamp()),
+                                int(PASSED_EVERY.total_seconds())))
+    except REDIS_ERRORS:
+        return True
+
+
+def init_app() -> None:
+    """Subscribe to the core's events (idempotent: apps are created more than once in tests)."""
+    events.subscribe(events.VoteCast, on_vote_cast)
