@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .admin import init_admin
     from .api import init_api
     from .auth import init_auth
+    from .calendar import init_app as init_calendar
     from .cli import register_cli
     from .entries import bp as entries_bp
     from .errors_http import register_error_handlers
@@ -67,6 +68,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_uploads(app)
     init_notifications(app)
     init_account_email(app)
+
+    init_calendar(app)
     init_api(app)
     init_admin(app)
     register_cli(app)

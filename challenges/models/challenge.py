@@ -84,6 +84,9 @@ class WeeklyChallenge(Model):
     submission_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
     voting_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Revision of the four times above, raised by prepare_challenge whenever one of them moves:
+    # calendar feeds send it as SEQUENCE so subscribed calendars replace the old event.
+    schedule_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # Status: a cache of phase_at(challenge, now), written by the phase job (compare-and-set).
     status: Mapped[str] = mapped_column(String(20), default=ChallengeStatus.DRAFT.value)

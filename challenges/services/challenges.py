@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, inspect, select
 
 from ..clock import as_utc
 from ..errors import NotFound, ValidationFailed
@@ -19,6 +19,7 @@ from .prizes import parse_prizes
 from .urls import url_problem
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SCHEDULE_FIELDS = ("starts_at", "submission_deadline", "voting_deadline", "ends_at")
 
 
 def schedule_problems(
@@ -91,8 +92,37 @@ def prepare_challenge(challenge: WeeklyChallenge) -> None:
         raise ValidationFailed(problems, "; ".join(problems.values()))
     challenge.prizes = _json_value(challenge.prizes)
     challenge.points_config = _json_value(challenge.points_config)
+    if schedule_moved(challenge):
+        # An SQL increment: two editors saving at once both count, and a second call before the
+        # flush assigns the same expression, so one save raises it by exactly one.
+        challenge.schedule_sequence = WeeklyChallenge.schedule_sequence + 1
     if challenge.starts_at and (not challenge.year or not challenge.week_number):
         challenge.year, challenge.week_number = iso_week(challenge.starts_at)
+
+
+def schedule_moved(challenge: WeeklyChallenge) -> bool:
+    """Whether a saved challenge's times differ from the ones stored (a new challenge: no).
+
+    Compared as UTC moments, since a form may give a naive datetime for the same instant. A time
+    set while its stored value was not loaded counts as moved: a needless raise of
+    ``schedule_sequence`` is harmless, a missed one leaves calendars showing the old time.
+    """
+    state = inspect(challenge)
+    if not state.persistent:
+        return False
+    for name in SCHEDULE_FIELDS:
+        history = state.attrs[name].history
+        if not history.added:
+            continue
+        if not history.deleted:
+            return True
+        old, new = history.deleted[0], history.added[0]
+        if old is None or new is None:
+            if old is not new:
+                return True
+        elif as_utc(old) != as_utc(new):
+            return True
+    return False
 
 
 def _json_value(value: object) -> Any:
