@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .projects import bp as projects_bp
     from .sponsors import bp as sponsors_bp
     from .uploads import init_app as init_uploads
+    from .webhooks import init_app as init_webhooks
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(
@@ -65,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(projects_bp)
     init_uploads(app)
     init_notifications(app)
+    init_webhooks(app)  # before init_admin, which adds the views features register
     init_api(app)
     init_admin(app)
     register_cli(app)

@@ -51,6 +51,10 @@ def schedule(app: Flask) -> list[Recurring]:
         ),
         # The outbox sweep: retries due, and anything whose send job was lost.
         Recurring(id="send-due-email", func="jobs.mail.send_due", every=timedelta(minutes=1)),
+        # Webhook retries that are due, and any delivery whose job was lost.
+        Recurring(id="deliver-due-webhooks",
+                  func="challenges.webhooks.jobs.deliver_due_webhooks",
+                  every=timedelta(minutes=1)),
     ]
 
 
