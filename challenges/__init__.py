@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .projects import bp as projects_bp
     from .sponsors import bp as sponsors_bp
     from .uploads import init_app as init_uploads
+    from .webhooks import init_app as init_webhooks
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(
@@ -70,6 +71,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_account_email(app)
 
     init_calendar(app)
+
+    init_webhooks(app)  # before init_admin, which adds the views features register
     init_api(app)
     init_admin(app)
     register_cli(app)

@@ -125,6 +125,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Test hook: a finalization job pauses after this step (see jobs/finalize.py). Never set
         # in production.
         "FINALIZE_PAUSE_AFTER_STEP": os.environ.get("FINALIZE_PAUSE_AFTER_STEP", ""),
+        # Webhooks (challenges/webhooks). Deliveries to private, loopback and link-local
+        # addresses are refused unless this is on (tests and local receivers only).
+        "WEBHOOK_ALLOW_PRIVATE": _bool("WEBHOOK_ALLOW_PRIVATE", False),
+        # One attempt (connect, send, answer) may take this long; then it counts as failed.
+        "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5")),
+        # An endpoint whose every attempt has failed for this long is disabled (owner emailed).
+        "WEBHOOK_DISABLE_AFTER_HOURS": float(os.environ.get("WEBHOOK_DISABLE_AFTER_HOURS", "24")),
         # Where the site is served, for absolute links (demo images, emails, share cards).
         "SITE_URL": os.environ.get("SITE_URL")
         or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}",

@@ -32,6 +32,8 @@ from challenges.models import (
 from challenges.notifications import init_app as init_notifications
 from challenges.notifications.outbox import EmailOutbox
 from challenges.services.sponsors import refresh_sponsor_stats
+from challenges.webhooks import init_app as init_webhooks
+from challenges.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 SCRIPT = "<script>alert(1)</script>"
@@ -65,6 +67,7 @@ def _rules_for_collection() -> list[tuple[str, str, frozenset[str]]]:
     # create_app() registers it; test_every_admin_rule_is_checked holds the two maps equal.
     probe = Flask(__name__)
     init_notifications(probe)  # features add their admin views before init_admin, as in create_app
+    init_webhooks(probe)  # features add their admin views before init_admin, as in create_app
     init_admin(probe)
     return _admin_rules(probe)
 
@@ -114,12 +117,17 @@ def records(make_user, make_challenge, make_sponsor, make_project) -> Records:
     outbox = EmailOutbox(key="test:admin", kind="test", to_address="a@example.test",
                          subject="Hi", text_body="Hi", html_body="<p>Hi</p>", message_id="<m@x>",
                          next_attempt_at=datetime.now(UTC))
-    db.session.add(outbox)
+    endpoint = WebhookEndpoint(url="https://hooks.example/in", event_types="challenge.published",
+                               secret="whsec_dGVzdA==", owner=author)
+    delivery = WebhookDelivery(endpoint=endpoint, event_type="challenge.published",
+                               event_id="msg_test", payload="{}", status="delivered")
+    db.session.add_all([outbox, endpoint, delivery])
     db.session.commit()
     ids = {
         "challenges": challenge.id, "sponsors": sponsor.id, "submissions": submission.id,
         "votes": vote.id, "users": author.id, "projects": project.id, "ledger": ledger.id,
-        "payouts": payout.id, "outbox": outbox.id,
+        "payouts": payout.id, "outbox": outbox.id, "webhooks": endpoint.id,
+        "webhook_deliveries": delivery.id,
     }
     return Records({k: str(v) for k, v in ids.items()}, challenge, sponsor)
 
