@@ -69,9 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_uploads(app)
     init_notifications(app)
     init_account_email(app)
-
     init_calendar(app)
-
     init_webhooks(app)  # before init_admin, which adds the views features register
     init_api(app)
     init_admin(app)

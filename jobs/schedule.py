@@ -53,7 +53,7 @@ def schedule(app: Flask) -> list[Recurring]:
         Recurring(id="send-due-email", func="jobs.mail.send_due", every=timedelta(minutes=1)),
         # Notification emails whose moment has come (challenges/notifications/due.py).
         Recurring(id="notify-due", func="jobs.notify.queue_due_notifications",
-
+                  every=timedelta(minutes=1)),
         # Webhook retries that are due, and any delivery whose job was lost.
         Recurring(id="deliver-due-webhooks",
                   func="challenges.webhooks.jobs.deliver_due_webhooks",

@@ -14,9 +14,7 @@ from flask import Flask
 from .cli import notify
 
 # One module per part of the feature; each defines ``init_app(app)``.
-PARTS: tuple[str, ...] = ("outbox", "views", "due")
-
-PARTS: tuple[str, ...] = ("bell",)
+PARTS: tuple[str, ...] = ("outbox", "views", "due", "bell")
 
 
 def init_app(app: Flask) -> None:

@@ -1,14 +1,14 @@
 """Webhooks: endpoints, deliveries (an outbox) and every delivery attempt.
 
 Revision ID: 0011
-Revises: 0007 (the email outbox, merged from branch mail)
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0011'
-down_revision = '0007'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
