@@ -18,6 +18,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from challenges.admin import init_admin
+from challenges.config import load_config
 from challenges.extensions import db
 from challenges.models import (
     ChallengeSponsor,
@@ -66,8 +67,10 @@ def _rules_for_collection() -> list[tuple[str, str, frozenset[str]]]:
     # Parametrize runs before any fixture, so read the map of an app with the admin as
     # create_app() registers it; test_every_admin_rule_is_checked holds the two maps equal.
     probe = Flask(__name__)
-    init_notifications(probe)  # features add their admin views before init_admin, as in create_app
-    init_webhooks(probe)  # features add their admin views before init_admin, as in create_app
+    probe.config.update(load_config({"SECRET_KEY": "probe"}))
+    # Features add their admin views before init_admin, as in create_app.
+    init_notifications(probe)
+    init_webhooks(probe)
     init_admin(probe)
     return _admin_rules(probe)
 
