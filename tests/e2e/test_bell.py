@@ -9,15 +9,11 @@ from playwright.sync_api import Browser, Page, expect
 
 from challenges.notifications.inbox import InboxItem, add_notifications
 from challenges.transactions import commit_with_retry
-from tests.e2e import conftest as e2e
-from tests.e2e.conftest import TIMEOUT_MS, Console, LiveServer
 from tests.support.factories import PASSWORD
 
-pytestmark = pytest.mark.e2e
+from .conftest import TIMEOUT_MS, Console, LiveServer
 
-# The browser suite's fixtures (its conftest.py only reaches tests/e2e/).
-playwright, browser, live_server = e2e.playwright, e2e.browser, e2e.live_server
-console, page = e2e.console, e2e.page
+pytestmark = pytest.mark.e2e
 
 POLL_WAIT_MS = 7_000  # one poll interval (5 s) and some slack
 
