@@ -82,8 +82,9 @@ def build_calendar(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("name", name)
-    # X- properties have no known type: give them TEXT, so commas and newlines are escaped.
+    # icalendar does not know these properties' type: give them TEXT, so commas, semicolons and
+    # newlines in a challenge's title are escaped.
+    calendar.add("name", vText(name))
     calendar.add("x-wr-calname", vText(name))
     calendar.add("x-wr-caldesc", vText(description))
     calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})

@@ -159,7 +159,7 @@ def _set_following(slug: str, follow: bool) -> ResponseReturnValue:
         flash(f"You'll be reminded of “{challenge.title}”: its deadlines are in your "
               "private calendar feed.", "success")
     else:
-        flash(f"“{challenge.title}” is no longer in your calendar feed.", "info")
+        flash(f"You will no longer be reminded of “{challenge.title}”.", "info")
     return htmx_vary(redirect(url_for("pages.challenge_detail", slug=challenge.slug)))
 
 

@@ -87,6 +87,7 @@ def test_user_text_survives_the_feed_exactly(client, make_challenge):
     escaped = title.replace(",", "\\,").replace(";", "\\;")
     unfolded = body.decode().replace("\r\n ", "")
     assert f"X-WR-CALNAME:Weekly Challenges: {escaped}\r\n" in unfolded
+    assert f"\r\nNAME:Weekly Challenges: {escaped}\r\n" in unfolded
     event = events(calendar)[f"{challenge.id}-opens@{host()}"]
     assert str(event["SUMMARY"]) == f"{title}: opens for entries"
     assert prompt in str(event["DESCRIPTION"])
