@@ -3,6 +3,7 @@ moment, for its audience, exactly once (outbox key), set-based (no query per mem
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -292,6 +293,26 @@ def test_two_concurrent_runs_queue_each_email_once(app, frozen_clock, make_chall
     results = run_concurrently(app, run, 2)
     assert not [r for r in results if isinstance(r, BaseException)], results
     assert sum(results) == 12
+    assert Counter(r.user_id for r in queued()) == {m.id: 1 for m in members}
+
+
+def test_two_concurrent_flask_notify_due_commands_queue_each_email_once(app, frozen_clock,
+                                                                     make_challenge, make_user):
+    now = frozen_clock.now
+    challenge = make_challenge("active", **schedule(now, started=H, submissions_left=3 * D))
+    members = [make_user() for _ in range(8)]
+    db.session.rollback()
+
+    def command(_: int) -> str:
+        result = app.test_cli_runner().invoke(args=["notify", "due"])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    outputs = run_concurrently(app, command, 2)
+    assert not [o for o in outputs if isinstance(o, BaseException)], outputs
+    counts = sorted(int(re.search(rf"challenge_started {challenge.slug}: (\d+) queued", o)[1])
+                    for o in outputs)
+    assert sum(counts) == 8
     assert Counter(r.user_id for r in queued()) == {m.id: 1 for m in members}
 
 
