@@ -43,7 +43,7 @@ from ..models.base import BigIntPK
 from ..models.types import UTCDateTime
 from ..transactions import after_commit
 from .cli import notify
-from .mail import make_message_id, render_email
+from .mail import make_message_id, parse_mail_url, render_email
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +228,10 @@ def send_after_commit(new_ids: list[int]) -> Callable[[], None]:
 
 
 def init_app(app: Flask) -> None:
-    """The outbox's part of the feature: ``flask notify test`` and the admin view."""
+    """The outbox's part of the feature: ``flask notify test`` and the admin view. A MAIL_URL
+    that cannot work stops the app at start-up, not at the first email."""
+    if app.config.get("MAIL_URL"):
+        parse_mail_url(app.config["MAIL_URL"])
     from .outbox_admin import add_views
     from .sending import test_command
 

@@ -24,6 +24,7 @@ class OutboxView(ReadOnlyModelView):
                            "last_error", "message_id", "headers", "created_at", "sent_at",
                            "text_body")
     column_filters = ("status", "kind")
+    named_filter_urls = True  # /admin/outbox/?flt0_status_equals=failed, a link worth sharing
     column_searchable_list = ("to_address", "key")
     column_default_sort = ("id", True)
     column_labels = {"to_address": "To", "text_body": "Text"}

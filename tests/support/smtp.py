@@ -42,7 +42,7 @@ class SMTPServer:
         self.url = ""
         self._lock = threading.Lock()
         self._failures: deque[str] = deque()
-        self._hold = False
+        self._hold: int | None = None  # messages still to accept before holding one
         self.holding = threading.Event()  # set while a held message waits
         self._release = threading.Event()
 
@@ -51,11 +51,12 @@ class SMTPServer:
         with self._lock:
             self._failures.extend([reply] * count)
 
-    def hold_next(self) -> None:
-        """Keep the next message waiting at the end of DATA (``holding`` is set) until
-        ``release()``; then refuse it, as a server whose client vanished never delivers it."""
+    def hold_next(self, after: int = 0) -> None:
+        """Accept ``after`` more messages, then keep the next one waiting at the end of DATA
+        (``holding`` is set) until ``release()``; then refuse it, as a server whose client
+        vanished never delivers it."""
         with self._lock:
-            self._hold = True
+            self._hold = after
         self.holding.clear()
         self._release.clear()
 
@@ -78,7 +79,9 @@ class SMTPServer:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         with self._lock:
             failure = self._failures.popleft() if self._failures else None
-            hold, self._hold = self._hold, False
+            hold = failure is None and self._hold == 0
+            if failure is None and self._hold is not None:
+                self._hold = None if hold else self._hold - 1
         if failure is not None:
             return failure
         if hold:
