@@ -59,3 +59,4 @@ bench-finalize: $(VENV)/.installed-test
 
 screenshots: $(VENV)/.installed-test
 	$(BIN)/python docs/screenshots/render.py
+	$(BIN)/python docs/screenshots/results_email.py

@@ -22,14 +22,12 @@ from .connection import rq_connection
 
 log = logging.getLogger(__name__)
 
-
 @dataclass(frozen=True)
 class Recurring:
     id: str
     func: str
     every: timedelta
     timeout: int = 600
-
 
 def schedule(app: Flask) -> list[Recurring]:
     """Every recurring job. Later features add theirs here."""
@@ -79,14 +77,12 @@ def register(scheduler: Scheduler, jobs: list[Recurring]) -> None:
             result_ttl=3600,
         )
 
-
 def build_scheduler(app: Flask) -> Scheduler:
     connection = rq_connection(app.config["REDIS_URL"])
     queue = Queue(app.config["RQ_QUEUE"], connection=connection)
     return Scheduler(
         queue=queue, connection=connection, interval=app.config["SCHEDULER_INTERVAL_SECONDS"]
     )
-
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO)
@@ -96,7 +92,6 @@ def main() -> None:
     register(scheduler, jobs)
     log.info("scheduler: %s", ", ".join(f"{j.id} every {j.every}" for j in jobs))
     scheduler.run()
-
 
 if __name__ == "__main__":
     main()

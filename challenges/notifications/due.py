@@ -67,10 +67,6 @@ class Due:
     week: str = ""  # "2026-W48" for the weekly digest
     label: str = ""  # the challenge's slug or the week, for logs and the CLI
 
-    @property
-    def scope(self) -> str:
-        return str(self.challenge_id) if self.challenge_id is not None else self.week
-
 
 def iso_week(moment: datetime) -> str:
     """"2026-W48": the ISO week of ``moment`` (UTC)."""

@@ -10,6 +10,7 @@ the authority (a mail provider POSTs it without cookies).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from .kinds import NotificationKind, parse_kind
 from .mail import site_url_for
 
+log = logging.getLogger(__name__)
 SALT = "notifications.unsubscribe"
 ONE_CLICK = "List-Unsubscribe=One-Click"
 
@@ -60,9 +62,13 @@ def read_unsubscribe_link(kind_in_path: str, token: str) -> UnsubscribeRequest:
 
 
 def unsubscribe_url(user_id: int, kind: NotificationKind) -> str:
-    """The absolute one-click link that turns ``kind`` off for ``user_id``."""
-    return site_url_for("notification_prefs.unsubscribe", kind=NotificationKind(kind).value,
-                    token=unsubscribe_token(user_id, kind))
+    """The absolute one-click link that turns ``kind`` off for ``user_id``. In production it is
+    https even if ``SITE_URL`` says http (TLS ends at the load balancer; RFC 8058 wants https)."""
+    url = site_url_for("notification_prefs.unsubscribe", kind=NotificationKind(kind).value,
+                       token=unsubscribe_token(user_id, kind))
+    if current_app.config["ENV_NAME"] == "production" and url.startswith("http://"):
+        url = "https://" + url.removeprefix("http://")
+    return url
 
 
 def unsubscribe_headers(user_id: int, kind: NotificationKind) -> dict[str, str]:
@@ -73,9 +79,11 @@ def unsubscribe_headers(user_id: int, kind: NotificationKind) -> dict[str, str]:
     }
 
 
-def check_site_url(site_url_value: str, production: bool) -> None:
-    """Refuse to start a production app whose links would not be https (RFC 8058 wants an
-    https unsubscribe URI, and mail providers ignore others)."""
+def check_site_url(site_url_value: str, production: bool) -> bool:
+    """Warn when a production ``SITE_URL`` is not https: every link in an email is built from
+    it (the unsubscribe link is made https anyway). Returns whether it is fine."""
     if production and urlsplit(site_url_value).scheme != "https":
-        raise RuntimeError("SITE_URL must be an https URL when WC_ENV=production "
-                           "(email links and one-click unsubscribe use it).")
+        log.warning("SITE_URL %r is not https: links in emails will be http "
+                    "(set SITE_URL=https://... in production)", site_url_value)
+        return False
+    return True

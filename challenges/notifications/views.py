@@ -82,6 +82,6 @@ def unsubscribe(kind: str, token: str) -> ResponseReturnValue:
 
 
 def init_app(app: Flask) -> None:
-    """Register the pages; refuse a production SITE_URL that is not https."""
-    check_site_url(app.config["SITE_URL"], app.config["ENV_NAME"] == "production")
+    """Register the pages; warn about a production SITE_URL that is not https."""
+    check_site_url(app.config.get("SITE_URL", ""), app.config.get("ENV_NAME") == "production")
     app.register_blueprint(bp)

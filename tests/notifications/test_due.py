@@ -3,6 +3,9 @@ moment, for its audience, exactly once (outbox key), set-based (no query per mem
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +22,7 @@ from challenges.notifications.preferences import set_preferences
 from challenges.transactions import commit_with_retry
 from tests.core.helpers import submit, vote
 from tests.rewards.helpers import finalize, withdraw
+from tests.rewards.processes import ROOT, process_env
 from tests.support.concurrency import run_concurrently
 
 K = NotificationKind
@@ -292,6 +296,26 @@ def test_two_concurrent_runs_queue_each_email_once(app, frozen_clock, make_chall
     results = run_concurrently(app, run, 2)
     assert not [r for r in results if isinstance(r, BaseException)], results
     assert sum(results) == 12
+    assert Counter(r.user_id for r in queued()) == {m.id: 1 for m in members}
+
+
+def test_two_flask_notify_due_processes_at_once_queue_each_email_once(app_config,
+                                                                      make_challenge, make_user):
+    """Two real ``flask notify due`` processes started together (the real clock: they cannot
+    share the frozen one)."""
+    now = utcnow()
+    challenge = make_challenge("active", **schedule(now, started=H, submissions_left=3 * D))
+    members = [make_user() for _ in range(8)]
+    db.session.rollback()
+    env = process_env(app_config, FLASK_APP="wsgi")
+    commands = [subprocess.Popen([sys.executable, "-m", "flask", "notify", "due"], cwd=ROOT,
+                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True) for _ in range(2)]
+    outputs = [command.communicate(timeout=180) for command in commands]
+    assert [command.returncode for command in commands] == [0, 0], outputs
+    counts = [int(re.search(rf"challenge_started {challenge.slug}: (\d+) queued", out)[1])
+              for out, _ in outputs]
+    assert sum(counts) == 8
     assert Counter(r.user_id for r in queued()) == {m.id: 1 for m in members}
 
 

@@ -322,3 +322,16 @@ def test_user_text_is_escaped_in_the_html_part(smtp_server, frozen_clock, make_u
     html = html_of(message)
     assert "<script>" not in html and "<img src=x>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_sponsored_challenge_names_its_sponsor(smtp_server, frozen_clock, make_user,
+                                                make_challenge, make_sponsor):
+    now = frozen_clock.now
+    sponsor = make_sponsor(name="DreamLabs")
+    make_challenge("active", sponsor_id=sponsor.id,
+                   **schedule(now, started=H, submissions_left=3 * D))
+    member = make_user("member")
+    run_due(now)
+    (message,) = smtp_server.to(member.email)
+    assert "(sponsored by DreamLabs)" in text_of(message)
+    assert "Sponsored by <strong" in html_of(message) and "DreamLabs</strong>" in html_of(message)

@@ -40,11 +40,19 @@ def test_links_differ_per_member_and_per_kind(make_user):
     assert len(tokens) == 4
 
 
-def test_production_refuses_a_site_url_that_is_not_https():
-    with pytest.raises(RuntimeError, match="https"):
-        check_site_url("http://challenges.example", production=True)
-    check_site_url("https://challenges.example", production=True)
-    check_site_url("http://127.0.0.1:5000", production=False)
+def test_production_links_are_https_even_if_site_url_says_http(app, make_user, caplog):
+    member = make_user()
+    assert check_site_url("http://challenges.example", production=True) is False
+    assert "not https" in caplog.text
+    assert check_site_url("https://challenges.example", production=True)
+    assert check_site_url("http://127.0.0.1:5000", production=False)
+    saved = app.config["ENV_NAME"], app.config["SITE_URL"]
+    app.config.update(ENV_NAME="production", SITE_URL="http://challenges.example")
+    try:
+        url = unsubscribe_url(member.id, K.RESULTS)
+    finally:
+        app.config["ENV_NAME"], app.config["SITE_URL"] = saved
+    assert url.startswith("https://challenges.example/notifications/unsubscribe/results/")
 
 
 def test_get_shows_a_confirmation_and_changes_nothing(client, make_user):
