@@ -44,6 +44,8 @@ from ..transactions import commit_with_retry
 from . import audiences, emails
 from .audiences import PAGE_SIZE, Recipient
 from .cli import notify
+from .in_app import in_app_items
+from .inbox import add_notifications
 from .kinds import NotificationKind
 from .mail import site_url_for
 from .outbox import EmailToQueue, queue_emails
@@ -140,6 +142,7 @@ def queue_page(due: Due, now: datetime, after: int = 0, limit: int = PAGE_SIZE) 
     ``after``). Flushes; the caller commits."""
     recipients, built = _build(due, now, after, limit)
     queued = queue_emails(built) if built else 0
+    add_notifications(in_app_items(built), now)  # the bell gets the same news, same keys
     return Page(len(built), queued, audiences.last_user_id(recipients) or after,
                 done=len(recipients) < limit)
 
