@@ -12,9 +12,11 @@ from challenges.clock import utcnow
 from challenges.extensions import db
 from challenges.transactions import commit_with_retry
 from challenges.webhooks.delivery import claim_delivery
-from challenges.webhooks.service import MAX_ATTEMPTS, RETRY_DELAYS
+from challenges.webhooks.jobs import deliver_webhook
+from challenges.webhooks.service import MAX_ATTEMPTS, RETRY_DELAYS, new_secret
 
 from ..core.helpers import submit
+from ..support.concurrency import run_concurrently
 from ..support.smtp import run_outbox
 from .conftest import attempts, deliveries, endpoint_now, run_due
 from .receiver import Answer
@@ -44,7 +46,7 @@ def test_every_delivery_is_signed_and_the_standard_verifier_accepts_it(
 def test_a_signature_made_with_another_secret_does_not_verify(receiver, make_endpoint,
                                                               make_challenge, make_user):
     make_endpoint(receiver)
-    receiver.secret = make_endpoint(url="https://93.184.216.34/").secret  # someone else's
+    receiver.secret = new_secret()  # someone else's
     submit(make_challenge("active"), make_user())
     assert [r.verified for r in receiver.requests] == [False]
 
@@ -199,3 +201,21 @@ def test_an_endpoint_failing_for_a_day_is_disabled_and_its_owner_emailed(
     assert len(receiver.requests) == sent
     run_outbox()
     assert len(smtp_server.to("hookowner@example.com")) == 1  # one email per disabling
+
+
+@pytest.mark.postgres_only
+def test_workers_racing_for_one_delivery_send_it_once(
+    app, receiver, make_endpoint, make_challenge, make_user, frozen_clock
+):
+    endpoint = make_endpoint(receiver)
+    receiver.answer(500)
+    submit(make_challenge("active"), make_user())
+    frozen_clock.advance(seconds=RETRY_DELAYS[0])
+    delivery_id = str(deliveries(endpoint)[0].id)
+    db.session.rollback()
+
+    results = run_concurrently(app, lambda i: deliver_webhook(delivery_id), 6)
+    assert sorted(map(str, results)) == ["None"] * 5 + ["delivered"]
+    assert len(receiver.requests) == 2  # the first attempt, and exactly one retry
+    [delivery] = deliveries(endpoint)
+    assert (delivery.status, delivery.attempts) == ("delivered", 2)

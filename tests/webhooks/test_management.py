@@ -160,6 +160,12 @@ def test_a_sponsor_adds_an_endpoint_for_their_own_challenges(sponsor_user, clien
     assert endpoint.secret in page and "CRM" in page
 
 
+def test_the_sponsor_dashboard_links_to_the_webhooks_page(sponsor_user, client):
+    page = client.get("/sponsor/").get_data(as_text=True)
+    assert 'href="/sponsor/webhooks/"' in page
+    assert client.get("/sponsor/webhooks/").status_code == 200
+
+
 def test_the_sponsor_form_needs_its_csrf_token(sponsor_user, client, receiver):
     response = client.post("/sponsor/webhooks/", data={"url": receiver.url,
                                                        "events": ["submission.created"]})
