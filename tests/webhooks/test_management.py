@@ -245,6 +245,10 @@ def test_a_sponsor_replays_only_their_own_deliveries(
     assert receiver.requests[-1].webhook_id == mine.event_id
     assert receiver.requests[-1].verified
 
+    # Deleting the endpoint deletes its log too.
+    assert client.post_form(f"/sponsor/webhooks/{own.id}/delete").status_code == 302
+    assert deliveries(own) == [] and len(deliveries(theirs)) == 1
+
 
 @pytest.mark.parametrize("role", ["anonymous", "member", "editor"])
 def test_only_sponsor_users_open_the_sponsor_webhook_pages(client, login, make_user, role):
