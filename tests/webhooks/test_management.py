@@ -11,10 +11,12 @@ import pytest
 from flask import g
 from sqlalchemy import select
 
+from challenges.clock import utcnow
 from challenges.extensions import db
 from challenges.models import Role
+from challenges.transactions import commit_with_retry
 from challenges.webhooks.models import WebhookEndpoint
-from challenges.webhooks.service import MAX_ATTEMPTS, RETRY_DELAYS
+from challenges.webhooks.service import MAX_ATTEMPTS, RETRY_DELAYS, disable_endpoint
 
 from ..core.helpers import submit
 from ..test_admin import form_token
@@ -53,6 +55,28 @@ def test_an_editor_creates_an_endpoint_with_a_generated_secret(editor, client, r
     assert re.fullmatch(r"whsec_[A-Za-z0-9+/]{43}=", endpoint.secret)
     details = text_of(client.get(f"/admin/webhooks/details/?id={endpoint.id}"))
     assert endpoint.secret in details
+
+
+def test_an_editor_enables_a_disabled_endpoint_with_a_clean_record(
+    editor, client, receiver, make_endpoint
+):
+    endpoint = make_endpoint(receiver, description="Relay")
+    commit_with_retry(lambda: disable_endpoint(endpoint.id, "Disabled automatically.", utcnow()))
+    fresh = endpoint_now(endpoint)
+    fresh.consecutive_failures, fresh.failing_since = 9, utcnow()
+    db.session.commit()
+    listing = text_of(client.get("/admin/webhooks/"))
+    assert f"/admin/webhook_deliveries/?flt0_0={endpoint.id}" in listing
+
+    url = f"/admin/webhooks/edit/?id={endpoint.id}"
+    response = admin_post(client, url, url, {
+        "url": receiver.url, "description": "Relay", "event_types": ["submission.created"],
+        "sponsor": "__None", "enabled": "y"})
+    assert response.status_code == 302, text_of(response)[:2000]
+    fresh = endpoint_now(endpoint)
+    assert fresh.enabled and fresh.disabled_reason == ""
+    assert (fresh.consecutive_failures, fresh.failing_since) == (0, None)
+    assert fresh.events == ["submission.created"]
 
 
 def test_the_admin_endpoint_form_needs_an_event(editor, client, receiver):
