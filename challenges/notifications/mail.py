@@ -86,7 +86,7 @@ def render_email(template: str, context: dict[str, Any]) -> RenderedEmail:
         raise LookupError(f"email/{template}.txt has no {{% block subject %}}")
     subject = " ".join(
         "".join(subject_block(text_template.new_context(values))).split()
-    )
+    )[:300]  # the column's size; a Subject is a line, not a paragraph
     values["subject"] = subject
     return RenderedEmail(
         subject=subject,
@@ -157,8 +157,8 @@ class Transport:
         try:
             smtp = self._connection()
             smtp.send_message(message)
-        except (smtplib.SMTPException, OSError):
-            self.close()
+        except BaseException:
+            self.close()  # whatever broke, the next message starts on a fresh connection
             raise
         log.info("mail to %s: %s -> %s", message["To"], message["Subject"], self.describe())
         return self.describe()

@@ -44,7 +44,7 @@ def due_condition(now: datetime) -> ColumnElement[bool]:
         and_(EmailOutbox.status == OutboxStatus.PENDING.value,
              EmailOutbox.next_attempt_at <= now),
         and_(EmailOutbox.status == OutboxStatus.SENDING.value,
-             EmailOutbox.claimed_until < now),
+             EmailOutbox.claimed_until < now, EmailOutbox.attempts < MAX_ATTEMPTS),
     )
 
 
@@ -66,6 +66,7 @@ def send_due() -> int:
     """Send every row that is due now (the every-minute sweep, and fan-out). Safe to run in
     several processes at once: each row is claimed by one. Returns how many this call sent."""
     sent = 0
+    _fail_abandoned(utcnow())
     with open_transport() as transport:
         while True:
             with Session(db.engine) as session:
@@ -111,8 +112,11 @@ def _claim_and_send(transport: Transport, outbox_id: int) -> str | None:
         return None
     try:
         destination = transport.send(message)
-    except (smtplib.SMTPException, OSError) as error:
+    except (smtplib.SMTPException, OSError) as error:  # the server, the network: try again
         _record_failure(row, error)
+        return None
+    except ValueError as error:  # e.g. an address the server cannot take (non-ASCII)
+        _record_failure(row, error, give_up=True)
         return None
     _mark_sent(row)
     return destination
@@ -122,20 +126,29 @@ def _claim(outbox_id: int) -> EmailOutbox | None:
     """Compare-and-set: take the row only if it is still claimable; one sender wins."""
     now = utcnow()
     with Session(db.engine, expire_on_commit=False) as session:
-        claimed = session.execute(
+        row = session.scalars(
             update(EmailOutbox)
             .where(EmailOutbox.id == outbox_id, due_condition(now))
             .values(status=OutboxStatus.SENDING.value, claimed_until=now + LEASE,
                     attempts=EmailOutbox.attempts + 1)
-            .returning(EmailOutbox.id)
-            .execution_options(synchronize_session=False)
+            .returning(EmailOutbox)  # the claimed row itself: no second round trip
         ).first()
-        if claimed is None:
-            session.rollback()
-            return None
-        row = session.get(EmailOutbox, outbox_id, populate_existing=True)
         session.commit()
         return row
+
+
+def _fail_abandoned(now: datetime) -> None:
+    """A row whose sender died during its last try is not taken over again: it is failed."""
+    with Session(db.engine) as session:
+        session.execute(
+            update(EmailOutbox)
+            .where(EmailOutbox.status == OutboxStatus.SENDING.value,
+                   EmailOutbox.claimed_until < now, EmailOutbox.attempts >= MAX_ATTEMPTS)
+            .values(status=OutboxStatus.FAILED.value, claimed_until=None,
+                    last_error="The sender stopped during the last try (worker killed?).")
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
 
 
 def _mark_sent(row: EmailOutbox) -> None:

@@ -145,3 +145,21 @@ def test_editors_see_failed_emails_with_their_error_and_can_retry_them(
 def test_members_cannot_see_the_outbox(client, make_user, login):
     login(client, make_user())
     assert client.get("/admin/outbox/").status_code == 403
+
+
+def test_a_row_whose_sender_died_on_its_last_try_is_failed_not_retried(smtp_server,
+                                                                       frozen_clock):
+    smtp_server.fail_next(1)
+    _queue()
+    db.session.execute(update(EmailOutbox).values(
+        status=OutboxStatus.SENDING.value, attempts=MAX_ATTEMPTS,
+        claimed_until=frozen_clock.now + LEASE))
+    db.session.commit()
+
+    frozen_clock.advance(LEASE + timedelta(seconds=1))
+    assert run_outbox() == 0
+
+    row = _row()
+    assert row.status == OutboxStatus.FAILED
+    assert "stopped during the last try" in (row.last_error or "")
+    assert smtp_server.messages == []
