@@ -200,6 +200,15 @@ def event_body(event_type: str, timestamp: datetime, data: dict[str, Any]) -> st
                       separators=(",", ":"), sort_keys=True)
 
 
+def anyone_subscribes(event_type: str) -> bool:
+    """Whether any enabled endpoint wants ``event_type`` (most events interest nobody)."""
+    return bool(db.session.scalar(select(
+        select(WebhookEndpoint.id)
+        .where(WebhookEndpoint.enabled.is_(True), WebhookEndpoint.subscribes_to(event_type))
+        .exists()
+    )))
+
+
 def queue_deliveries(challenge: WeeklyChallenge, event_type: str, event_id: str, body: str,
                      now: datetime) -> list[uuid.UUID]:
     """Insert one pending delivery of the event per interested enabled endpoint, in one

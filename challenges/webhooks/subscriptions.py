@@ -21,7 +21,7 @@ from ..transactions import commit_with_retry
 from .jobs import enqueue_delivery
 from .models import EventType
 from .payloads import challenge_data, results_data, submission_data
-from .service import event_body, new_event_id, queue_deliveries
+from .service import anyone_subscribes, event_body, new_event_id, queue_deliveries
 
 Build = Callable[[WeeklyChallenge], dict[str, Any]]
 
@@ -34,6 +34,8 @@ def publish_event(challenge_id: uuid.UUID, event_type: EventType, build: Build) 
         event_id = new_event_id()  # one id for every endpoint; the same on each retry
 
         def work() -> list[uuid.UUID]:
+            if not anyone_subscribes(event_type.value):
+                return []  # the common case: a read, no write, no payload built
             challenge = db.session.get(WeeklyChallenge, challenge_id)
             if challenge is None or not challenge.is_published:
                 return []

@@ -3,18 +3,21 @@ redirect followed, a slow receiver timed out, each attempt logged, nothing lost.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
+from rq.registry import ScheduledJobRegistry
 
 from challenges.clock import utcnow
-from challenges.extensions import db
+from challenges.extensions import db, get_queue
 from challenges.transactions import commit_with_retry
 from challenges.webhooks.delivery import claim_delivery
-from challenges.webhooks.service import MAX_ATTEMPTS, RETRY_DELAYS
+from challenges.webhooks.jobs import deliver_webhook, enqueue_delivery, job_id
+from challenges.webhooks.service import MAX_ATTEMPTS, RETRY_DELAYS, new_secret
 
 from ..core.helpers import submit
+from ..support.concurrency import run_concurrently
 from ..support.smtp import run_outbox
 from .conftest import attempts, deliveries, endpoint_now, run_due
 from .receiver import Answer
@@ -44,7 +47,7 @@ def test_every_delivery_is_signed_and_the_standard_verifier_accepts_it(
 def test_a_signature_made_with_another_secret_does_not_verify(receiver, make_endpoint,
                                                               make_challenge, make_user):
     make_endpoint(receiver)
-    receiver.secret = make_endpoint(url="https://93.184.216.34/").secret  # someone else's
+    receiver.secret = new_secret()  # someone else's
     submit(make_challenge("active"), make_user())
     assert [r.verified for r in receiver.requests] == [False]
 
@@ -199,3 +202,44 @@ def test_an_endpoint_failing_for_a_day_is_disabled_and_its_owner_emailed(
     assert len(receiver.requests) == sent
     run_outbox()
     assert len(smtp_server.to("hookowner@example.com")) == 1  # one email per disabling
+
+
+@pytest.mark.postgres_only
+def test_workers_racing_for_one_delivery_send_it_once(
+    app, receiver, make_endpoint, make_challenge, make_user, frozen_clock
+):
+    endpoint = make_endpoint(receiver)
+    receiver.answer(500)
+    submit(make_challenge("active"), make_user())
+    frozen_clock.advance(seconds=RETRY_DELAYS[0])
+    delivery_id = str(deliveries(endpoint)[0].id)
+    db.session.rollback()
+
+    results = run_concurrently(app, lambda i: deliver_webhook(delivery_id), 6)
+    assert sorted(map(str, results)) == ["None"] * 5 + ["delivered"]
+    assert len(receiver.requests) == 2  # the first attempt, and exactly one retry
+    [delivery] = deliveries(endpoint)
+    assert (delivery.status, delivery.attempts) == ("delivered", 2)
+
+
+def test_with_workers_each_attempt_is_a_job_and_the_retry_waits_in_rq(
+    app, monkeypatch, receiver, make_endpoint, make_challenge, make_user
+):
+    """In production (an async queue) the event only queues a job; a failed attempt schedules
+    the next one in RQ's scheduled registry at its backoff (the sweep remains the safety net)."""
+    endpoint = make_endpoint(receiver)
+    receiver.answer(500)
+    monkeypatch.setitem(app.config, "LEADERBOARD_REBUILD_ASYNC", True)  # a real queue
+    submit(make_challenge("active"), make_user())
+    [delivery] = deliveries(endpoint)
+    queue = get_queue()
+    assert receiver.requests == []  # nothing is sent inside the request
+    assert job_id(delivery.id, 0) in queue.get_job_ids()
+
+    assert deliver_webhook(str(delivery.id)) == "pending"  # what the worker runs
+    retry = job_id(delivery.id, 1)
+    scheduled = ScheduledJobRegistry(queue=queue)
+    assert retry in scheduled.get_job_ids()
+    wait = scheduled.get_scheduled_time(retry) - datetime.now(UTC)
+    assert timedelta(seconds=0) < wait <= timedelta(seconds=RETRY_DELAYS[0])
+    assert enqueue_delivery(delivery.id, 1) is False  # the sweep does not queue it twice

@@ -11,10 +11,12 @@ import pytest
 from flask import g
 from sqlalchemy import select
 
+from challenges.clock import utcnow
 from challenges.extensions import db
 from challenges.models import Role
+from challenges.transactions import commit_with_retry
 from challenges.webhooks.models import WebhookEndpoint
-from challenges.webhooks.service import MAX_ATTEMPTS, RETRY_DELAYS
+from challenges.webhooks.service import MAX_ATTEMPTS, RETRY_DELAYS, disable_endpoint
 
 from ..core.helpers import submit
 from ..test_admin import form_token
@@ -53,6 +55,28 @@ def test_an_editor_creates_an_endpoint_with_a_generated_secret(editor, client, r
     assert re.fullmatch(r"whsec_[A-Za-z0-9+/]{43}=", endpoint.secret)
     details = text_of(client.get(f"/admin/webhooks/details/?id={endpoint.id}"))
     assert endpoint.secret in details
+
+
+def test_an_editor_enables_a_disabled_endpoint_with_a_clean_record(
+    editor, client, receiver, make_endpoint
+):
+    endpoint = make_endpoint(receiver, description="Relay")
+    commit_with_retry(lambda: disable_endpoint(endpoint.id, "Disabled automatically.", utcnow()))
+    fresh = endpoint_now(endpoint)
+    fresh.consecutive_failures, fresh.failing_since = 9, utcnow()
+    db.session.commit()
+    listing = text_of(client.get("/admin/webhooks/"))
+    assert f"/admin/webhook_deliveries/?flt0_0={endpoint.id}" in listing
+
+    url = f"/admin/webhooks/edit/?id={endpoint.id}"
+    response = admin_post(client, url, url, {
+        "url": receiver.url, "description": "Relay", "event_types": ["submission.created"],
+        "sponsor": "__None", "enabled": "y"})
+    assert response.status_code == 302, text_of(response)[:2000]
+    fresh = endpoint_now(endpoint)
+    assert fresh.enabled and fresh.disabled_reason == ""
+    assert (fresh.consecutive_failures, fresh.failing_since) == (0, None)
+    assert fresh.events == ["submission.created"]
 
 
 def test_the_admin_endpoint_form_needs_an_event(editor, client, receiver):
@@ -160,6 +184,12 @@ def test_a_sponsor_adds_an_endpoint_for_their_own_challenges(sponsor_user, clien
     assert endpoint.secret in page and "CRM" in page
 
 
+def test_the_sponsor_dashboard_links_to_the_webhooks_page(sponsor_user, client):
+    page = client.get("/sponsor/").get_data(as_text=True)
+    assert 'href="/sponsor/webhooks/"' in page
+    assert client.get("/sponsor/webhooks/").status_code == 200
+
+
 def test_the_sponsor_form_needs_its_csrf_token(sponsor_user, client, receiver):
     response = client.post("/sponsor/webhooks/", data={"url": receiver.url,
                                                        "events": ["submission.created"]})
@@ -238,6 +268,10 @@ def test_a_sponsor_replays_only_their_own_deliveries(
     assert len(receiver.requests) == before + 1
     assert receiver.requests[-1].webhook_id == mine.event_id
     assert receiver.requests[-1].verified
+
+    # Deleting the endpoint deletes its log too.
+    assert client.post_form(f"/sponsor/webhooks/{own.id}/delete").status_code == 302
+    assert deliveries(own) == [] and len(deliveries(theirs)) == 1
 
 
 @pytest.mark.parametrize("role", ["anonymous", "member", "editor"])
