@@ -30,7 +30,7 @@ def _describe(email: EmailToQueue) -> tuple[str, str]:
     """What the bell says for one email, and where it leads."""
     context: dict[str, Any] = email.context
     challenge = context.get("challenge") or {}
-    title = challenge.get("title", "")
+    title = f"“{challenge.get('title', '')}”"  # quoted, as the bell's other news names it
     kind = K(email.kind)
     if kind == K.CHALLENGE_STARTED:
         return (f"{title} has started: submissions are open until "

@@ -39,7 +39,7 @@ def test_each_email_has_one_in_app_notification_with_its_key(smtp_server, frozen
     result = db.session.scalar(select(InAppNotification).where(
         InAppNotification.user_id == bob.id,
         InAppNotification.kind == NotificationKind.RESULTS.value))
-    assert result.text == f"Results of {season.challenge.title}: you placed 2nd of 2 with 1 vote."
+    assert result.text == f"Results of “{season.challenge.title}”: you placed 2nd of 2 with 1 vote."
     login(client, bob)
     page = client.get("/notifications").get_data(as_text=True)
     assert season.challenge.title in page
