@@ -16,6 +16,7 @@ from rq_scheduler import Scheduler
 
 from challenges import create_app
 from challenges.clock import utcnow
+from challenges.notifications.outbox import SEND_DUE_TIMEOUT
 
 from .connection import rq_connection
 
@@ -50,7 +51,8 @@ def schedule(app: Flask) -> list[Recurring]:
             every=timedelta(minutes=1),
         ),
         # The outbox sweep: retries due, and anything whose send job was lost.
-        Recurring(id="send-due-email", func="jobs.mail.send_due", every=timedelta(minutes=1)),
+        Recurring(id="send-due-email", func="jobs.mail.send_due", every=timedelta(minutes=1),
+                  timeout=SEND_DUE_TIMEOUT),
     ]
 
 

@@ -205,6 +205,8 @@ def _insert_postgresql(rows: list[dict[str, Any]]) -> list[int]:
     return [row_id for (row_id,) in result.all()]
 
 
+# Seconds a sweep job may run (RQ's job timeout), for the fan-out job and the scheduled sweep.
+SEND_DUE_TIMEOUT = 3600
 # Beyond this many new rows one job sends them all (a fan-out enqueues one job, not thousands).
 _ONE_JOB_PER_ROW_UP_TO = 10
 
@@ -218,7 +220,9 @@ def send_after_commit(new_ids: list[int]) -> Callable[[], None]:
                 for outbox_id in new_ids:
                     queue.enqueue("jobs.mail.send_email", outbox_id)
             else:
-                queue.enqueue("jobs.mail.send_due")
+                # A fan-out of thousands takes minutes; RQ's default timeout (180 s) would kill
+                # the job mid-batch (harmless, but the row in flight would wait for its lease).
+                queue.enqueue("jobs.mail.send_due", job_timeout=SEND_DUE_TIMEOUT)
         except redis.RedisError as error:
             # The rows are committed; the every-minute sweep (jobs.mail.send_due) sends them.
             log.warning("mail: could not enqueue the send job (%s); the sweep will send it",

@@ -169,3 +169,21 @@ def test_a_fan_out_of_thousands_is_one_insert_and_no_select(app):
     # pages of 1,000 through one prepared statement.
     expected = 1 if db.engine.dialect.name == "postgresql" else 3
     assert statements.count("INSERT") == expected
+
+
+def test_a_fan_out_queues_one_sweep_job_not_one_job_per_email(app, monkeypatch, redis_url):
+    from rq import Queue
+
+    from challenges.notifications.outbox import SEND_DUE_TIMEOUT
+    from jobs.connection import rq_connection
+
+    monkeypatch.setitem(app.config, "LEADERBOARD_REBUILD_ASYNC", True)  # a worker's queue
+    app.extensions.pop("wc_rq", None)
+    batch = [EmailToQueue(to=f"user{i}@example.test", kind="digest", key=f"digest:w3:{i}",
+                          template="test", context={}) for i in range(50)]
+
+    commit_with_retry(lambda: queue_emails(batch))
+
+    queue = Queue(app.config["RQ_QUEUE"], connection=rq_connection(redis_url))
+    [job] = queue.get_jobs()
+    assert (job.func_name, job.timeout) == ("jobs.mail.send_due", SEND_DUE_TIMEOUT)
