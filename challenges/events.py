@@ -26,6 +26,13 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class UserRegistered:
+    """A new account exists (the register page, or ``flask users create``)."""
+
+    user_id: int
+
+
+@dataclass(frozen=True)
 class ChallengePublished:
     """A challenge left ``draft``: it is visible to everyone from now on."""
 

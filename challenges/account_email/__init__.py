@@ -8,11 +8,27 @@ glue; templates are in ``templates/account_email/`` and ``templates/email/``.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
+
+from .. import events as events_module
 
 
 def init_app(app: Flask) -> None:
-    """Register the pages (``/account/verify/...``, ``/password/...``, ``/account/email``)."""
+    """Register the pages (``/account/verify/...``, ``/password/...``, ``/account/email``), and
+    send every new account its verification email (the core's ``UserRegistered`` event)."""
     from .views import bp
 
     app.register_blueprint(bp)
+    events_module.subscribe(events_module.UserRegistered, _send_verification)
+
+
+def _send_verification(event: events_module.UserRegistered) -> None:
+    """Queue the new member's verification email in a short transaction of its own, right after
+    the account's commit (its own app context: the committing session can run no more SQL). If
+    this fails, the account stands and the banner's "Resend" sends the link."""
+    from ..transactions import commit_with_retry
+    from .service import send_verification_to
+
+    secret_key = current_app.config["SECRET_KEY"]
+    with current_app.app_context():
+        commit_with_retry(lambda: send_verification_to(event.user_id, secret_key=secret_key))

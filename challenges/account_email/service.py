@@ -101,6 +101,12 @@ def send_verification(user: User, *, secret_key: str) -> bool:
                  "valid_days": VERIFY.max_age.days})
 
 
+def send_verification_to(user_id: int, *, secret_key: str) -> bool:
+    """``send_verification`` for the account ``user_id`` (False if it is gone or verified)."""
+    user = db.session.get(User, user_id)
+    return user is not None and send_verification(user, secret_key=secret_key)
+
+
 def verify_email(token: str, *, secret_key: str) -> Confirmed:
     """Follow a verification link: mark the account verified (again is fine). Refused when the
     link is tampered with, expired, or was sent to an address the account no longer uses."""

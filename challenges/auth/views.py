@@ -16,12 +16,10 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..account_email.service import send_verification
 from ..clock import utcnow
 from ..errors import Conflict, InvalidCredentials, NotFound, ValidationFailed
 from ..extensions import limiter
 from ..forms import EmptyForm
-from ..models import User
 from ..services import accounts, api_tokens
 from ..transactions import commit_with_retry
 from ..web import attach_errors
@@ -47,7 +45,7 @@ def register() -> ResponseReturnValue:
     form = RegisterForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
-            user = commit_with_retry(lambda: _register(
+            user = commit_with_retry(lambda: accounts.register_user(
                 form.username.data or "", form.email.data or "", form.password.data or ""))
         except ValidationFailed as exc:
             attach_errors(form, exc.errors)
@@ -60,14 +58,6 @@ def register() -> ResponseReturnValue:
             return redirect(safe_next(form.next.data, url_for("pages.home")))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
-
-
-def _register(username: str, email: str, password: str) -> User:
-    """The new account and its verification email, in one transaction (no account without
-    its email, no email for an account that was refused)."""
-    user = accounts.register_user(username, email, password)
-    send_verification(user, secret_key=current_app.config["SECRET_KEY"])
-    return user
 
 
 def _count_failed_login(response: object) -> bool:

@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import events
 from ..clock import utcnow
 from ..errors import EmailTaken, InvalidCredentials, UsernameTaken, ValidationFailed
 from ..extensions import db
@@ -100,6 +101,7 @@ def register_user(
     except IntegrityError:
         _raise_if_taken(username, email)
         raise
+    events.publish(events.UserRegistered(user.id))
     return user
 
 
