@@ -5,10 +5,11 @@ feature may care about happens (an entry is submitted, a vote is cast, a challen
 or is finalized), the core publishes one of the events below; features subscribe at start-up.
 
 Events are delivered **after the transaction that caused them commits** (``publish``), so a
-rolled-back vote never sends a notification or a webhook. Handlers run in the process that
-committed, inside the request or the job: they must be quick (queue a job, write a Redis key) and
-they never break the caller. A handler that raises is logged and the next one still runs, because
-the change it reacts to is already durable.
+rolled-back vote never sends a notification or a webhook, and after its connection went back to
+the pool, so a handler that queries never holds a second connection. Handlers run in the
+process that committed, inside the request or the job: they must be quick (queue a job, write a
+Redis key, insert a few rows) and they never break the caller. A handler that raises is logged
+and the next one still runs, because the change it reacts to is already durable.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .transactions import after_commit
+from .transactions import after_release
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +88,9 @@ def subscribe(event_type: type[E], handler: Callable[[E], None]) -> Callable[[E]
 
 
 def publish(event: object) -> None:
-    """Deliver ``event`` once the current transaction commits; a rollback drops it."""
-    after_commit(lambda: deliver(event))
+    """Deliver ``event`` once the current transaction commits (and has handed its connection
+    back: handlers may use the database); a rollback drops it."""
+    after_release(lambda: deliver(event))
 
 
 def deliver(event: object) -> None:

@@ -22,6 +22,8 @@ from .extensions import db
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _KEY = "wc_after_commit"
+_RELEASE_KEY = "wc_after_release"  # committed, waiting for the connection to go back to the pool
+_PENDING_RELEASE_KEY = "wc_after_release_pending"  # not committed yet
 
 # PostgreSQL deadlock / serialization failure; SQLite "database is locked" (a writer raced us).
 _TRANSIENT_PG_CODES = {"40P01", "40001"}
@@ -32,9 +34,29 @@ def after_commit(callback: Callable[[], None]) -> None:
     db.session.info.setdefault(_KEY, []).append(callback)
 
 
+def after_release(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the current transaction has committed AND its connection is back in
+    the pool; drop it on a rollback. For work that may open a database connection of its own
+    (the core's events: features' handlers insert rows, or run jobs inline in tests): run from
+    ``after_commit`` it would hold two pooled connections at once, and enough concurrent
+    requests doing that exhaust the pool, each waiting for a connection another one holds."""
+    db.session.info.setdefault(_PENDING_RELEASE_KEY, []).append(callback)
+
+
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
     callbacks = session.info.pop(_KEY, [])
+    session.info.setdefault(_RELEASE_KEY, []).extend(session.info.pop(_PENDING_RELEASE_KEY, []))
+    for callback in callbacks:
+        callback()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run_after_release(session: Session, transaction: Any) -> None:
+    # The outermost transaction has ended and returned its connection to the pool.
+    if transaction.parent is not None or not session.info.get(_RELEASE_KEY):
+        return
+    callbacks = session.info.pop(_RELEASE_KEY)
     for callback in callbacks:
         callback()
 
@@ -43,6 +65,7 @@ def _run_after_commit(session: Session) -> None:
 def _discard_after_rollback(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:  # the outermost transaction, not a savepoint
         session.info.pop(_KEY, None)
+        session.info.pop(_PENDING_RELEASE_KEY, None)
 
 
 def is_transient(error: DBAPIError) -> bool:

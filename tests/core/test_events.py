@@ -100,3 +100,22 @@ def test_publishing_a_draft_in_the_admin_publishes_once(received, client, login,
     assert client.post_form(url, challenge_form(status="upcoming",
                                                 title="Renamed")).status_code == 302
     assert received == [events.ChallengePublished(saved.id)]
+
+
+def test_a_handler_runs_after_the_connection_went_back_to_the_pool(make_challenge, make_user):
+    """A handler may query (in its own session): it must not hold a second pooled connection
+    while the committing one is still checked out, or concurrent requests exhaust the pool."""
+    challenge = make_challenge("active")
+    author = make_user()
+    db.session.commit()  # nothing checked out before the submit
+    checked_out: list[int] = []
+
+    def count(event: object) -> None:
+        checked_out.append(db.engine.pool.checkedout())
+
+    events.subscribe(events.SubmissionCreated, count)
+    try:
+        submit(challenge, author)
+    finally:
+        events._handlers[events.SubmissionCreated].remove(count)
+    assert checked_out == [0]
