@@ -13,6 +13,7 @@ import re
 import smtplib
 import ssl
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -110,6 +111,12 @@ def site_url_for(endpoint: str, **values: Any) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+# Headers fold at RFC 5322's hard limit (998), not the default 78: the standard library encodes a
+# long header without spaces (a List-Unsubscribe URL) as an RFC 2047 encoded-word, which mail
+# providers do not read as a URL. Non-ASCII text (a subject) is still encoded, as it must be.
+MESSAGE_POLICY = policy.default.clone(max_line_length=998)
+
+
 def make_message_id() -> str:
     """A Message-ID in the site's domain (SITE_URL's host)."""
     return make_msgid(domain=urlsplit(site_url()).hostname or "localhost")
@@ -118,7 +125,7 @@ def make_message_id() -> str:
 def build_message(*, to: str, subject: str, text: str, html: str, message_id: str,
                   headers: dict[str, str] | None = None) -> EmailMessage:
     """A multipart/alternative message (plain text, then HTML) with every header set."""
-    message = EmailMessage()
+    message = EmailMessage(policy=MESSAGE_POLICY)
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject

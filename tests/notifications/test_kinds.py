@@ -148,6 +148,16 @@ def test_every_notification_is_multipart_with_one_click_headers_and_a_footer(sea
             assert KINDS[kind].label in text, (kind, name)
 
 
+def test_the_unsubscribe_headers_go_over_the_wire_as_plain_urls(season, smtp_server):
+    """Mail providers read ``List-Unsubscribe`` raw: an RFC 2047 encoded-word (what Python's
+    email package makes of a long header without spaces) would hide the one-click link."""
+    assert smtp_server.raw
+    for raw in smtp_server.raw:
+        headers = raw.split(b"\r\n\r\n", 1)[0].replace(b"\r\n ", b" ")
+        line = next(h for h in headers.split(b"\r\n") if h.startswith(b"List-Unsubscribe:"))
+        assert re.fullmatch(rb"List-Unsubscribe: <https?://[^>\s]+>", line), line
+
+
 def test_started_names_the_challenge_its_prompt_and_deadlines_in_utc(season):
     challenge = season.challenge
     message = season.message(K.CHALLENGE_STARTED, "ada")

@@ -39,6 +39,7 @@ class SMTPServer:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []  # (MAIL FROM, RCPT TO) per message
+        self.raw: list[bytes] = []  # each message as it came over the wire
         self.url = ""
         self._lock = threading.Lock()
         self._failures: deque[str] = deque()
@@ -94,6 +95,7 @@ class SMTPServer:
         with self._lock:
             self.messages.append(message)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self.raw.append(envelope.original_content or envelope.content)
         return "250 2.0.0 OK"
 
 
