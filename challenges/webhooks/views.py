@@ -5,6 +5,7 @@ else's is a 404."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -102,35 +103,38 @@ def _button_posted() -> None:
         abort(400)
 
 
+def _endpoint_action(endpoint_id: uuid.UUID, work: Callable[[], object],
+                     done: str) -> ResponseReturnValue:
+    """One button on an endpoint's page: the sponsor's own endpoint (404 otherwise), a valid
+    CSRF token (400 otherwise), the service call committed, then back to the page."""
+    _endpoint_or_404(endpoint_id)
+    _button_posted()
+    commit_with_retry(work)
+    flash(done, "success")
+    return redirect(url_for(".endpoint", endpoint_id=endpoint_id))
+
+
 @bp.post("/<uuid:endpoint_id>/rotate")
 @login_required
 def rotate(endpoint_id: uuid.UUID) -> ResponseReturnValue:
-    _endpoint_or_404(endpoint_id)
-    _button_posted()
-    commit_with_retry(lambda: rotate_secret(_endpoint_or_404(endpoint_id)))
-    flash("New signing secret created; the old one no longer verifies.", "success")
-    return redirect(url_for(".endpoint", endpoint_id=endpoint_id))
+    return _endpoint_action(endpoint_id, lambda: rotate_secret(_endpoint_or_404(endpoint_id)),
+                            "New signing secret created; the old one no longer verifies.")
 
 
 @bp.post("/<uuid:endpoint_id>/enable")
 @login_required
 def enable(endpoint_id: uuid.UUID) -> ResponseReturnValue:
-    _endpoint_or_404(endpoint_id)
-    _button_posted()
-    commit_with_retry(lambda: enable_endpoint(_endpoint_or_404(endpoint_id)))
-    flash("Endpoint enabled.", "success")
-    return redirect(url_for(".endpoint", endpoint_id=endpoint_id))
+    return _endpoint_action(endpoint_id, lambda: enable_endpoint(_endpoint_or_404(endpoint_id)),
+                            "Endpoint enabled.")
 
 
 @bp.post("/<uuid:endpoint_id>/disable")
 @login_required
 def disable(endpoint_id: uuid.UUID) -> ResponseReturnValue:
-    _endpoint_or_404(endpoint_id)
-    _button_posted()
     reason = f"Disabled by @{current_user.username}."
-    commit_with_retry(lambda: disable_endpoint(endpoint_id, reason, utcnow()))
-    flash("Endpoint disabled.", "success")
-    return redirect(url_for(".endpoint", endpoint_id=endpoint_id))
+    return _endpoint_action(endpoint_id,
+                            lambda: disable_endpoint(endpoint_id, reason, utcnow()),
+                            "Endpoint disabled.")
 
 
 @bp.post("/<uuid:endpoint_id>/delete")
