@@ -117,6 +117,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Scheduler.
         "SCHEDULER_INTERVAL_SECONDS": int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "10")),
         "PHASE_JOB_INTERVAL_SECONDS": int(os.environ.get("PHASE_JOB_INTERVAL_SECONDS", "60")),
+        # /readyz answers 503 naming every recurring job whose heartbeat is missing or older
+        # than twice its interval (the schedule's alarm). Off only where no scheduler runs.
+        "READYZ_CHECKS_SCHEDULE": _bool("READYZ_CHECKS_SCHEDULE", True),
         # How often the reconcile job compares every open board (and its counters) with SQL.
         "RECONCILE_INTERVAL_SECONDS": int(os.environ.get("RECONCILE_INTERVAL_SECONDS", "120")),
         # A missing board is rebuilt by a worker (True), or by RQ at once in the caller (False:

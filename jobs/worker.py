@@ -4,6 +4,11 @@ Production: ``rq worker --worker-class jobs.worker.AppWorker --with-scheduler --
 default`` (one or more).
 Development: ``python -m jobs.worker`` (``make run`` does this).
 
+It outlives Redis outages: RQ's own loop already waits and retries when Redis drops while it
+listens for jobs (``dequeue_job_and_maintain_ttl``); ``main`` closes the other gaps: it waits
+for Redis at start-up (RQ would crash registering the worker), and starts a fresh worker when
+RQ's loop gave up on a Redis error elsewhere (a heartbeat, its maintenance, its teardown).
+
 ``--with-scheduler`` matters: a failed job's retries (``Retry(interval=...)``) wait in RQ's
 ScheduledJobRegistry, and only a worker running RQ's scheduler moves them back to the queue
 when due (a lock makes one worker do it). This is not rq-scheduler, which runs our recurring
@@ -13,8 +18,11 @@ jobs (``jobs.schedule``).
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Any
 
+import redis
 from flask import Flask
 from rq import Queue, Worker
 
@@ -22,6 +30,12 @@ from challenges import create_app
 from challenges.extensions import db
 
 from .connection import rq_connection
+
+log = logging.getLogger(__name__)
+
+REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
+FIRST_RETRY = 0.5  # seconds before retrying after a Redis error; doubles up to MAX_RETRY
+MAX_RETRY = 10.0
 
 
 class AppWorker(Worker):
@@ -31,9 +45,19 @@ class AppWorker(Worker):
     connection pool, because database connections must never be shared across a fork.
     """
 
+    # RQ's wait between reconnection attempts while listening grows to 60 s by default: capped
+    # lower, a worker is back within seconds of Redis.
+    max_connection_wait_time = MAX_RETRY
+
     def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = app or create_app()
+        self.stop_signalled = False
+
+    def request_stop(self, signum: int, frame: Any) -> None:
+        """SIGTERM or SIGINT: a warm shutdown, remembered so ``main`` does not start again."""
+        self.stop_signalled = True
+        super().request_stop(signum, frame)
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         with self.app.app_context():
@@ -44,13 +68,39 @@ class AppWorker(Worker):
         super().main_work_horse(*args, **kwargs)
 
 
+def wait_for_redis(connection: redis.Redis, stop: threading.Event | None = None) -> None:
+    """Block until Redis answers a PING, retrying with backoff and logging each failure."""
+    delay = FIRST_RETRY
+    while stop is None or not stop.is_set():
+        try:
+            connection.ping()
+            return
+        except REDIS_DOWN as error:
+            log.warning("worker: Redis unavailable (%s); retrying in %g s", error, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, MAX_RETRY)
+
+
 def main() -> None:
+    """``python -m jobs.worker``: work until SIGTERM or SIGINT, through Redis outages."""
     logging.basicConfig(level=logging.INFO)
     app = create_app()
     connection = rq_connection(app.config["REDIS_URL"])
     queue = Queue(app.config["RQ_QUEUE"], connection=connection)
-    worker = AppWorker([queue], connection=connection, app=app)
-    worker.work(with_scheduler=True)  # moves due retries (and other scheduled jobs) back
+    while True:
+        wait_for_redis(connection)
+        worker = AppWorker([queue], connection=connection, app=app)
+        try:
+            worker.work(with_scheduler=True)  # moves due retries (and other scheduled jobs) back
+        except REDIS_DOWN as error:  # raised from RQ's teardown, with Redis gone
+            log.warning("worker: Redis unavailable (%s); starting again", error)
+            continue
+        # work() returns on a stop request (SIGTERM, Ctrl-C), or when it gave up on an error
+        # it logged (a Redis timeout among them): only the first ends the process.
+        if worker.stop_signalled:
+            return
+        log.warning("worker: RQ's loop ended without a stop request; starting again")
+        time.sleep(FIRST_RETRY)
 
 
 if __name__ == "__main__":

@@ -95,6 +95,7 @@ def app_config(database_url: str, redis_url: str, workdir: Path) -> dict[str, An
         "RATELIMIT_STORAGE_URI": redis_url,
         "SERVER_NAME": None,
         "LEADERBOARD_REBUILD_ASYNC": False,  # no worker here: a queued rebuild runs at once
+        "READYZ_CHECKS_SCHEDULE": False,  # no scheduler here (tests/supervision turn it on)
     }
 
 
