@@ -182,5 +182,13 @@ return 0
 """
 
 
+def announce_repair(client: redis.Redis, challenge_id: uuid.UUID, version: int) -> None:
+    """Show pollers the board changed: raise its Redis version to ``version``, a database
+    ``board_version`` the caller took (and committed) after the repair. A repair writes at the
+    snapshot's version, which the open widgets may already show; without a newer one they
+    would answer 204 and keep the wrong rows."""
+    _raise_version(client, challenge_id, version)
+
+
 def _raise_version(client: redis.Redis, cid: uuid.UUID, version: int) -> int:
     return int(cast(int, client.eval(_RAISE_VERSION, 1, keys.version(cid), version)))
