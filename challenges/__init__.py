@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .pages import bp as pages_bp
     from .probes import bp as probes_bp
     from .projects import bp as projects_bp
+    from .ratelimits.proxy import install_proxy_fix
     from .sponsors import bp as sponsors_bp
     from .uploads import init_app as init_uploads
     from .webhooks import init_app as init_webhooks
@@ -53,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         render_item=render_migration_item,
     )
     extensions.csrf.init_app(app)
+    install_proxy_fix(app)  # before anything reads the client address
     extensions.limiter.init_app(app)
     app.extensions["wc_redis"] = extensions.init_redis(app.config)
     _configure_sqlite(app)

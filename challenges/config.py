@@ -97,13 +97,32 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAX_UPLOAD_BYTES": max_upload,
         "MAX_CONTENT_LENGTH": max_upload + 1024 * 1024,
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", ""),  # "" = INSTANCE_PATH/uploads
-        # Rate limits (Flask-Limiter) share Redis with everything else.
+        # Rate limits (Flask-Limiter, challenges/ratelimits) share Redis with everything else,
+        # so every web process counts in one place.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or _limiter_uri(redis_url),
+        # A slow Redis must not hang a request on its limit check either.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 1.0, "socket_connect_timeout": 1.0},
         "RATELIMIT_HEADERS_ENABLED": True,
-        "RATELIMIT_SWALLOW_ERRORS": True,  # Redis down must not take logins down with it
+        # Redis down: count in this process's memory (limits keep applying, per process) and
+        # log it once per outage; a ping every few seconds moves back to Redis.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # With the fallback, Redis errors no longer reach this: what would is an error in the
+        # limiter itself (a key function, the memory fallback). It is logged with its stack
+        # trace and the request goes on unlimited: a limiter bug must not turn logins and votes
+        # into 500s. Before the fallback this made every limit fail open during an outage.
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_KEY_PREFIX": "ratelimit",
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # How many proxies in front of the app to believe about the client (X-Forwarded-For,
+        # -Proto, -Host; Werkzeug's ProxyFix). 0: none, the headers are ignored (anyone can
+        # write them). Behind the documented load balancer: 1.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Login attempts, counted before the password is checked: per (account as typed, client
+        # address), cleared by a successful login; and per client address over all accounts.
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 15 minutes"),
+        "LOGIN_IP_RATE_LIMIT": os.environ.get("LOGIN_IP_RATE_LIMIT", "50 per hour"),
         "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "5 per minute"),
+        # Votes and unvotes per member, HTML and API together.
+        "VOTE_RATE_LIMIT": os.environ.get("VOTE_RATE_LIMIT", "60 per minute"),
         # Votes of verified members count this much on the leaderboard (a multiple of 0.25).
         "VERIFIED_VOTE_WEIGHT": float(os.environ.get("VERIFIED_VOTE_WEIGHT", "1.0")),
         # Votes of members who have not confirmed their email yet (SPEC §4: 0.5), same grid.

@@ -42,8 +42,10 @@ def render_error(status: int, message: str | None = None) -> Response:
 
 def _custom_description(error: HTTPException) -> str | None:
     """A description a view passed to ``abort(code, "...")``, rather than Werkzeug's default."""
-    if isinstance(error, RateLimitExceeded):  # its description is the limit, e.g. "10 per 1 minute"
-        return None
+    if isinstance(error, RateLimitExceeded):
+        # The limit's own message if it has one; its default description is the limit itself
+        # ("10 per 1 minute"), which the generic message replaces.
+        return str(error.description) if error.limit.error_message else None
     default = type(error).description
     return error.description if error.description and error.description != default else None
 

@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 from flask import current_app
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -15,6 +13,9 @@ from flask_wtf import CSRFProtect
 from rq import Queue
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .ratelimits.keys import member_or_ip
+from .ratelimits.limiter import AppLimiter
 
 # Stable constraint names, so Alembic migrations can refer to (and drop) them on every database.
 NAMING_CONVENTION = {
@@ -45,7 +46,8 @@ else:
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
+# Limits count per member when signed in, else per client address (``ratelimits.keys``).
+limiter = AppLimiter(key_func=member_or_ip)
 
 
 def init_redis(app_config: dict[str, Any]) -> redis.Redis:

@@ -31,7 +31,6 @@ pytest_plugins = ["tests.support.factories", "tests.support.smtp"]
 DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
 TOKEN_RE = re.compile(r'"X-CSRFToken": "([^&"]+)"')
 
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (runs in the postgres pass of make test)")
     skip_sqlite = pytest.mark.skip(reason="exercises the embedded SQLite defaults")
@@ -41,16 +40,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if DATABASE != "sqlite" and "sqlite_only" in item.keywords:
             item.add_marker(skip_sqlite)
 
-
 def pytest_report_header(config: pytest.Config) -> str:
     return f"database: {DATABASE}"
-
 
 @pytest.fixture(scope="session")
 def workdir() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="wc-tests-") as path:
         yield Path(path)
-
 
 @pytest.fixture(scope="session")
 def redis_url(workdir: Path) -> Iterator[str]:
@@ -65,7 +61,6 @@ def redis_url(workdir: Path) -> Iterator[str]:
         yield server.connection_url + "/0"
     finally:
         server.stop()
-
 
 @pytest.fixture(scope="session")
 def database_url(workdir: Path) -> Iterator[str]:
@@ -83,7 +78,6 @@ def database_url(workdir: Path) -> Iterator[str]:
     finally:
         server.cleanup()
 
-
 @pytest.fixture(scope="session")
 def app_config(database_url: str, redis_url: str, workdir: Path) -> dict[str, Any]:
     return {
@@ -96,14 +90,17 @@ def app_config(database_url: str, redis_url: str, workdir: Path) -> dict[str, An
         "SERVER_NAME": None,
         "LEADERBOARD_REBUILD_ASYNC": False,  # no worker here: a queued rebuild runs at once
         "READYZ_CHECKS_SCHEDULE": False,  # no scheduler here (tests/supervision turn it on)
-    }
 
+        # Many tests log in and vote from one address; the tests of these limits set their own.
+        "LOGIN_IP_RATE_LIMIT": "10000 per hour",
+        "VOTE_RATE_LIMIT": "10000 per minute",
+
+    }
 
 def _psycopg(url: str) -> str:
     from challenges.config import normalize_database_url
 
     return normalize_database_url(url)
-
 
 @pytest.fixture(scope="session")
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
@@ -118,13 +115,11 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     with application.app_context():
         db.engine.dispose()  # before the database server stops
 
-
 @pytest.fixture(autouse=True)
 def _app_context(app: Flask) -> Iterator[None]:
     with app.app_context():
         yield
         db.session.remove()
-
 
 @pytest.fixture(autouse=True)
 def _clean_state(app: Flask, redis_client: redis.Redis) -> Iterator[None]:
@@ -136,7 +131,6 @@ def _clean_state(app: Flask, redis_client: redis.Redis) -> Iterator[None]:
     _assert_balances_equal_ledger()
     _empty_tables()
     redis_client.flushdb()
-
 
 def _assert_balances_equal_ledger() -> None:
     """After every test, each user's cached balances equal the sums of their ledger rows."""
@@ -162,7 +156,6 @@ def _assert_balances_equal_ledger() -> None:
     wrong = [row for row in rows if (row[1], row[2]) != (row[3], row[4])]
     assert not wrong, f"cached balances differ from the ledger: {wrong}"
 
-
 def _empty_tables() -> None:
     tables = list(reversed(db.metadata.sorted_tables))
     # DELETE beats TRUNCATE for the handful of rows a test leaves (no file rewrites).
@@ -170,11 +163,9 @@ def _empty_tables() -> None:
         for table in tables:
             conn.execute(table.delete())
 
-
 @pytest.fixture(scope="session")
 def redis_client(redis_url: str) -> redis.Redis:
     return redis.Redis.from_url(redis_url, decode_responses=True)
-
 
 @pytest.fixture
 def frozen_clock() -> Iterator[FrozenClock]:
@@ -183,7 +174,6 @@ def frozen_clock() -> Iterator[FrozenClock]:
     clock.set_source(frozen)
     yield frozen
     clock.set_source(None)
-
 
 class CSRFClient(FlaskClient):
     """A test client that can fetch a real CSRF token the way a browser gets one.
@@ -209,11 +199,9 @@ class CSRFClient(FlaskClient):
         """POST a form with the CSRF token a real form would carry."""
         return self.post(url, data={"csrf_token": self.csrf_token(), **(data or {})}, **kwargs)
 
-
 @pytest.fixture
 def client(app: Flask) -> CSRFClient:
     return app.test_client()  # type: ignore[return-value]
-
 
 @pytest.fixture
 def runner(app: Flask) -> Any:

@@ -14,6 +14,7 @@ from ..errors import LoginRequired, NotFound
 from ..extensions import limiter
 from ..leaderboard import ranks
 from ..models import WeeklyChallenge
+from ..ratelimits.rules import votes as votes_limit
 from ..services import mine
 from ..services.challenges import current_challenge, get_visible_challenge
 from ..services.entries import EntryInput, get_challenge_entry, submit_entry
@@ -186,13 +187,13 @@ def _vote(slug: str, submission_id: str, cast: bool) -> Response:
 
 
 @bp.post("/challenges/<slug>/vote/<submission_id>/")
-@limiter.limit(WRITE_LIMIT, key_func=rate_limit_key)
+@votes_limit  # one bucket with the HTML vote button (ratelimits.rules)
 def vote(slug: str, submission_id: str) -> Response:
     return _vote(slug, submission_id, cast=True)
 
 
 @bp.delete("/challenges/<slug>/vote/<submission_id>/")
-@limiter.limit(WRITE_LIMIT, key_func=rate_limit_key)
+@votes_limit
 def unvote(slug: str, submission_id: str) -> Response:
     return _vote(slug, submission_id, cast=False)
 

@@ -18,8 +18,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..clock import utcnow
 from ..errors import Conflict, InvalidCredentials, NotFound, ValidationFailed
-from ..extensions import limiter
 from ..forms import EmptyForm
+from ..ratelimits import rules as ratelimits
 from ..services import accounts, api_tokens
 from ..transactions import commit_with_retry
 from ..web import attach_errors
@@ -29,16 +29,8 @@ from .nexturl import safe_next
 bp = Blueprint("auth", __name__)
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _register_limit() -> str:
-    return current_app.config["REGISTER_RATE_LIMIT"]
-
-
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_register_limit, methods=["POST"])
+@ratelimits.register_per_ip
 def register() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
@@ -60,13 +52,9 @@ def register() -> ResponseReturnValue:
     return render_template("auth/register.html", form=form), status
 
 
-def _count_failed_login(response: object) -> bool:
-    """Only failed attempts count towards the login limit; a successful login redirects."""
-    return getattr(response, "status_code", 200) != 302
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_count_failed_login)
+@ratelimits.login_per_ip
+@ratelimits.login_per_account
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next"), url_for("pages.home")))
@@ -78,6 +66,7 @@ def login() -> ResponseReturnValue:
         except InvalidCredentials as exc:
             form.password.errors = [*form.password.errors, exc.message]
         else:
+            ratelimits.forget_login_failures()
             session.clear()  # a fresh session on login: no fixation
             login_user(user, remember=form.remember.data)
             flash(f"Welcome back, @{user.username}.", "success")

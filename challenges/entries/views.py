@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -28,6 +29,7 @@ from ..forms import EmptyForm
 from ..models import ChallengeSubmission, WeeklyChallenge
 from ..phase import phase_at
 from ..projects.service import attach_new_project, projects_of
+from ..ratelimits.rules import votes as votes_limit
 from ..services.entries import edit_entry, entry_change_refusal, submit_entry, withdraw_entry
 from ..services.gallery import SORT_LABELS, BadCursor, gallery_page, parse_sort
 from ..services.mine import my_submissions
@@ -189,11 +191,13 @@ def withdraw(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.post("/challenges/<slug>/submissions/<uuid:submission_id>/vote")
+@votes_limit
 def vote(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
     return htmx_vary(make_response(_vote(slug, submission_id, cast=True)))
 
 
 @bp.post("/challenges/<slug>/submissions/<uuid:submission_id>/unvote")
+@votes_limit
 def unvote(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
     return htmx_vary(make_response(_vote(slug, submission_id, cast=False)))
 
@@ -218,12 +222,35 @@ def _vote(slug: str, submission_id: uuid.UUID, cast: bool) -> ResponseReturnValu
         if error_message:
             flash(error_message, "error")
         return redirect(back)
+    headers = {} if error_message else {"HX-Trigger": "wc:board-changed"}
+    return Response(_vote_button(challenge, entry, voted, error_message, back), headers=headers)
+
+
+def _vote_button(challenge: WeeklyChallenge, entry: ChallengeSubmission, voted: bool,
+                 error_message: str | None, back: str) -> str:
     # The button's state is the rule's answer now (after a refusal it is disabled, with why).
-    body = render_template("entries/_vote_button.html", challenge=challenge, entry=entry,
+    return render_template("entries/_vote_button.html", challenge=challenge, entry=entry,
                            voted=voted, refusal=vote_refusal(entry, current_user, utcnow()),
                            error=error_message, next_url=back)
-    headers = {} if error_message else {"HX-Trigger": "wc:board-changed"}
-    return Response(body, headers=headers)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_votes(error: RateLimitExceeded) -> ResponseReturnValue:
+    """Over the member's vote limit (``ratelimits.rules.votes``, counted before the view): htmx
+    gets the button back with the message, still usable once the window passes (base.html lets
+    htmx swap a 429); a page gets the 429 page with the same message."""
+    args = request.view_args or {}
+    message = str(error.description)
+    if request.endpoint not in ("entries.vote", "entries.unvote") or not is_htmx() or \
+            not current_user.is_authenticated:
+        return htmx_vary(render_error(429, message))
+    challenge = visible_challenge_or_404(args["slug"])
+    entry = entry_or_404(challenge, args["submission_id"])
+    back = safe_next(request.form.get("next"),
+                     url_for("entries.submission_detail", slug=challenge.slug,
+                             submission_id=entry.id))
+    voted = bool(has_voted([entry.id], current_user.id))
+    return htmx_vary(Response(_vote_button(challenge, entry, voted, message, back), status=429))
 
 
 @bp.get("/me/submissions")

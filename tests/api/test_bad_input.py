@@ -319,7 +319,9 @@ def test_submitting_too_fast_is_a_429_with_retry_after(client, submit_url, auth)
     assert entry_rows() == 0
 
 
-def test_voting_too_fast_is_a_429_with_retry_after(client, challenge, auth, make_user):
+def test_voting_too_fast_is_a_429_with_retry_after(app, client, challenge, auth, make_user,
+                                                   monkeypatch):
+    monkeypatch.setitem(app.config, "VOTE_RATE_LIMIT", "30 per minute")  # votes: tests/ratelimits
     theirs = submit(challenge, make_user())
     url = f"/api/challenges/{challenge.slug}/vote/{theirs.id}/"
     statuses = [client.post(url, headers=auth).status_code for _ in range(30)]
@@ -329,7 +331,9 @@ def test_voting_too_fast_is_a_429_with_retry_after(client, challenge, auth, make
     assert int(response.headers["Retry-After"]) > 0
 
 
-def test_rate_limits_are_per_caller(client, challenge, auth, make_user, make_token):
+def test_rate_limits_are_per_caller(app, client, challenge, auth, make_user, make_token,
+                                    monkeypatch):
+    monkeypatch.setitem(app.config, "VOTE_RATE_LIMIT", "30 per minute")
     theirs = submit(challenge, make_user())
     url = f"/api/challenges/{challenge.slug}/vote/{theirs.id}/"
     for _ in range(30):

@@ -1,0 +1,62 @@
+"""The limiter: Flask-Limiter, configured per app, and loud about Redis outages."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import flask
+from flask_limiter import Limiter
+
+log = logging.getLogger(__name__)
+
+
+class AppLimiter(Limiter):
+    """Flask-Limiter's ``Limiter`` with two changes.
+
+    * ``init_app`` starts from the app's own settings. Flask-Limiter reads most of them only
+      while unset and keeps its "storage is down" flag, so with one limiter object (the views'
+      decorators are bound to it) the first app a process builds would configure every later
+      one, and an outage seen by one app would carry over. Production builds one app per
+      process; the tests build many, some with a dead Redis on purpose.
+    * Going to the in-memory fallback and coming back are logged once per outage, as warnings,
+      by this module (Flask-Limiter's own lines are terser and its recovery one is only INFO).
+      While Redis is down each process counts on its own, so a limit is per process (a member
+      may get up to workers x the limit); that is stated in the log so an operator knows.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._outage_lock = threading.Lock()
+        self._dead = False
+        super().__init__(*args, **kwargs)
+
+    # Flask-Limiter sets ``_storage_dead`` when a hit fails (and it switches to memory) and
+    # clears it when a periodic ping succeeds; a property sees both transitions.
+    @property
+    def _storage_dead(self) -> bool:
+        return self._dead
+
+    @_storage_dead.setter
+    def _storage_dead(self, dead: bool) -> None:
+        with self._outage_lock:
+            was, self._dead = self._dead, dead
+        if dead and not was:
+            log.warning("Rate-limit storage (Redis) unreachable: counting in this process's "
+                        "memory until it is back (limits now apply per process)")
+        elif was and not dead:
+            log.warning("Rate-limit storage (Redis) is back: counting in Redis again")
+
+    def init_app(self, app: flask.Flask) -> None:
+        """Bind to ``app`` with its settings (see the class docstring)."""
+        self._swallow_errors = None
+        self._fail_on_first_breach = None
+        self._headers_enabled = None
+        self._in_memory_fallback_enabled = False
+        self._in_memory_fallback = []
+        self._strategy = None
+        self._retry_after = None
+        self._key_prefix = ""
+        self._storage_options = {}
+        self._dead = False  # a new app starts on its storage, without logging a recovery
+        super().init_app(app)
