@@ -159,13 +159,13 @@ def password_reset_user(token: str, *, secret_key: str) -> User:
 
 def reset_password(token: str, new_password: str, *, secret_key: str) -> Confirmed:
     """Set a new password through a reset link. The link stops working (the password hash it
-    is bound to changes) and every session of the account ends (``rotate_session_token``);
-    the caller logs this browser in. The email reached its owner, so the address is verified."""
+    is bound to changes) and every session and API token of the account ends
+    (``accounts.set_password``); the caller logs this browser in. The email reached its
+    owner, so the address is verified."""
     user = password_reset_user(token, secret_key=secret_key)
     if problem := accounts.password_problem(new_password):
         raise ValidationFailed({"password": problem})
-    user.password_hash = accounts.hash_password(new_password)
-    accounts.rotate_session_token(user)
+    accounts.set_password(user, new_password)  # ends every session and API token
     return Confirmed(user, newly_verified=mark_verified(user))
 
 

@@ -18,6 +18,7 @@ from ..leaderboard.sessions import forget_session
 from ..models import Role, User
 from ..models.user import new_session_token
 from ..transactions import after_commit
+from .api_tokens import revoke_all_tokens
 
 USERNAME_RE = re.compile(r"^[a-z0-9_-]{3,30}$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
@@ -134,7 +135,8 @@ def authenticate(login: str, password: str) -> User:
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Set a new password and sign the user out of every other session and device."""
+    """Set a new password and sign the user out of every other session and device (and
+    revoke their API tokens: ``set_password``)."""
     try:
         _hasher.verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):
@@ -142,8 +144,16 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     problem = password_problem(new_password)
     if problem:
         raise ValidationFailed({"new_password": problem})
+    set_password(user, new_password)
+
+
+def set_password(user: User, new_password: str) -> None:
+    """Store ``new_password`` (already checked with ``password_problem``) and end everything
+    the old one opened: every session and remember cookie, and every API token (a leaked
+    password may have minted tokens). The one rule behind a change and a reset."""
     user.password_hash = hash_password(new_password)
     rotate_session_token(user)
+    revoke_all_tokens(user.id, utcnow())
 
 
 def rotate_session_token(user: User) -> None:
