@@ -14,7 +14,7 @@ from .. import events
 from ..clock import utcnow
 from ..errors import EmailTaken, InvalidCredentials, UsernameTaken, ValidationFailed
 from ..extensions import db
-from ..leaderboard.sessions import forget_session
+from ..leaderboard.sessions import forget_session, remember_session
 from ..models import Role, User
 from ..models.user import new_session_token
 from ..transactions import after_commit
@@ -161,3 +161,15 @@ def rotate_session_token(user: User) -> None:
     old = user.session_token
     user.session_token = new_session_token()
     after_commit(lambda: forget_session(old))
+
+
+def set_role(user: User, role: str) -> None:
+    """Make ``user`` a member, editor or sponsor (``ValueError`` for anything else): the one
+    place a role changes (the admin's user form, ``flask users role``).
+
+    Polls read the viewer's role from the Redis copy of the session, not from SQL; without a
+    refresh a demoted editor would keep polling draft boards until their next page load. The
+    copy is rewritten after the commit, so a rolled-back change leaves it alone."""
+    user.role = Role(role).value
+    token, user_id, username, new_role = user.session_token, user.id, user.username, user.role
+    after_commit(lambda: remember_session(token, user_id, username, new_role))
