@@ -9,6 +9,7 @@ that rolls back sends nothing, and a job run twice sends once (the outbox key).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -27,6 +28,7 @@ KIND_VERIFY = "account_verify"
 KIND_RESET = "account_password_reset"
 KIND_EMAIL_CHANGE = "account_email_change"
 KIND_EMAIL_CHANGE_NOTICE = "account_email_change_notice"
+KIND_REGISTRATION_ATTEMPT = "account_registration_attempt"
 
 
 class LinkRefused(DomainError):
@@ -118,6 +120,20 @@ def verify_email(token: str, *, secret_key: str) -> Confirmed:
     if user.is_verified:
         return Confirmed(user, already=True)
     return Confirmed(user, newly_verified=mark_verified(user))
+
+
+def send_registration_attempt_notice(user_id: int, now: datetime) -> bool:
+    """Tell the owner of an address that someone tried to register with it (the register page
+    answered as for a new address). At most one such email per account an hour (the outbox
+    key), so the form cannot be used to flood an inbox. False if none was queued."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return False
+    return queue_email(
+        to=user.email, kind=KIND_REGISTRATION_ATTEMPT,
+        key=f"registration-attempt:{user.id}:{now:%Y-%m-%dT%H}",
+        template="registration_attempt", user_id=user.id,
+        context={"username": user.username})
 
 
 # --- forgotten password --------------------------------------------------------------------

@@ -41,22 +41,25 @@ def _register_limit() -> str:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
 def register() -> ResponseReturnValue:
+    """Sign up. A new address and one that already has an account get the same page, status
+    and words, and neither signs anyone in (that would tell them apart): the new account is
+    created unverified, its owner follows the emailed link (which signs them in) or logs in
+    with the password; the existing account's owner gets an email about the attempt."""
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
     form = RegisterForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        username, email, password = (form.username.data or "", form.email.data or "",
+                                     form.password.data or "")
         try:
-            user = commit_with_retry(lambda: accounts.register_user(
-                form.username.data or "", form.email.data or "", form.password.data or ""))
+            address = commit_with_retry(lambda: accounts.sign_up(username, email, password))
         except ValidationFailed as exc:
             attach_errors(form, exc.errors)
-        except Conflict as exc:
+        except Conflict as exc:  # a taken username: usernames are public (profiles)
             attach_errors(form, {exc.details.get("errors_field", "username"): exc.message})
         else:
-            login_user(user)
-            flash(f"Welcome, @{user.username}! Your account is ready. We sent a link to "
-                  f"{user.email}: follow it to confirm your address.", "success")
-            return redirect(safe_next(form.next.data, url_for("pages.home")))
+            return render_template("auth/register_sent.html", email=address,
+                                   next=form.next.data or None)
     status = 422 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
 

@@ -106,6 +106,25 @@ def register_user(
     return user
 
 
+def sign_up(username: str, email: str, password: str) -> str:
+    """The register form: create an unverified account, or, when the address already has one,
+    tell its owner (``RegistrationWithTakenEmail``) and create nothing. Returns the normalised
+    address; the caller answers the same either way ("we sent a link to ..."), so the form
+    does not tell whether an address is registered. Usernames are public, so a taken one is
+    still refused at its field (``UsernameTaken``); ``ValidationFailed`` as ``register_user``.
+
+    Both paths hash the password, so they take about the same time."""
+    try:
+        return register_user(username, email, password).email
+    except EmailTaken:
+        hash_password(password)  # the work a new account costs: no timing difference
+        normalized = normalize_email(email)
+        owner = db.session.scalar(select(User.id).where(User.email == normalized))
+        if owner is not None:  # else deleted meanwhile: nobody to tell
+            events.publish(events.RegistrationWithTakenEmail(owner))
+        return normalized
+
+
 def _raise_if_taken(username: str, email: str) -> None:
     clash = db.session.execute(
         select(User.username, User.email).where(or_(User.username == username, User.email == email))
