@@ -26,7 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
-    from . import extensions, security, templating
+    from . import converters, extensions, security, templating
     from .account_email import init_app as init_account_email
     from .admin import init_admin
     from .api import init_api
@@ -44,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .uploads import init_app as init_uploads
     from .webhooks import init_app as init_webhooks
 
+    converters.init_app(app)  # before any rule: every <int:...> is bounded
     extensions.db.init_app(app)
     extensions.migrate.init_app(
         app,

@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask users create``, ``flask demo``, ``flask phases advance``,
+"""Command-line tools: ``flask users create|role``, ``flask demo``, ``flask phases advance``,
 ``flask submissions disqualify|reinstate``, ``flask leaderboard rebuild|reconcile``."""
 
 from __future__ import annotations
@@ -37,6 +37,27 @@ def create_user(username: str, email: str, role: str, password: str | None) -> N
         message = "; ".join(f"{k}: {v}" for k, v in details.items()) or exc.message
         raise click.ClickException(message) from None
     click.echo(f"Created {user.role} @{user.username} <{user.email}>")
+
+
+@users_cli.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+def change_role(username: str, role: str) -> None:
+    """Give an account a role, e.g. ``flask users role ada member`` (demotes an editor at once,
+    live polls included)."""
+    from sqlalchemy import select
+
+    from .models import User
+    from .services.accounts import normalize_username, set_role
+
+    def work() -> str:
+        user = db.session.scalar(select(User).where(User.username == normalize_username(username)))
+        if user is None:
+            raise click.ClickException(f"No account @{username}.")
+        set_role(user, role)
+        return user.username
+
+    click.echo(f"@{commit_with_retry(work)} is now {role}")
 
 
 @phases_cli.command("advance")

@@ -34,6 +34,14 @@ class UserRegistered:
 
 
 @dataclass(frozen=True)
+class RegistrationWithTakenEmail:
+    """Someone used the register form with the address of an existing account. The page said
+    the same as for a new address (no enumeration); the owner of the address is told instead."""
+
+    user_id: int
+
+
+@dataclass(frozen=True)
 class ChallengePublished:
     """A challenge left ``draft``: it is visible to everyone from now on."""
 

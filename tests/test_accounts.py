@@ -101,16 +101,20 @@ def cookie_values(client, *names: str) -> dict[str, str]:
 # --- 1. happy paths ------------------------------------------------------------------------
 
 
-def test_register_creates_the_account_and_logs_it_in(client):
+def test_register_creates_the_account_and_asks_to_check_email(client):
+    """Registering signs nobody in (issue #10): that would tell a new address from a taken one.
+    The emailed link signs the member in (tests/hardening/test_register.py)."""
     response = client.post_form(
         "/register", register_data(username="Alice", email="Alice@Example.com")
     )
 
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.status_code == 200
+    assert ("We sent a link to alice@example.com. Follow it to finish signing up."
+            in response.get_data(as_text=True))
     user = db.session.scalar(select(User).where(User.username == "alice"))
     assert user is not None and user.email == "alice@example.com" and user.role == "member"
-    assert nav_username(client.get("/")) == "alice"
+    assert not user.is_verified
+    assert nav_username(client.get("/")) is None
 
 
 def test_register_page_renders_for_visitors(client):
@@ -227,8 +231,11 @@ def test_email_is_unique_case_insensitively(client, make_user, email):
 
     response = client.post_form("/register", register_data(username="alice2", email=email))
 
-    assert response.status_code == 422
-    assert field_error(response, "email") == "An account with that email already exists."
+    # The same answer as for a new address (issue #10); no second account.
+    assert response.status_code == 200
+    assert "We sent a link to alice@example.com." in response.get_data(as_text=True)
+    assert field_error(response, "email") == ""
+    assert db.session.scalar(select(db.func.count()).select_from(User)) == 1
 
 
 @pytest.mark.parametrize(
@@ -377,9 +384,14 @@ def test_a_bad_hidden_next_never_blocks_the_form(client, make_user, form, bad):
 
     response = client.post_form(form, data)
 
+    if form == "/register":  # signs nobody in: "check your email", links without the bad next
+        assert response.status_code == 200
+        assert 'href="/login"' in response.get_data(as_text=True)
+        assert db.session.scalar(select(User).where(User.username == "alice")) is not None
+        return
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
-    assert nav_username(client.get("/")) in {"bob", "alice"}
+    assert nav_username(client.get("/")) == "bob"
 
 
 def test_remember_checkbox_with_odd_values_is_harmless(client, make_user):
@@ -468,8 +480,10 @@ def test_login_never_redirects_off_site_via_the_query(client, make_user, raw_que
 def test_register_never_redirects_off_site(client, target):
     response = client.post_form("/register", {**register_data(), "next": target})
 
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    # "Check your email": its log-in link carries no off-site next.
+    assert response.status_code == 200
+    assert 'href="/login"' in response.get_data(as_text=True)
+    assert "evil" not in response.get_data(as_text=True)
 
 
 def test_login_honours_a_same_site_next(client, make_user):
@@ -503,8 +517,9 @@ def test_login_required_page_round_trips_through_login(client, make_user):
 def test_register_honours_a_same_site_next(client):
     response = client.post_form("/register", {**register_data(), "next": "/challenges/"})
 
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/challenges/"
+    # The "check your email" page's log-in link takes the member on to next.
+    assert response.status_code == 200
+    assert 'href="/login?next=/challenges/"' in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

@@ -209,6 +209,8 @@ def test_make_run_serves_schedules_stops_cleanly_and_keeps_its_data(start_run):
         "username": USERNAME, "email": f"{USERNAME}@example.com",
         "password": PASSWORD, "confirm": PASSWORD,
     })
+    assert status == 200 and "We sent a link to" in page, page[:2000]  # signs nobody in
+    status, page = browser.post_form("/login", {"login": USERNAME, "password": PASSWORD})
     assert status == 200 and nav_username(page) == f"@{USERNAME}", page[:2000]
     with embedded_valkey(first.instance) as valkey:
         valkey.set(MARKER_KEY, "written in the first run")

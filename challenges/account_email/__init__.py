@@ -14,12 +14,14 @@ from .. import events as events_module
 
 
 def init_app(app: Flask) -> None:
-    """Register the pages (``/account/verify/...``, ``/password/...``, ``/account/email``), and
-    send every new account its verification email (the core's ``UserRegistered`` event)."""
+    """Register the pages (``/account/verify/...``, ``/password/...``, ``/account/email``),
+    send every new account its verification email (the core's ``UserRegistered`` event), and
+    tell an address's owner when someone registers with it (``RegistrationWithTakenEmail``)."""
     from .views import bp
 
     app.register_blueprint(bp)
     events_module.subscribe(events_module.UserRegistered, _send_verification)
+    events_module.subscribe(events_module.RegistrationWithTakenEmail, _send_attempt_notice)
 
 
 def _send_verification(event: events_module.UserRegistered) -> None:
@@ -32,3 +34,14 @@ def _send_verification(event: events_module.UserRegistered) -> None:
     secret_key = current_app.config["SECRET_KEY"]
     with current_app.app_context():
         commit_with_retry(lambda: send_verification_to(event.user_id, secret_key=secret_key))
+
+
+def _send_attempt_notice(event: events_module.RegistrationWithTakenEmail) -> None:
+    """Queue the "someone tried to register with your address" email, in a short transaction
+    of its own after the register request's (as ``_send_verification``)."""
+    from ..clock import utcnow
+    from ..transactions import commit_with_retry
+    from .service import send_registration_attempt_notice
+
+    with current_app.app_context():
+        commit_with_retry(lambda: send_registration_attempt_notice(event.user_id, utcnow()))

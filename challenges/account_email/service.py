@@ -9,6 +9,7 @@ that rolls back sends nothing, and a job run twice sends once (the outbox key).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -27,6 +28,7 @@ KIND_VERIFY = "account_verify"
 KIND_RESET = "account_password_reset"
 KIND_EMAIL_CHANGE = "account_email_change"
 KIND_EMAIL_CHANGE_NOTICE = "account_email_change_notice"
+KIND_REGISTRATION_ATTEMPT = "account_registration_attempt"
 
 
 class LinkRefused(DomainError):
@@ -120,6 +122,20 @@ def verify_email(token: str, *, secret_key: str) -> Confirmed:
     return Confirmed(user, newly_verified=mark_verified(user))
 
 
+def send_registration_attempt_notice(user_id: int, now: datetime) -> bool:
+    """Tell the owner of an address that someone tried to register with it (the register page
+    answered as for a new address). At most one such email per account an hour (the outbox
+    key), so the form cannot be used to flood an inbox. False if none was queued."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return False
+    return queue_email(
+        to=user.email, kind=KIND_REGISTRATION_ATTEMPT,
+        key=f"registration-attempt:{user.id}:{now:%Y-%m-%dT%H}",
+        template="registration_attempt", user_id=user.id,
+        context={"username": user.username})
+
+
 # --- forgotten password --------------------------------------------------------------------
 
 
@@ -159,13 +175,13 @@ def password_reset_user(token: str, *, secret_key: str) -> User:
 
 def reset_password(token: str, new_password: str, *, secret_key: str) -> Confirmed:
     """Set a new password through a reset link. The link stops working (the password hash it
-    is bound to changes) and every session of the account ends (``rotate_session_token``);
-    the caller logs this browser in. The email reached its owner, so the address is verified."""
+    is bound to changes) and every session and API token of the account ends
+    (``accounts.set_password``); the caller logs this browser in. The email reached its
+    owner, so the address is verified."""
     user = password_reset_user(token, secret_key=secret_key)
     if problem := accounts.password_problem(new_password):
         raise ValidationFailed({"password": problem})
-    user.password_hash = accounts.hash_password(new_password)
-    accounts.rotate_session_token(user)
+    accounts.set_password(user, new_password)  # ends every session and API token
     return Confirmed(user, newly_verified=mark_verified(user))
 
 

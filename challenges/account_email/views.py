@@ -71,7 +71,8 @@ def _refused(message: str, status: int, again_url: str, again_label: str) -> Res
 
 @bp.get("/account/verify/<token>")
 def verify(token: str) -> ResponseReturnValue:
-    """The link of the verification email: works signed in or not, and twice."""
+    """The link of the verification email: works signed in or not, and twice; its first use
+    signs a signed-out member in."""
     try:
         outcome = commit_with_retry(lambda: service.verify_email(token, secret_key=_secret_key()))
     except LinkRefused as refusal:
@@ -82,6 +83,12 @@ def verify(token: str) -> ResponseReturnValue:
                         "Log in to ask for a new link")
     if outcome.newly_verified:
         queue_reweigh(outcome.user.id)
+        if not current_user.is_authenticated:
+            # Registering signs nobody in (that would tell a new address from a taken one);
+            # the first use of the link finishes signing up. Later uses only confirm, so an
+            # old link found in a mailbox is no way into the account.
+            session.clear()  # a fresh session, as on login
+            login_user(outcome.user)
     return render_template("account_email/verified.html", user=outcome.user,
                            already=outcome.already)
 

@@ -13,9 +13,10 @@ from .. import events
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..leaderboard.updates import refresh_meta
-from ..models import THEME_COLORS, ChallengeSponsor, Project, WeeklyChallenge
+from ..models import THEME_COLORS, ChallengeSponsor, Project, User, WeeklyChallenge
 from ..models.challenge import PUBLISHED_STATUSES, STATUSES
 from ..models.user import ROLES
+from ..services.accounts import set_role
 from ..services.challenges import prepare_challenge
 from ..services.sponsors import refresh_sponsor_stats
 from ..services.urls import url_problem
@@ -120,6 +121,12 @@ class UserView(SecureModelView):
     column_details_exclude_list = ("password_hash", "session_token")
     form_columns = ("role", "is_verified", "sponsor")
     form_choices = {"role": [(r, r.title()) for r in ROLES]}
+
+    def on_model_change(self, form: FlaskForm, model: User, is_created: bool) -> None:
+        # The form has set the column; set_role adds what a role change needs after the
+        # commit (the poll's copy of the session).
+        if sa_inspect(model).attrs.role.history.has_changes():
+            set_role(model, model.role)
 
 
 class ProjectView(SecureModelView):

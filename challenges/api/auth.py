@@ -23,7 +23,8 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 class InvalidToken(DomainError):
     code = "invalid_token"
     status = 401
-    default_message = "That API token is not valid (revoked, or never issued)."
+    default_message = ("That API token is not valid (revoked, or never issued). A password "
+                       "change or reset revokes every token.")
 
 
 def resolve_caller() -> None:
@@ -33,7 +34,8 @@ def resolve_caller() -> None:
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
             raise InvalidToken("Use the header “Authorization: Bearer <token>”.")
-        user = commit_with_retry(lambda: user_for_token(raw.strip(), utcnow()))  # last_used_at
+        # Raises TokenExpired (401, "token_expired") for an expired one; writes last_used_at.
+        user = commit_with_retry(lambda: user_for_token(raw.strip(), utcnow()))
         if user is None:
             raise InvalidToken()
         g.api_user = user

@@ -152,7 +152,8 @@ ERROR_RESPONSES = {
     "400": error_response("Malformed request: a cursor this API never handed out, a body that "
                           "is not JSON, or a session request without the X-CSRFToken header."),
     "401": {**error_response("Not authenticated, or the Authorization header is malformed, or "
-                             "the token is invalid or revoked."),
+                             "the token is invalid, revoked (by its owner, or by a password "
+                             "change or reset) or expired (code \"token_expired\")."),
             "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
     "403": error_response("Not allowed (e.g. voting for your own entry, or another member's "
                           "project)."),

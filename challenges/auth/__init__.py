@@ -18,7 +18,9 @@ def init_auth(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
+    # "strong": a session cookie replayed from another address or browser is dropped, remember
+    # cookie included (RELIABILITY.md #20); the member logs in again.
+    login_manager.session_protection = "strong"
 
     @login_manager.user_loader
     def load_user(session_token: str) -> User | None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..forms import AppForm
 from ..services.accounts import PASSWORD_MAX, PASSWORD_MIN
+from ..services.api_tokens import DEFAULT_EXPIRY_DAYS, EXPIRY_DAYS
 from .nexturl import safe_next
 
 
@@ -77,7 +78,20 @@ class ChangePasswordForm(AppForm):
     )
 
 
+def _days_label(days: int) -> str:
+    return "1 year" if days == 365 else f"{days} days"
+
+
 class TokenForm(AppForm):
     name = StringField("Token name", validators=[DataRequired(), Length(max=60)],
                        description="What will use it, e.g. “my portfolio sync”.",
                        render_kw={"maxlength": 60, "autocomplete": "off"})
+    # ``coerce=int`` with fixed choices: anything else is "Not a valid choice" at the field.
+    expires_in_days = SelectField(
+        "Expires after", coerce=int, default=DEFAULT_EXPIRY_DAYS,
+        choices=[(days, _days_label(days)) for days in EXPIRY_DAYS],
+        description="The token stops working then; create a new one when it does.")
+
+
+class LogoutForm(AppForm):
+    revoke_tokens = BooleanField("Also revoke my API tokens")

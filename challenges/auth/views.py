@@ -19,11 +19,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..clock import utcnow
 from ..errors import Conflict, InvalidCredentials, NotFound, ValidationFailed
 from ..forms import EmptyForm
+from ..models import User
 from ..ratelimits import rules as ratelimits
 from ..services import accounts, api_tokens
 from ..transactions import commit_with_retry
 from ..web import attach_errors
-from .forms import ChangePasswordForm, LoginForm, RegisterForm, TokenForm
+from .forms import ChangePasswordForm, LoginForm, LogoutForm, RegisterForm, TokenForm
 from .nexturl import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -32,22 +33,25 @@ bp = Blueprint("auth", __name__)
 @bp.route("/register", methods=["GET", "POST"])
 @ratelimits.register_per_ip
 def register() -> ResponseReturnValue:
+    """Sign up. A new address and one that already has an account get the same page, status
+    and words, and neither signs anyone in (that would tell them apart): the new account is
+    created unverified, its owner follows the emailed link (which signs them in) or logs in
+    with the password; the existing account's owner gets an email about the attempt."""
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
     form = RegisterForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        username, email, password = (form.username.data or "", form.email.data or "",
+                                     form.password.data or "")
         try:
-            user = commit_with_retry(lambda: accounts.register_user(
-                form.username.data or "", form.email.data or "", form.password.data or ""))
+            address = commit_with_retry(lambda: accounts.sign_up(username, email, password))
         except ValidationFailed as exc:
             attach_errors(form, exc.errors)
-        except Conflict as exc:
+        except Conflict as exc:  # a taken username: usernames are public (profiles)
             attach_errors(form, {exc.details.get("errors_field", "username"): exc.message})
         else:
-            login_user(user)
-            flash(f"Welcome, @{user.username}! Your account is ready. We sent a link to "
-                  f"{user.email}: follow it to confirm your address.", "success")
-            return redirect(safe_next(form.next.data, url_for("pages.home")))
+            return render_template("auth/register_sent.html", email=address,
+                                   next=form.next.data or None)
     status = 422 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
 
@@ -79,12 +83,15 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     """POST logs out everywhere (every copy of the session and remember cookie stops working).
 
-    GET only asks for confirmation: a link or an image must never log anyone out.
+    API tokens survive unless the member ticks "also revoke my API tokens": they belong to
+    scripts, not to a browser (README, "API"). GET only asks for confirmation: a link or an
+    image must never log anyone out.
     """
-    form = EmptyForm()
+    form = LogoutForm()
     if request.method == "POST" and form.validate_on_submit():
         if current_user.is_authenticated:
-            commit_with_retry(lambda: accounts.rotate_session_token(current_user))
+            member, revoke = current_user._get_current_object(), form.revoke_tokens.data
+            commit_with_retry(lambda: _end_sessions(member, revoke))
         session.clear()
         logout_user()  # after clear(): it leaves the flag that deletes the remember cookie
         flash("You are logged out.", "info")
@@ -92,6 +99,12 @@ def logout() -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return redirect(url_for("pages.home"))
     return render_template("auth/logout.html", form=form)
+
+
+def _end_sessions(member: User, revoke_tokens: bool) -> None:
+    accounts.rotate_session_token(member)
+    if revoke_tokens:
+        api_tokens.revoke_all_tokens(member.id, utcnow())
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -112,7 +125,8 @@ def change_password() -> ResponseReturnValue:
             login_user(
                 current_user._get_current_object(), remember=remember_cookie in request.cookies
             )
-            flash("Password changed. You were signed out on every other device.", "success")
+            flash("Password changed. You were signed out on every other device, and your API "
+                  "tokens were revoked.", "success")
             return redirect(url_for("pages.home"))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/change_password.html", form=form), status
@@ -121,13 +135,14 @@ def change_password() -> ResponseReturnValue:
 @bp.route("/account/tokens", methods=["GET", "POST"])
 @login_required
 def tokens() -> ResponseReturnValue:
-    """Personal API tokens: create (the token is shown once), list, revoke."""
+    """Personal API tokens: create (the token is shown once), list with their state, revoke."""
     form = TokenForm()
     new_token = None
     if form.validate_on_submit():
+        name, days = form.name.data or "", int(form.expires_in_days.data)
         try:
             _, new_token = commit_with_retry(
-                lambda: api_tokens.create_token(current_user, form.name.data or "", utcnow()))
+                lambda: api_tokens.create_token(current_user, name, utcnow(), days))
         except ValidationFailed as exc:
             attach_errors(form, exc.errors)
         else:
@@ -138,6 +153,7 @@ def tokens() -> ResponseReturnValue:
         form=form,
         new_token=new_token,
         tokens=api_tokens.tokens_of(current_user),
+        now=utcnow(),
         revoke_form=EmptyForm(),
     ), status
 

@@ -1,4 +1,4 @@
-"""Personal API tokens: shown once, stored only as a hash, revocable."""
+"""Personal API tokens: shown once, stored only as a hash, expiring, revocable."""
 
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ class ApiToken(Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))  # shown in lists, to tell tokens apart
     created_at: Mapped[datetime] = created_at_column()
+    # Chosen at creation (services.api_tokens.EXPIRY_DAYS); an expired token authenticates
+    # nobody. Written at most once a minute (LAST_USED_RESOLUTION), not on every request.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -14,10 +14,11 @@ from .. import events
 from ..clock import utcnow
 from ..errors import EmailTaken, InvalidCredentials, UsernameTaken, ValidationFailed
 from ..extensions import db
-from ..leaderboard.sessions import forget_session
+from ..leaderboard.sessions import forget_session, remember_session
 from ..models import Role, User
 from ..models.user import new_session_token
 from ..transactions import after_commit
+from .api_tokens import revoke_all_tokens
 
 USERNAME_RE = re.compile(r"^[a-z0-9_-]{3,30}$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
@@ -105,6 +106,25 @@ def register_user(
     return user
 
 
+def sign_up(username: str, email: str, password: str) -> str:
+    """The register form: create an unverified account, or, when the address already has one,
+    tell its owner (``RegistrationWithTakenEmail``) and create nothing. Returns the normalised
+    address; the caller answers the same either way ("we sent a link to ..."), so the form
+    does not tell whether an address is registered. Usernames are public, so a taken one is
+    still refused at its field (``UsernameTaken``); ``ValidationFailed`` as ``register_user``.
+
+    Both paths hash the password, so they take about the same time."""
+    try:
+        return register_user(username, email, password).email
+    except EmailTaken:
+        hash_password(password)  # the work a new account costs: no timing difference
+        normalized = normalize_email(email)
+        owner = db.session.scalar(select(User.id).where(User.email == normalized))
+        if owner is not None:  # else deleted meanwhile: nobody to tell
+            events.publish(events.RegistrationWithTakenEmail(owner))
+        return normalized
+
+
 def _raise_if_taken(username: str, email: str) -> None:
     clash = db.session.execute(
         select(User.username, User.email).where(or_(User.username == username, User.email == email))
@@ -134,7 +154,8 @@ def authenticate(login: str, password: str) -> User:
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Set a new password and sign the user out of every other session and device."""
+    """Set a new password and sign the user out of every other session and device (and
+    revoke their API tokens: ``set_password``)."""
     try:
         _hasher.verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):
@@ -142,8 +163,16 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     problem = password_problem(new_password)
     if problem:
         raise ValidationFailed({"new_password": problem})
+    set_password(user, new_password)
+
+
+def set_password(user: User, new_password: str) -> None:
+    """Store ``new_password`` (already checked with ``password_problem``) and end everything
+    the old one opened: every session and remember cookie, and every API token (a leaked
+    password may have minted tokens). The one rule behind a change and a reset."""
     user.password_hash = hash_password(new_password)
     rotate_session_token(user)
+    revoke_all_tokens(user.id, utcnow())
 
 
 def rotate_session_token(user: User) -> None:
@@ -151,3 +180,15 @@ def rotate_session_token(user: User) -> None:
     old = user.session_token
     user.session_token = new_session_token()
     after_commit(lambda: forget_session(old))
+
+
+def set_role(user: User, role: str) -> None:
+    """Make ``user`` a member, editor or sponsor (``ValueError`` for anything else): the one
+    place a role changes (the admin's user form, ``flask users role``).
+
+    Polls read the viewer's role from the Redis copy of the session, not from SQL; without a
+    refresh a demoted editor would keep polling draft boards until their next page load. The
+    copy is rewritten after the commit, so a rolled-back change leaves it alone."""
+    user.role = Role(role).value
+    token, user_id, username, new_role = user.session_token, user.id, user.username, user.role
+    after_commit(lambda: remember_session(token, user_id, username, new_role))
