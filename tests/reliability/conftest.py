@@ -2,3 +2,4 @@
 
 from tests.core.test_leaderboard import own_redis  # noqa: F401  (a fixture)
 from tests.rewards.processes import spawn  # noqa: F401  (a fixture)
+from tests.rewards.test_finalization import cast, twins  # noqa: F401  (fixtures)
