@@ -187,6 +187,8 @@ def test_two_concurrent_runs_give_the_same_result_and_only_one_does_the_work(app
 
 
 def test_a_third_run_inserts_nothing(twins):
+    """RELIABILITY #28, #29: a rerun after a crash or a success inserts nothing: every
+    reward has a unique key."""
     challenge, reference = twins
     finalize(reference)
     first = finalize(challenge)
