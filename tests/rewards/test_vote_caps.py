@@ -73,7 +73,7 @@ def test_ten_concurrent_votes_after_19_rewarded_leave_exactly_20_rewarded_today(
 
 
 def test_the_daily_cap_resets_at_midnight_utc(frozen_clock, make_challenge, make_user):
-    """RELIABILITY #4: at most 20 rewarded votes a UTC day, under concurrency."""
+    """RELIABILITY #4: at most 20 rewarded votes a UTC day, reset at 00:00 UTC."""
     challenge = make_challenge("active", max_submissions_per_user=30)
     author, voter = make_user(), make_user()
     entries = [submit(challenge, author, title=f"E{i}") for i in range(22)]
@@ -95,7 +95,7 @@ def test_100_vote_unvote_cycles_earn_the_vote_reward_once(app, make_challenge, m
     follow the vote in and out, and end where the last action left them. Concurrently, the
     cycles race each other (PostgreSQL only: SQLite serialises every writer anyway).
 
-    RELIABILITY #6: vote/unvote toggles: score is the live count, reward once ever."""
+    RELIABILITY #6: a hundred vote/unvote cycles pay the voting reward once."""
     if concurrent and db.engine.dialect.name != "postgresql":
         pytest.skip("needs PostgreSQL for real concurrency")
     entry = submit(make_challenge("active"), make_user())
