@@ -214,6 +214,7 @@ def test_change_password_needs_login(client):
 
 @pytest.mark.parametrize("username", ["Alice", " alice", "ALICE ", "\talice"])
 def test_username_is_unique_case_insensitively(client, make_user, username):
+    """RELIABILITY #22: usernames are unique case- and space-insensitively."""
     make_user("alice")
 
     response = client.post_form(
@@ -435,6 +436,7 @@ OFFSITE_NEXT = [
 
 @pytest.mark.parametrize("target", OFFSITE_NEXT)
 def test_login_never_redirects_off_site_via_the_form(client, make_user, target):
+    """RELIABILITY #21: next never leaves the site."""
     make_user("bob")
 
     response = client.post_form("/login", {"login": "bob", "password": PASSWORD, "next": target})
@@ -458,7 +460,9 @@ def test_login_never_redirects_off_site_via_the_form(client, make_user, target):
     ],
 )
 def test_login_never_redirects_off_site_via_the_query(client, make_user, raw_query):
-    """What a browser does: GET /login?next=..., then post the form with the hidden field."""
+    """What a browser does: GET /login?next=..., then post the form with the hidden field.
+
+    RELIABILITY #21: next never leaves the site."""
     make_user("bob")
     page = client.get(f"/login?next={raw_query}")
     assert page.status_code == 200
@@ -534,6 +538,7 @@ def test_safe_next_keeps_same_site_paths(target):
     "target", [*OFFSITE_NEXT, "", None, "/" + "a" * 2048, "/a\x00b", "/a\x7fb"]
 )
 def test_safe_next_refuses_anything_that_can_leave_the_site(target):
+    """RELIABILITY #21: next never leaves the site."""
     assert safe_next(target) == "/"
     assert safe_next(target, default="/challenges/") == "/challenges/"
 
@@ -544,6 +549,7 @@ def test_safe_next_refuses_anything_that_can_leave_the_site(target):
 def test_logout_invalidates_every_copy_of_the_session_and_remember_cookie(
     app, client, make_user, login
 ):
+    """RELIABILITY #18: replayed cookies after logout are anonymous."""
     login(client, make_user("bob"), remember=True)
     copies = cookie_values(client, SESSION_COOKIE, REMEMBER_COOKIE)
     remember_only = {REMEMBER_COOKIE: copies[REMEMBER_COOKIE]}
@@ -561,6 +567,7 @@ def test_logout_invalidates_every_copy_of_the_session_and_remember_cookie(
 
 
 def test_change_password_signs_out_every_other_device(app, client, make_user, login):
+    """RELIABILITY #19: the old remember cookie dies with a password change."""
     user = make_user("bob")
     login(client, user, remember=True)
     other_device = app.test_client()

@@ -192,6 +192,7 @@ def assert_refused(response: Any, role: str, url: str) -> None:
 
 
 def test_every_admin_rule_is_checked(app):
+    """RELIABILITY #10: every /admin rule walked as every role."""
     assert _admin_rules(app) == ADMIN_RULES
     assert len(ADMIN_RULES) > 9 * 5  # the index and eight model views, each with its endpoints
 
@@ -199,6 +200,7 @@ def test_every_admin_rule_is_checked(app):
 @pytest.mark.parametrize("role", NON_EDITORS)
 @pytest.mark.parametrize(("rule", "endpoint", "methods"), GETTABLE, ids=[r[0] for r in GETTABLE])
 def test_non_editors_cannot_open_any_admin_page(as_role, records, role, rule, endpoint, methods):
+    """RELIABILITY #10: every /admin rule walked as every role."""
     client = as_role(role)
     url = concrete_url(rule, endpoint, records)
     assert_refused(client.get(url), role, url)
@@ -211,6 +213,7 @@ def test_non_editors_cannot_open_any_admin_page(as_role, records, role, rule, en
 @pytest.mark.parametrize(("rule", "endpoint", "methods"), POST_ONLY, ids=[r[0] for r in POST_ONLY])
 def test_non_editors_cannot_post_to_admin_endpoints(as_role, records, role, rule, endpoint,
                                                     methods):
+    """RELIABILITY #10: every /admin rule walked as every role."""
     client = as_role(role)
     url = concrete_url(rule, endpoint, records)
     assert client.get(url).status_code == 405
@@ -225,6 +228,7 @@ def test_non_editors_cannot_post_to_admin_endpoints(as_role, records, role, rule
 @pytest.mark.parametrize(("rule", "endpoint", "methods"), ADMIN_RULES,
                          ids=[r[0] for r in ADMIN_RULES])
 def test_editors_open_every_admin_page(app, as_role, records, rule, endpoint, methods):
+    """RELIABILITY #10: every /admin rule walked as every role."""
     client = as_role(Role.EDITOR.value)
     url = concrete_url(rule, endpoint, records)
     response = client.get(url)
@@ -292,6 +296,7 @@ def get_challenge(slug: str) -> WeeklyChallenge | None:
 
 
 def test_admin_create_needs_the_csrf_token(editor_client):
+    """RELIABILITY #16: Flask-Admin posts need the CSRF token."""
     page = editor_client.get("/admin/challenges/new/").get_data(as_text=True)
 
     refused = editor_client.post("/admin/challenges/new/", data=challenge_form())
@@ -306,6 +311,7 @@ def test_admin_create_needs_the_csrf_token(editor_client):
 
 
 def test_admin_edit_needs_the_csrf_token(editor_client, make_challenge):
+    """RELIABILITY #16: Flask-Admin posts need the CSRF token."""
     challenge = make_challenge("upcoming", slug="winter-light", title="Winter Light")
     url = f"/admin/challenges/edit/?id={challenge.id}"
     page = editor_client.get(url).get_data(as_text=True)
@@ -321,6 +327,7 @@ def test_admin_edit_needs_the_csrf_token(editor_client, make_challenge):
 
 
 def test_admin_delete_needs_the_csrf_token(editor_client, make_challenge):
+    """RELIABILITY #16: Flask-Admin posts need the CSRF token."""
     challenge = make_challenge("upcoming", slug="doomed")
     page = editor_client.get("/admin/challenges/").get_data(as_text=True)
     data = {"id": str(challenge.id), "url": "/admin/challenges/"}
@@ -336,6 +343,7 @@ def test_admin_delete_needs_the_csrf_token(editor_client, make_challenge):
 
 
 def test_admin_bulk_action_needs_the_csrf_token(editor_client, make_challenge):
+    """RELIABILITY #16: Flask-Admin posts need the CSRF token."""
     first, second = make_challenge("upcoming"), make_challenge("upcoming")
     page = editor_client.get("/admin/challenges/").get_data(as_text=True)
     assert 'id="action_form"' in page
@@ -515,6 +523,7 @@ def test_deleting_a_sponsored_challenge_updates_the_sponsor(editor_client, make_
 
 def test_user_text_is_escaped_in_admin_lists_and_details(editor_client, make_challenge,
                                                          make_user):
+    """RELIABILITY #23: markup in user text is inert."""
     challenge = make_challenge("active", title=SCRIPT + IMG)
     submission = add_submission(challenge, make_user(), title=IMG + SCRIPT,
                                 description=SCRIPT)

@@ -56,6 +56,7 @@ def test_users_create_normalises_username_and_email(runner):
 
 @pytest.mark.parametrize("username", ["ada", "ADA", " Ada "])
 def test_users_create_refuses_a_taken_username(runner, make_user, username):
+    """RELIABILITY #22: usernames are unique case- and space-insensitively."""
     make_user("ada")
 
     result = create(runner, username, "other@example.com", "--password", NEW_PASSWORD)

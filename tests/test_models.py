@@ -338,7 +338,9 @@ def test_entries_without_project_do_not_collide(make_challenge, make_user):
 
 
 def test_database_rejects_two_live_entries_in_one_slot(make_challenge, make_user):
-    """The per-user limit's guard: (challenge, user, slot) is unique among live entries."""
+    """The per-user limit's guard: (challenge, user, slot) is unique among live entries.
+
+    RELIABILITY #5: N+5 concurrent entries leave exactly N."""
     challenge, user = make_challenge(), make_user()
     db.session.execute(
         insert(ChallengeSubmission).values(**_submission_row(challenge, user, slot=1))
@@ -360,6 +362,7 @@ def test_database_rejects_live_entry_without_slot_and_withdrawn_entry_with_one(
 
 
 def test_database_rejects_second_vote_by_same_voter(make_challenge, make_user):
+    """RELIABILITY #1: concurrent identical votes leave one row and count once."""
     challenge, author, voter = make_challenge(), make_user(), make_user()
     row = _submission_row(challenge, author)
     db.session.execute(insert(ChallengeSubmission).values(**row))
@@ -379,6 +382,7 @@ def test_database_rejects_second_vote_by_same_voter(make_challenge, make_user):
 
 
 def test_database_rejects_duplicate_ledger_idempotency_key(make_user):
+    """RELIABILITY #28: a worker killed mid-finalize: nothing half-done, each reward once."""
     user = make_user()
 
     def grant():
@@ -420,6 +424,7 @@ def test_database_rejects_unknown_currency_and_zero_amount(make_user):
 
 
 def test_database_rejects_duplicate_username_and_email(make_user):
+    """RELIABILITY #22: usernames are unique case- and space-insensitively."""
     existing = make_user("alice")
 
     def user(username, email):

@@ -50,6 +50,7 @@ def test_advance_phases_moves_each_status_to_the_clock(frozen_clock, make_challe
 def test_advance_phases_twice_performs_each_transition_once(
     frozen_clock, make_challenge, recorded_transitions
 ):
+    """RELIABILITY #29: jobs run twice or concurrently change nothing twice."""
     challenge = make_challenge("upcoming", status="upcoming")
     assert advance_phases() == 0
     frozen_clock.set(challenge.starts_at)
@@ -80,6 +81,7 @@ def test_an_editor_moving_dates_back_moves_the_status_back(frozen_clock, make_ch
 def test_concurrent_runs_perform_each_transition_exactly_once(
     app, frozen_clock, make_challenge, recorded_transitions
 ):
+    """RELIABILITY #29: jobs run twice or concurrently change nothing twice."""
     due = [make_challenge("active", status="upcoming") for _ in range(25)]
     runs = 4
     barrier = threading.Barrier(runs)

@@ -162,6 +162,7 @@ def assert_security_headers(response: Any) -> None:
     ],
 )
 def test_every_response_carries_the_security_headers(client, method, path, status):
+    """RELIABILITY #27: security headers on HTML responses."""
     with client.open(path, method=method) as response:
         assert response.status_code == status
         assert_security_headers(response)
@@ -251,6 +252,7 @@ def login_with_remember(client: Any, **kwargs: Any) -> dict[str, list[str]]:
 
 
 def test_session_and_remember_cookies_are_httponly_and_samesite_lax(client, make_user):
+    """RELIABILITY #17: cookie flags (Secure in production, HttpOnly, SameSite=Lax)."""
     make_user("bob")
 
     cookies = login_with_remember(client)
@@ -264,6 +266,8 @@ def test_session_and_remember_cookies_are_httponly_and_samesite_lax(client, make
 
 @pytest.mark.parametrize("configured_by", ["config", "WC_ENV=production"])
 def test_cookies_are_secure_in_production(make_app, make_user, monkeypatch, configured_by):
+    """RELIABILITY #17, #27: cookie flags (Secure in production, HttpOnly, SameSite=Lax);
+    security headers on HTML responses."""
     make_user("bob")
     if configured_by == "config":
         production = make_app(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)

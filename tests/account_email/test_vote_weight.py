@@ -32,6 +32,8 @@ def entry(make_challenge, make_user):
 
 def test_an_unverified_members_vote_counts_half_and_a_verified_members_counts_one(
         app, entry, make_user, login):
+    """RELIABILITY #7: what covers vote-ring abuse today (vote weights, disqualification
+    recomputes)."""
     for verified in (False, True):
         client = app.test_client()
         login(client, make_user(is_verified=verified))

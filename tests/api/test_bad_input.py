@@ -86,6 +86,7 @@ def test_wrong_types_are_a_422_naming_the_field(client, submit_url, auth, field,
 
 
 def test_unknown_fields_are_a_422(client, submit_url, auth):
+    """RELIABILITY #12: extra fields are ignored or refused."""
     response = client.post(submit_url, json={**GOOD_ENTRY, "vote_count": "1000",
                                              "user_id": "1"}, headers=auth)
     error = assert_error(response, 422, "validation_failed")
@@ -101,6 +102,7 @@ def test_a_missing_title_is_a_422(client, submit_url, auth):
 
 @pytest.mark.parametrize("value", ["a\x00b", "\ud800", "x\udfff"])
 def test_text_that_no_database_can_store_is_a_422(client, submit_url, auth, value):
+    """RELIABILITY #26: bad input is a 4xx, never a 500."""
     body = json.dumps({**GOOD_ENTRY, "title": value})  # ensure_ascii keeps lone surrogates
     response = client.post(submit_url, data=body, content_type="application/json", headers=auth)
     assert_error(response, 422, "validation_failed")
@@ -265,6 +267,7 @@ def test_a_wrong_method_is_a_json_405_with_allow(client, challenge, method, url)
 
 
 def test_a_session_post_without_the_csrf_header_is_a_json_400(client, submit_url, member, login):
+    """RELIABILITY #15: CSRF on every unsafe request."""
     login(client, member)
     response = client.post(submit_url, json=GOOD_ENTRY)
     assert_error(response, 400, "csrf_failed")

@@ -49,6 +49,7 @@ def leaks(response, *secrets: str) -> bool:
 
 
 def test_drafts_are_absent_from_every_list_for_non_editors(client, world):
+    """RELIABILITY #13: drafts are 404 and absent for non-editors."""
     secrets = ("secret-draft", "Secret draft", "cancelled-one", str(world["draft"].id))
     for name, headers in world["callers"].items():
         for status in STATUS_FILTERS:
@@ -72,6 +73,7 @@ def test_a_draft_is_never_current(client, world):
 @pytest.mark.parametrize("path", ["", "submissions/", "submissions/?sort=newest",
                                   "submissions/?sort=featured", "leaderboard/", "my-submissions/"])
 def test_a_drafts_pages_are_404_for_non_editors(client, world, path):
+    """RELIABILITY #13: drafts are 404 and absent for non-editors."""
     for slug in ("secret-draft", "cancelled-one"):
         for name, headers in world["callers"].items():
             response = client.get(f"/api/challenges/{slug}/{path}", headers=headers)

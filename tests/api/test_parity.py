@@ -177,6 +177,7 @@ def worlds(make_challenge, make_user, frozen_clock):
 
 def test_the_html_views_and_the_api_agree_step_by_step_and_in_the_database(
         app, worlds, frozen_clock, login, make_token):
+    """RELIABILITY #2: a vote for one's own entry is refused and leaves no row."""
     html_world, api_world = worlds
     start = frozen_clock.now
     deadline = html_world.challenge.voting_deadline + timedelta(minutes=1)

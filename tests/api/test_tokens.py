@@ -114,6 +114,7 @@ def test_a_member_cannot_revoke_someone_elses_token(client, make_user, make_toke
 @pytest.mark.parametrize("path", ["/admin/", "/admin/challenges/", "/admin/challenges/new/",
                                   "/admin/users/"])
 def test_an_editors_token_never_opens_the_admin(client, make_user, make_token, path):
+    """RELIABILITY #10: an editor's API token is no key to the admin."""
     editor = make_user(role=Role.EDITOR)
     response = client.get(path, headers=bearer(make_token(editor)))
     assert response.status_code != 200

@@ -122,6 +122,7 @@ def hostile_pages(h: dict[str, Any]) -> dict[str, bool]:
 
 @pytest.mark.parametrize("who", ["visitor", "voter", "author", "editor"])
 def test_markup_in_user_text_renders_inert_on_public_pages(client, login, hostile, who):
+    """RELIABILITY #23: markup in user text is inert."""
     if who != "visitor":
         login(client, hostile[who])
     for url, shows in hostile_pages(hostile).items():
@@ -131,6 +132,7 @@ def test_markup_in_user_text_renders_inert_on_public_pages(client, login, hostil
 
 
 def test_markup_renders_inert_in_the_polling_fragment_after_a_change(client, hostile):
+    """RELIABILITY #23: markup in user text is inert."""
     slug = hostile["challenge"].slug
     page = client.get(f"/challenges/{slug}/").get_data(as_text=True)
     version = int(re.search(r'data-version="(\d+)"', page).group(1))
@@ -163,6 +165,7 @@ def test_markup_renders_inert_on_the_authors_own_pages(client, login, hostile):
 
 
 def test_markup_renders_inert_in_the_vote_button_partial(client, login, hostile):
+    """RELIABILITY #23: markup in user text is inert."""
     h = hostile
     login(client, h["editor"])
     url = f"/challenges/{h['challenge'].slug}/submissions/{h['entry'].id}/vote"
@@ -188,6 +191,7 @@ def test_markup_in_a_submitted_form_is_shown_back_inert(client, login, hostile):
 
 @pytest.mark.parametrize("view", ["challenges", "submissions", "sponsors", "projects"])
 def test_markup_renders_inert_in_the_admin(client, login, hostile, view):
+    """RELIABILITY #23: markup in user text is inert."""
     login(client, hostile["editor"])
     record = {"challenges": hostile["challenge"], "submissions": hostile["entry"],
               "sponsors": hostile["sponsor"], "projects": hostile["entry"].project}[view]
@@ -231,6 +235,7 @@ def saved_entries() -> int:
 @pytest.mark.parametrize("field", ["image_url", "external_url"])
 @pytest.mark.parametrize("case", list(BAD_URLS))
 def test_bad_urls_are_refused_beside_the_field(client, member_in, field, case):
+    """RELIABILITY #24: URL fields take absolute http(s) only."""
     url = BAD_URLS[case]
     data = {"title": "Nice", "image_url": "https://img.example/ok.png", "image_alt_text": "Ok",
             field: url}
@@ -315,6 +320,7 @@ def two_challenges(make_challenge, make_user):
 @pytest.mark.parametrize("who", ["visitor", "member", "author"])
 def test_unknown_malformed_or_foreign_submission_ids_are_404(client, login, make_user,
                                                              two_challenges, who):
+    """RELIABILITY #11: another member's entry or project cannot be used."""
     here, mine, foreign, author = two_challenges
     gone = submit(here, author, title="Gone")
     commit_with_retry(lambda: withdraw_entry(gone.id, author, utcnow()))
@@ -379,6 +385,7 @@ def client_as(app: Flask, login, user) -> Any:
 @pytest.mark.parametrize("board", ["cold", "built-by-an-editor"])
 def test_drafts_are_404_for_visitors_and_members_everywhere(app, client, login, make_user, draft,
                                                             board, redis_client):
+    """RELIABILITY #13: drafts are 404 and absent for non-editors."""
     challenge, entry, author = draft
     editor = client_as(app, login, make_user(role=Role.EDITOR))
     if board == "built-by-an-editor":
@@ -418,6 +425,7 @@ def test_drafts_are_200_for_editors(app, login, make_user, draft):
 
 
 def test_draft_entries_stay_off_public_profiles_and_lists(client, login, draft):
+    """RELIABILITY #13: drafts are 404 and absent for non-editors."""
     challenge, entry, author = draft
     for url in ("/", "/challenges/", f"/u/{author.username}"):
         body = client.get(url).get_data(as_text=True)
@@ -511,6 +519,7 @@ HUGE = {
 
 @pytest.mark.parametrize("case", list(HUGE))
 def test_huge_or_binary_input_gets_a_message_not_a_500(client, member_in, case):
+    """RELIABILITY #26: bad input is a 4xx, never a 500."""
     fields, field, message = HUGE[case]
     data = {"title": "Fine", "image_url": "https://img.example/ok.png", "image_alt_text": "Ok",
             **fields}
@@ -541,6 +550,7 @@ def test_huge_or_binary_input_in_the_edit_form_gets_a_message(client, login, mak
 
 
 def test_a_request_over_the_size_limit_is_413(app, client, member_in):
+    """RELIABILITY #26: bad input is a 4xx, never a 500."""
     data = {"title": "Big", "description": "D" * (app.config["MAX_CONTENT_LENGTH"] + 1)}
     response = client.post_form(f"/challenges/{member_in.slug}/submit", data)
     assert response.status_code == 413
@@ -576,6 +586,7 @@ def test_bad_list_cursors_are_404_not_500(client, url):
 
 
 def test_odd_query_parameters_never_give_a_500(client, make_challenge, make_user):
+    """RELIABILITY #26: bad input is a 4xx, never a 500."""
     challenge = make_challenge("active")
     author = make_user()
     submit(challenge, author)

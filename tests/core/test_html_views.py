@@ -157,6 +157,7 @@ def test_edit_with_errors_stays_on_the_form(client, login, entry, author):
 
 
 def test_only_the_author_may_edit_or_withdraw(client, login, entry, make_user):
+    """RELIABILITY #11: another member's entry or project cannot be used."""
     login(client, make_user())
     for action in ("edit", "withdraw"):
         assert client.get(entry_url(entry, action)).status_code == 403
@@ -221,6 +222,7 @@ def test_vote_without_next_returns_to_the_entry(client, login, entry, make_user)
 
 
 def test_vote_next_never_leaves_the_site(client, login, entry, make_user):
+    """RELIABILITY #21: next never leaves the site."""
     login(client, make_user())
     response = client.post_form(entry_url(entry, "vote"), {"next": "https://evil.example/"})
     assert response.status_code == 302
@@ -228,6 +230,7 @@ def test_vote_next_never_leaves_the_site(client, login, entry, make_user):
 
 
 def test_a_refused_vote_redirects_with_the_reason(client, login, entry, author):
+    """RELIABILITY #2: a vote for one's own entry is refused and leaves no row."""
     login(client, author)
     response = client.post_form(entry_url(entry, "vote"), follow_redirects=True)
     assert response.status_code == 200
@@ -237,6 +240,7 @@ def test_a_refused_vote_redirects_with_the_reason(client, login, entry, author):
 
 
 def test_a_visitor_who_votes_is_sent_to_log_in(client, entry):
+    """RELIABILITY #14: partials have the page's authorization."""
     response = client.post_form(entry_url(entry, "vote"))
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=")
@@ -270,6 +274,7 @@ def test_htmx_vote_returns_just_the_button_and_tells_the_board(client, login, en
 
 
 def test_htmx_refused_vote_shows_the_reason_in_the_button(client, login, entry, author):
+    """RELIABILITY #2: a vote for one's own entry is refused and leaves no row."""
     login(client, author)
     response = client.post(entry_url(entry, "vote"), headers=csrf_header(client))
     assert response.status_code == 200

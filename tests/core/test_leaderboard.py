@@ -215,6 +215,7 @@ def own_redis(app, workdir):
 
 def test_with_redis_down_votes_count_and_the_board_comes_from_sql(own_redis, client, login,
                                                                   make_challenge, make_user):
+    """RELIABILITY #9: Redis down during a vote: no 500."""
     challenge, author, voter = make_challenge("active"), make_user(), make_user()
     entry = submit(challenge, author)
     build(challenge)
@@ -241,6 +242,7 @@ def test_with_redis_down_votes_count_and_the_board_comes_from_sql(own_redis, cli
 def test_a_write_lost_while_redis_kept_its_data_is_repaired_on_the_next_read(
     own_redis, make_challenge, make_user
 ):
+    """RELIABILITY #32: Redis is written after the commit; a lost write is repaired."""
     challenge, author = make_challenge("active"), make_user()
     entry = submit(challenge, author)
     build(challenge)

@@ -58,6 +58,8 @@ def assert_redis_matches_sql(redis_client, challenge):
 )
 @given(ops=st.lists(operation, min_size=1, max_size=25))
 def test_redis_always_matches_the_database(redis_client, ops):
+    """RELIABILITY #6, #33: after any votes, unvotes and Redis flushes, the board equals
+    SQL."""
     challenge = create_challenge("active")
     editor = create_user(role=Role.EDITOR)
     authors = [create_user() for _ in range(AUTHORS)]

@@ -90,6 +90,7 @@ class Voters:
 
 def test_reconcile_rebuilds_a_flushed_board_while_votes_continue(app, make_challenge, make_user,
                                                                  redis_client):
+    """RELIABILITY #31: Redis emptied: boards and ranks come from SQL."""
     challenge, entries = open_board(make_challenge, make_user)
     other, other_entries = open_board(make_challenge, make_user, authors=3)
     with Voters(app, make_user, entries + other_entries) as voters:
@@ -106,6 +107,7 @@ def test_reconcile_rebuilds_a_flushed_board_while_votes_continue(app, make_chall
 def test_reconcile_repairs_a_corrupted_score_while_votes_continue(app, make_challenge,
                                                                   make_user, redis_client,
                                                                   caplog):
+    """RELIABILITY #33: Redis equals SQL after faults and reconcile."""
     challenge, entries = open_board(make_challenge, make_user)
     victim = entries[1]
     with Voters(app, make_user, entries) as voters:

@@ -245,6 +245,7 @@ def test_the_landing_page_says_when_entries_open(client, make_challenge, frozen_
 
 
 def test_the_api_refuses_with_the_rules_code_and_message(client, entry, voter, frozen_clock):
+    """RELIABILITY #3: no votes outside the voting window."""
     _, token = create_token(voter, "tests", utcnow())
     db.session.commit()
     frozen_clock.set(entry.challenge.voting_deadline)

@@ -92,7 +92,9 @@ def test_withdrawing_an_entry_frees_its_slot(make_challenge, make_user):
 
 @pytest.mark.postgres_only
 def test_submission_limit_holds_under_concurrency(app, make_challenge, make_user):
-    """max + 5 simultaneous submits by one user leave exactly max rows."""
+    """max + 5 simultaneous submits by one user leave exactly max rows.
+
+    RELIABILITY #5: N+5 concurrent entries leave exactly N."""
     limit = 3
     challenge, user = make_challenge("active", max_submissions_per_user=limit), make_user()
     challenge_id, user_id = challenge.id, user.id  # threads must not touch this session's objects
@@ -152,6 +154,7 @@ def test_require_project_link_makes_the_project_mandatory(make_challenge, make_u
 
 
 def test_the_project_must_be_the_submitters_own(make_challenge, make_user, make_project):
+    """RELIABILITY #11: another member's entry or project cannot be used."""
     challenge, user, other = make_challenge("active"), make_user(), make_user()
     with pytest.raises(ValidationFailed) as raised:
         submit(challenge, user, project_id=make_project(other).id)
@@ -167,6 +170,7 @@ def test_the_project_must_be_the_submitters_own(make_challenge, make_user, make_
     "https://exa mple.com/x.png", "https://example.com/\x00.png",
 ])
 def test_urls_must_be_absolute_http_and_at_most_2048_characters(make_challenge, make_user, url):
+    """RELIABILITY #24: URL fields take absolute http(s) only."""
     challenge, user = make_challenge("active"), make_user()
     for field in ("image_url", "external_url"):
         with pytest.raises(ValidationFailed) as raised:
@@ -268,6 +272,8 @@ def test_disqualifying_needs_a_reason(make_challenge, make_user):
 def test_disqualified_entries_leave_every_ranking_and_their_votes_stop_counting(
     make_challenge, make_user, redis_client
 ):
+    """RELIABILITY #7: what covers vote-ring abuse today (vote weights, disqualification
+    recomputes)."""
     challenge, author, voter = make_challenge("active"), make_user(), make_user()
     editor = make_user(role=Role.EDITOR)
     entry = submit(challenge, author)

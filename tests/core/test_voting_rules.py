@@ -43,6 +43,7 @@ def test_one_upvote_per_voter_and_entry_and_voting_again_changes_nothing(entry, 
 def test_fifty_identical_concurrent_votes_leave_one_row_and_count_once(
     app, entry, make_user, redis_client
 ):
+    """RELIABILITY #1: concurrent identical votes leave one row and count once."""
     from challenges.leaderboard.live import board_for_page
 
     voter_id, entry_id, challenge = make_user().id, entry.id, entry.challenge
@@ -90,6 +91,7 @@ def test_voting_is_open_while_active_and_during_the_voting_period(entry, make_us
 
 @pytest.mark.parametrize("moment", ["before_start", "at_voting_deadline"])
 def test_no_votes_before_the_start_or_once_completed(entry, make_user, frozen_clock, moment):
+    """RELIABILITY #3: no votes outside the voting window."""
     challenge = entry.challenge
     frozen_clock.set(challenge.starts_at if moment == "before_start" else challenge.voting_deadline)
     if moment == "before_start":
@@ -102,6 +104,7 @@ def test_no_votes_before_the_start_or_once_completed(entry, make_user, frozen_cl
 
 @pytest.mark.parametrize("status", ["draft", "cancelled"])
 def test_no_votes_on_draft_or_cancelled_challenges(entry, make_user, status):
+    """RELIABILITY #3: no votes outside the voting window."""
     entry.challenge.status = status
     db.session.commit()
     with pytest.raises(NotFound):  # members cannot even see it
@@ -123,6 +126,7 @@ def test_anonymous_visitors_cannot_vote(entry):
 
 
 def test_no_self_votes(entry):
+    """RELIABILITY #2: a vote for one's own entry is refused and leaves no row."""
     author = db.session.get(User, entry.user_id)
     with pytest.raises(SelfVote):
         cast_vote(entry.id, author, utcnow())

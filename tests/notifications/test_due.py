@@ -259,6 +259,7 @@ def test_keys_follow_kind_challenge_user(frozen_clock, make_challenge, make_user
 
 
 def test_a_rerun_queues_nothing(frozen_clock, make_challenge, make_user, runner):
+    """RELIABILITY #29: jobs run twice or concurrently change nothing twice."""
     now = frozen_clock.now
     challenge = make_challenge("active", **schedule(now, started=H, submissions_left=3 * D))
     for _ in range(3):
@@ -285,6 +286,7 @@ def test_a_run_killed_after_its_first_page_is_finished_by_the_next(frozen_clock,
 
 
 def test_two_concurrent_runs_queue_each_email_once(app, frozen_clock, make_challenge, make_user):
+    """RELIABILITY #29: jobs run twice or concurrently change nothing twice."""
     now = frozen_clock.now
     make_challenge("active", **schedule(now, started=H, submissions_left=3 * D))
     members = [make_user() for _ in range(12)]

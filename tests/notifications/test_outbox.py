@@ -60,6 +60,7 @@ def test_every_email_carries_message_id_date_from_to_and_its_extra_headers(smtp_
 
 
 def test_the_same_key_queued_twice_is_one_row_and_one_message(smtp_server):
+    """RELIABILITY #29: an email queued twice (a reminder job run twice) is sent once."""
     assert _queue_test(key="results:c1:7") is True
     assert _queue_test(key="results:c1:7") is False
     run_outbox()

@@ -61,6 +61,7 @@ def test_the_project_form_shows_errors_beside_the_fields(client, member):
 @pytest.mark.parametrize("action", ["edit", "delete"])
 def test_another_members_project_is_forbidden_and_an_unknown_one_not_found(
         client, member, make_user, make_project, action):
+    """RELIABILITY #11: another member's entry or project cannot be used."""
     theirs = make_project(make_user(), title="Theirs")
     send = client.get if action == "edit" else client.post_form
     assert send(f"/me/projects/{theirs.id}/{action}").status_code == 403

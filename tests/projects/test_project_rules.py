@@ -54,6 +54,7 @@ def test_a_member_creates_a_project_with_a_title_and_a_link(make_user):
     ({"title": "ok", "description": "x" * 5001}, "description", "5,000"),
 ])
 def test_project_fields_follow_the_rules(data, field, message):
+    """RELIABILITY #24: URL fields take absolute http(s) only."""
     errors = validate_project(ProjectInput(**data))
     assert message in errors[field]
 

@@ -59,6 +59,7 @@ def test_validation_errors_name_their_fields(client, auth):
 
 
 def test_another_members_project_is_forbidden(client, auth, make_user, make_project):
+    """RELIABILITY #11: another member's entry or project cannot be used."""
     theirs = make_project(make_user(), title="Theirs")
     url = f"/api/projects/{theirs.id}/"
     for response in (client.get(url, headers=auth),

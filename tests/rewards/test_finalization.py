@@ -143,7 +143,9 @@ def test_a_worker_killed_half_way_leaves_nothing_and_a_rerun_gives_the_uninterru
     job.meta says so, the worker and its work horse (which RQ puts in a process group of its
     own) and RQ's scheduler child are SIGKILLed, group by group. Nothing of the run survives,
     and running the job again gives exactly the uninterrupted twin's ledger, ranks and
-    payouts."""
+    payouts.
+
+    RELIABILITY #28: a worker killed mid-finalize: nothing half-done, each reward once."""
     challenge, reference = twins
     expected = finalize(reference)
 
@@ -171,6 +173,7 @@ def test_a_worker_killed_half_way_leaves_nothing_and_a_rerun_gives_the_uninterru
 
 @pytest.mark.postgres_only
 def test_two_concurrent_runs_give_the_same_result_and_only_one_does_the_work(app, twins):
+    """RELIABILITY #29: jobs run twice or concurrently change nothing twice."""
     from jobs.finalize import finalize_challenge
 
     challenge, reference = twins
@@ -184,6 +187,8 @@ def test_two_concurrent_runs_give_the_same_result_and_only_one_does_the_work(app
 
 
 def test_a_third_run_inserts_nothing(twins):
+    """RELIABILITY #28, #29: a rerun after a crash or a success inserts nothing: every
+    reward has a unique key."""
     challenge, reference = twins
     finalize(reference)
     first = finalize(challenge)

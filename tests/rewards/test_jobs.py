@@ -76,7 +76,9 @@ def test_final_ranks_come_from_sql_and_match_the_redis_board_at_the_deadline(
 ):
     """Ties everywhere: on 3 (plain votes, verified votes weighing 1.5, a user with two
     entries), on 1 and on 0, broken by the earlier first entry; a disqualified entry and a
-    withdrawn one drop out; a withdrawn vote stops counting."""
+    withdrawn one drop out; a withdrawn vote stops counting.
+
+    RELIABILITY #31: Redis emptied: boards and ranks come from SQL."""
     monkeypatch.setitem(app.config, "VERIFIED_VOTE_WEIGHT", 1.5)
     monkeypatch.setitem(app.config, "UNVERIFIED_VOTE_WEIGHT", 1.0)  # "plain" votes count 1
     challenge = make_challenge("active")

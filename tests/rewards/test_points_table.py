@@ -163,6 +163,7 @@ def test_vote_on_others_earns_5(make_challenge, make_user):
 
 def test_vote_on_others_is_rewarded_at_most_20_times_per_utc_day(frozen_clock, entries,
                                                                  make_user):
+    """RELIABILITY #4: at most 20 rewarded votes a UTC day, reset at 00:00 UTC."""
     voter = make_user()
     for entry in entries[:25]:
         vote(entry, voter)
@@ -189,6 +190,7 @@ def test_vote_on_others_is_rewarded_at_most_20_times_per_utc_day(frozen_clock, e
 def test_vote_on_others_is_rewarded_at_most_once_per_voter_and_entry_ever(
     frozen_clock, make_challenge, make_user
 ):
+    """RELIABILITY #6: however often a vote is toggled, its reward is paid once, ever."""
     entry = submit(make_challenge("active"), make_user())
     voter = make_user()
     for _ in range(3):

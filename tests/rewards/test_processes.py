@@ -42,7 +42,9 @@ def test_two_schedulers_and_a_worker_perform_each_transition_once_and_finalize_o
     Each challenge must go upcoming -> active -> voting -> completed with one log line per
     transition (the worker logs the transitions it performed; the database's compare-and-set
     lets one run perform each), be finalized once, hold each place grant once, and both
-    schedulers must still be alive at the end."""
+    schedulers must still be alive at the end.
+
+    RELIABILITY #29: jobs run twice or concurrently change nothing twice."""
     challenges = [make_challenge("upcoming") for _ in range(3)]
     for challenge in challenges:  # entries and votes made on the app clock, while "active"
         frozen_clock.set(challenge.starts_at + timedelta(hours=1))

@@ -247,7 +247,9 @@ def test_disqualifying_and_reinstating_the_winner_after_results_twice_keeps_ever
     """On each database, through the service and through the CLI: disqualify the 1st-place
     entry, then reinstate it, each twice, and the whole cycle once more. After every step the
     ranks, ledger sums, balances, payouts, podium and Redis board are right, the ledger only
-    grew, and a repeated step writes no ledger row, no payout and no audit row."""
+    grew, and a repeated step writes no ledger row, no payout and no audit row.
+
+    RELIABILITY #7: voiding votes recomputes ranks and rewards (vote-ring flags: issue #13)."""
     f = finalized
     assert_state(f, ["a", "b", "c", "d", "e"], redis_client)
     revisions = 0

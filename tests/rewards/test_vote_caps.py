@@ -34,7 +34,9 @@ def test_ten_concurrent_votes_after_19_rewarded_leave_exactly_20_rewarded_today(
 ):
     """19 rewarded votes, then 10 at once on 10 different entries spread over two challenges
     (so two different challenge row locks): exactly one more is rewarded today. After 00:00 UTC
-    the cap starts over."""
+    the cap starts over.
+
+    RELIABILITY #4: at most 20 rewarded votes a UTC day, under concurrency."""
     first = make_challenge("active", max_submissions_per_user=30)
     second = make_challenge("active", max_submissions_per_user=10)
     author_a, author_b, voter = make_user(), make_user(), make_user()
@@ -71,6 +73,7 @@ def test_ten_concurrent_votes_after_19_rewarded_leave_exactly_20_rewarded_today(
 
 
 def test_the_daily_cap_resets_at_midnight_utc(frozen_clock, make_challenge, make_user):
+    """RELIABILITY #4: at most 20 rewarded votes a UTC day, reset at 00:00 UTC."""
     challenge = make_challenge("active", max_submissions_per_user=30)
     author, voter = make_user(), make_user()
     entries = [submit(challenge, author, title=f"E{i}") for i in range(22)]
@@ -90,7 +93,9 @@ def test_100_vote_unvote_cycles_earn_the_vote_reward_once(app, make_challenge, m
                                                           concurrent):
     """100 vote/unvote cycles on one entry: the voter earns 5 once; the author's 2 points
     follow the vote in and out, and end where the last action left them. Concurrently, the
-    cycles race each other (PostgreSQL only: SQLite serialises every writer anyway)."""
+    cycles race each other (PostgreSQL only: SQLite serialises every writer anyway).
+
+    RELIABILITY #6: a hundred vote/unvote cycles pay the voting reward once."""
     if concurrent and db.engine.dialect.name != "postgresql":
         pytest.skip("needs PostgreSQL for real concurrency")
     entry = submit(make_challenge("active"), make_user())

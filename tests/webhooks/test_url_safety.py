@@ -48,6 +48,7 @@ def private_refused(app, monkeypatch):
 
 @pytest.mark.parametrize("url", PRIVATE)
 def test_private_addresses_are_refused_when_not_allowed(url):
+    """RELIABILITY #25: links are never fetched; webhooks refuse private hosts."""
     with pytest.raises(UnsafeURL, match="public internet addresses"):
         vet_webhook_url(url, allow_private=False)
 
