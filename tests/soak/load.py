@@ -24,7 +24,8 @@ from .seed import Entry
 
 VERSION_RE = re.compile(r'data-version="(\d+)"')
 PRESSED_RE = re.compile(r'aria-pressed="(true|false)"')
-TIMEOUT = aiohttp.ClientTimeout(total=30)
+# A browser waits far longer (htmx sets no timeout); a minute without an answer is an outage.
+TIMEOUT = aiohttp.ClientTimeout(total=60)
 KEEPALIVE = 1.5  # below gunicorn's default keep-alive (2 s)
 
 

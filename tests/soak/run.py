@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import signal
 import statistics
 import sys
@@ -135,7 +136,11 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
     beliefs: dict[int, dict[object, Belief]] = {uid: {} for uid in world.voters.values()}
     windows: list[Window] = []
     log(f"load: {args.voters} voters, {args.pollers} pollers for {args.duration:.0f} s")
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     asyncio.run(drive(args, base, world, logins, rec, beliefs, windows, runner, valkey))
+    cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+    client_cpu = (cpu_after.ru_utime + cpu_after.ru_stime
+                  - cpu_before.ru_utime - cpu_before.ru_stime)
     log(f"load done: {len(rec.outcomes):,} requests")
     runner_alive = runner.alive()
 
@@ -159,7 +164,8 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
             {uid: mine for uid, mine in beliefs.items()}, world.challenge_ids)
         db.session.remove()
     load_after = os.getloadavg()
-    ok = report(args, rec, windows, votes, boards, settle, runner_alive, load_before, load_after)
+    ok = report(args, rec, windows, votes, boards, settle, runner_alive, load_before, load_after,
+                client_cpu)
     if not ok:
         log(f"FAILED; the runner's log: {runner_log}")
         sys.stderr.write(runner.tail() + "\n")
@@ -296,14 +302,22 @@ def percentile(values: list[float], q: float) -> float:
 
 def report(args, rec: Recorder, windows: list[Window], votes: verify.VoteCheck,
            boards: list[verify.BoardDiff], settle: float, runner_alive: bool,
-           load_before: tuple[float, float, float], load_after: tuple[float, float, float]
-           ) -> bool:
+           load_before: tuple[float, float, float], load_after: tuple[float, float, float],
+           client_cpu: float) -> bool:
     out = sys.stdout.write
     valkey_windows = [w for w in windows if w.name.startswith("Valkey")]
     out(f"\nSoak: {args.voters} voters, {args.pollers} pollers, {args.duration:.0f} s, "
         f"gunicorn {args.web_workers} workers x 4 threads, PostgreSQL + Valkey\n")
     out(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} "
-        f"(1 min; {os.cpu_count()} CPUs)\n\nRequests by type and status\n")
+        f"(1 min; {os.cpu_count()} CPUs); the load generator itself used {client_cpu:.0f} CPU-s "
+        f"({client_cpu / args.duration:.0%} of one CPU)\n")
+    polls = sum(1 for o in rec.outcomes if o.kind in ("poll", "page"))
+    clicks = sum(1 for o in rec.outcomes if o.kind in ("vote", "unvote"))
+    pause = sum(args.vote_pause) / 2
+    out(f"offered vs served: polls {args.pollers / args.poll_interval:.0f}/s asked, "
+        f"{polls / args.duration:.0f}/s answered or failed; votes and unvotes "
+        f"~{args.voters / pause:.0f}/s asked (if answered at once), {clicks / args.duration:.0f}/s"
+        f"\n\nRequests by type and status\n")
     for kind, statuses in sorted(rec.by_type().items()):
         total = sum(statuses.values())
         listed = ", ".join(f"{s}: {n:,}" for s, n in sorted(statuses.items(), key=str))

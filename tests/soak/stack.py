@@ -17,7 +17,7 @@ import psutil
 
 from tests.bench.core import ROOT, free_port
 
-ACCESS_LOG = re.compile(r'"(GET|POST) \S+ HTTP/1\.1" \d{3} ')
+NOTABLE = re.compile(r"^\s*run \||ERROR|CRITICAL|exited")
 # What the runner must not inherit from the shell that runs the soak (or from a test session).
 SCRUBBED = {"DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI", "SECRET_KEY", "WC_ENV",
             "INSTANCE_PATH", "PORT"}
@@ -130,9 +130,10 @@ class Runner:
         found = self.find("jobs.schedule")
         return found[0] if found else None
 
-    def tail(self, lines: int = 40) -> str:
-        """The log's last lines, without gunicorn's access log (the load's own requests)."""
+    def tail(self, lines: int = 20) -> str:
+        """The runner's own lines and the children's errors, last ``lines`` of them (the full
+        log, access log included, stays at ``log_path``)."""
         self.log.flush()
         text = [line for line in self.log_path.read_text(errors="replace").splitlines()
-                if not ACCESS_LOG.search(line)]
+                if NOTABLE.search(line)]
         return "\n".join(text[-lines:])
