@@ -4,13 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 APP    := FLASK_APP=wsgi.py
 
-.PHONY: run test test-sqlite test-postgres bench screenshots lint vendor clean help
+.PHONY: run test test-sqlite test-postgres bench soak screenshots lint vendor clean help
 
 help:
 	@echo "make run      start web + worker + scheduler (+ embedded Valkey) on http://127.0.0.1:$${PORT:-5000}"
 	@echo "make test     run the whole suite on SQLite and on PostgreSQL"
 	@echo "make lint     ruff and mypy"
 	@echo "make bench    run the benchmarks (not part of make test)"
+	@echo "make soak     5 minutes of votes and polls under faults (not part of make test)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -40,6 +41,11 @@ test-postgres: $(VENV)/.installed-test
 # The core-loop benchmark (tests/bench/README.md); BENCH_ARGS passes options, e.g. --duration 10.
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench.core $(BENCH_ARGS)
+
+# The soak (tests/soak/README.md): the real stack under load and faults for 5 minutes;
+# SOAK_SECONDS shortens it, SOAK_ARGS passes options, e.g. SOAK_ARGS="--voters 50".
+soak: $(VENV)/.installed-test
+	$(BIN)/python -m tests.soak.run $(SOAK_ARGS)
 
 # ruff over the code and tests; mypy over challenges/ and jobs/ (settings in pyproject.toml).
 lint: $(VENV)/.installed-test
