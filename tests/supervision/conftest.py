@@ -33,3 +33,6 @@ def make_app(app: Flask, app_config: dict[str, Any]) -> Iterator[Callable[..., F
 def watched_app(make_app: Callable[..., Flask]) -> Flask:
     """The app as production runs it: /readyz checks the schedule's heartbeats."""
     return make_app(READYZ_CHECKS_SCHEDULE=True)
+
+
+from tests.rewards.processes import spawn  # noqa: E402, F401 (the process fixture, shared)

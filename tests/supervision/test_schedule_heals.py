@@ -165,3 +165,4 @@ def test_the_scheduler_waits_for_redis_then_registers_its_jobs(app, caplog):
             assert not thread.is_alive()
     finally:
         stop.set()
+        scheduler.connection.close()
