@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user
 
 from ..auth.nexturl import safe_next
@@ -50,14 +49,6 @@ def _resend_limit() -> str:
 
 def _change_limit() -> str:
     return str(current_app.config["EMAIL_CHANGE_RATE_LIMIT"])
-
-
-def _member_key() -> str:
-    """Limits of signed-in actions count per member (the limiter runs before login_required,
-    so a visitor falls back to their address and is then sent to log in)."""
-    if current_user.is_authenticated:
-        return f"member:{current_user.id}"
-    return get_remote_address()
 
 
 def _refused(message: str, status: int, again_url: str, again_label: str) -> ResponseReturnValue:
@@ -95,7 +86,7 @@ def verify(token: str) -> ResponseReturnValue:
 
 @bp.post("/account/verify/resend")
 @login_required
-@limiter.limit(_resend_limit, key_func=_member_key)
+@limiter.limit(_resend_limit)
 def resend_verification() -> ResponseReturnValue:
     """The banner's "Resend" button: a fresh link to the member's address."""
     form = EmptyForm()
@@ -179,7 +170,7 @@ def reset_password(token: str) -> ResponseReturnValue:
 
 @bp.route("/account/email", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_change_limit, methods=["POST"], key_func=_member_key)
+@limiter.limit(_change_limit, methods=["POST"])
 def change_email() -> ResponseReturnValue:
     """Ask to change the account's address (current password required); also where an
     unverified member can have the confirmation link sent again."""

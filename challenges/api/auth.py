@@ -49,6 +49,3 @@ def caller() -> User | None:
     return g.get("api_user")
 
 
-def rate_limit_key() -> str:
-    user = g.get("api_user")
-    return f"user:{user.id}" if user is not None else f"ip:{request.remote_addr}"

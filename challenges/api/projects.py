@@ -23,7 +23,6 @@ from ..projects.service import (
 )
 from ..timefmt import iso_z
 from ..transactions import commit_with_retry
-from .auth import rate_limit_key
 from .inputs import int_arg, json_body, uuid_or_none
 from .views import WRITE_LIMIT, BadCursor, bp, decode_cursor, encode_cursor, require_caller
 
@@ -80,7 +79,7 @@ def list_projects() -> Response:
 
 
 @bp.post("/projects/")
-@limiter.limit(WRITE_LIMIT, key_func=rate_limit_key)
+@limiter.limit(WRITE_LIMIT)
 def create() -> tuple[Response, int]:
     user = require_caller()
     data = ProjectInput(**json_body(PROJECT_FIELDS, required={"title"}))
@@ -95,7 +94,7 @@ def project_detail(project_id: str) -> Response:
 
 
 @bp.patch("/projects/<project_id>/")
-@limiter.limit(WRITE_LIMIT, key_func=rate_limit_key)
+@limiter.limit(WRITE_LIMIT)
 def update(project_id: str) -> Response:
     user = require_caller()
     project = own_project(_project_id(project_id), user)
@@ -107,7 +106,7 @@ def update(project_id: str) -> Response:
 
 
 @bp.delete("/projects/<project_id>/")
-@limiter.limit(WRITE_LIMIT, key_func=rate_limit_key)
+@limiter.limit(WRITE_LIMIT)
 def delete(project_id: str) -> Response:
     user = require_caller()
     project = own_project(_project_id(project_id), user)

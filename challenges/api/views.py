@@ -24,7 +24,7 @@ from ..services.listing import BadCursor as ListingBadCursor
 from ..services.listing import challenge_page
 from ..transactions import commit_with_retry
 from ..web import vote_or_unvote
-from .auth import caller, rate_limit_key
+from .auth import caller
 from .inputs import ENTRY_FIELDS, BadRequest, choice_arg, int_arg, json_body, uuid_or_none
 from .serializers import (
     challenge_detail_json,
@@ -158,7 +158,7 @@ def leaderboard(slug: str) -> Response:
 
 
 @bp.post("/challenges/<slug>/submit/")
-@limiter.limit(WRITE_LIMIT, key_func=rate_limit_key)
+@limiter.limit(WRITE_LIMIT)
 def submit(slug: str) -> tuple[Response, int]:
     user = require_caller()
     challenge = challenge_or_404(slug)
