@@ -75,6 +75,9 @@ def test_with_redis_down_logins_and_votes_work_limits_apply_and_the_log_says_so(
     make_user("bob")
     entry = submit(make_challenge("active"), make_user())
     attacker, member = app_on_own_redis.test_client(), app_on_own_redis.test_client()
+    # The member browses from one address throughout (session protection is "strong": a
+    # session seen from another address is dropped).
+    member.environ_base["REMOTE_ADDR"] = "198.51.100.7"
     valkey.stop()
 
     # Logins: the limit still holds (in memory), and the right password still gets in.
