@@ -13,6 +13,8 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
 BIGINT_MAX = 2**63 - 1  # the widest integer column (BIGINT); SQLite's INTEGER is the same
+# A plain ``Integer`` primary key is 32 bits on PostgreSQL: its rules say ``<int(max=...)>``.
+INTEGER_MAX = 2**31 - 1
 
 
 class BoundedIntegerConverter(IntegerConverter):

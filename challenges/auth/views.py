@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..clock import utcnow
+from ..converters import INTEGER_MAX
 from ..errors import Conflict, InvalidCredentials, NotFound, ValidationFailed
 from ..forms import EmptyForm
 from ..models import User
@@ -158,7 +159,8 @@ def tokens() -> ResponseReturnValue:
     ), status
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+# api_tokens.id is an INTEGER (32 bits on PostgreSQL): a larger id is no token (404).
+@bp.post(f"/account/tokens/<int(max={INTEGER_MAX}):token_id>/revoke")
 @login_required
 def revoke_token(token_id: int) -> ResponseReturnValue:
     form = EmptyForm()

@@ -57,6 +57,10 @@ def dashboard_sponsor(viewer: User, slug: str | None) -> ChallengeSponsor:
     if viewer.is_editor:
         query = select(ChallengeSponsor).order_by(ChallengeSponsor.name)
         if slug:
+            # From the query string: a value no slug column can hold (PostgreSQL refuses NUL
+            # outright) names no sponsor, never a 500.
+            if "\x00" in slug or len(slug) > 50:
+                raise NotFound("No such sponsor.")
             query = query.where(ChallengeSponsor.slug == slug)
         sponsor = db.session.scalar(query.limit(1))
     elif viewer.role == Role.SPONSOR.value:

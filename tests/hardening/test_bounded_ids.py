@@ -21,6 +21,7 @@ from ..api.conftest import bearer
 BIGGEST = 2**63 - 1
 GARBAGE = [
     str(BIGGEST + 1),  # one past BIGINT
+    str(2**31),  # one past a 32-bit INTEGER (PostgreSQL)
     "1" + "0" * 40,
     "-1",
     "abc",
@@ -84,17 +85,19 @@ def test_no_rule_answers_5xx_to_huge_negative_or_garbage_ids(client, make_user, 
 
 def test_an_out_of_range_token_id_is_a_404_not_a_500(client, make_user, login):
     login(client, make_user())
-    for token_id in (str(BIGGEST + 1), "1" + "0" * 40):
+    for token_id in (str(BIGGEST + 1), "1" + "0" * 40, str(2**31)):
         response = client.post_form(f"/account/tokens/{token_id}/revoke")
         assert response.status_code == 404
 
 
-def test_the_largest_bigint_id_is_still_routed(client, make_user, login):
-    """The bound is the column's range, not smaller: 2**63-1 reaches the view (no such
-    token: 404 from the lookup), and an existing token is revoked by its id."""
+def test_the_bound_is_the_id_columns_range(client, make_user, login):
+    """api_tokens.id is a 32-bit INTEGER on PostgreSQL: 2**31-1 reaches the lookup (no such
+    token: 404), 2**31 and 2**63-1 are 404 at the router; an existing token is revoked by its
+    id."""
     member = make_user()
     login(client, member)
-    assert client.post_form(f"/account/tokens/{BIGGEST}/revoke").status_code == 404
+    for token_id in (2**31 - 1, 2**31, BIGGEST):
+        assert client.post_form(f"/account/tokens/{token_id}/revoke").status_code == 404
     from challenges.clock import utcnow
     from challenges.services.api_tokens import create_token
 
@@ -106,9 +109,11 @@ def test_the_largest_bigint_id_is_still_routed(client, make_user, login):
 
 
 @pytest.mark.parametrize("url", [
+    "/notifications/9223372036854775807/go",  # BIGINT, in range: no such notification
     "/notifications/9223372036854775808/go",
     "/notifications/99999999999999999999999999/go",
 ])
 def test_an_out_of_range_notification_id_is_a_404(client, make_user, login, url):
+    """Notification ids are BIGINT: the default bound of every <int:...> rule."""
     login(client, make_user())
     assert client.get(url).status_code == 404
