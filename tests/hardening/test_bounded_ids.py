@@ -75,6 +75,7 @@ def _walk(client, token: str, slug: str, extra_headers: dict[str, str] | None = 
 def test_no_rule_answers_5xx_to_huge_negative_or_garbage_ids(client, make_user, make_challenge,
                                                              login, monkeypatch):
     # Answer with the 500 page instead of raising, so the walk reports every failing rule.
+    """RELIABILITY #26."""
     monkeypatch.setitem(client.application.config, "PROPAGATE_EXCEPTIONS", False)
     editor = make_user(role=Role.EDITOR)
     challenge = make_challenge("voting")
@@ -84,6 +85,7 @@ def test_no_rule_answers_5xx_to_huge_negative_or_garbage_ids(client, make_user, 
 
 
 def test_an_out_of_range_token_id_is_a_404_not_a_500(client, make_user, login):
+    """RELIABILITY #26."""
     login(client, make_user())
     for token_id in (str(BIGGEST + 1), "1" + "0" * 40, str(2**31)):
         response = client.post_form(f"/account/tokens/{token_id}/revoke")

@@ -11,6 +11,7 @@ NAV = 'data-testid="nav-username">@'
 @pytest.mark.parametrize("remember", [False, True])
 def test_a_session_replayed_from_another_browser_is_anonymous(client, make_user, login,
                                                               remember):
+    """RELIABILITY #20."""
     member = make_user()
     login(client, member, remember=remember)
     assert NAV + member.username in client.get("/").get_data(as_text=True)
@@ -21,6 +22,7 @@ def test_a_session_replayed_from_another_browser_is_anonymous(client, make_user,
 
 
 def test_a_session_replayed_from_another_address_is_anonymous(client, make_user, login):
+    """RELIABILITY #20."""
     member = make_user()
     login(client, member)
     moved = client.get("/account/tokens", environ_base={"REMOTE_ADDR": "203.0.113.9"})

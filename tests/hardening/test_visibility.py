@@ -23,6 +23,7 @@ def _set_status(challenge: WeeklyChallenge, status: str) -> None:
 
 def test_a_draft_challenge_is_not_named_on_its_entrants_my_submissions(
         client, make_user, make_challenge, login):
+    """RELIABILITY #13."""
     hidden = make_challenge("active", title="Secret Project Falcon")
     shown = make_challenge("active", title="Public Prompt")
     member = make_user()
@@ -48,6 +49,7 @@ def editor_edits_role(editor_client, user, role: str) -> None:
 @pytest.mark.parametrize("how", ["admin", "cli"])
 def test_a_demoted_editor_gets_404_on_the_next_poll_of_a_draft_board(
         app, client, make_user, make_challenge, login, runner, how):
+    """RELIABILITY #13."""
     challenge = make_challenge("active", status="draft")
     poll = f"/challenges/{challenge.slug}/leaderboard/live"
     editor = make_user(role=Role.EDITOR)

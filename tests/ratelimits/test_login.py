@@ -30,6 +30,7 @@ def attempt(client: Any, login: str, password: str = BAD, ip: str = "127.0.0.1")
 
 def test_100_parallel_wrong_logins_let_exactly_the_limit_reach_the_password_check(app,
                                                                                   make_user):
+    """RELIABILITY #8."""
     make_user("bob")
     clients = [app.test_client() for _ in range(100)]
     tokens = [client.csrf_token() for client in clients]
@@ -64,6 +65,7 @@ def test_the_eleventh_try_for_one_account_from_one_address_is_refused_even_if_ri
 
 
 def test_a_locked_out_address_does_not_lock_the_account_out_elsewhere(app, client, make_user):
+    """RELIABILITY #8."""
     make_user("bob")
     for _ in range(PER_ACCOUNT + 5):
         attempt(client, "bob", ip="203.0.113.66")
@@ -111,6 +113,7 @@ def test_one_address_trying_many_accounts_is_stopped_by_the_address_limit(app, c
 
 
 def test_the_login_429_is_a_page_with_retry_after(client, make_user):
+    """RELIABILITY #8."""
     make_user("bob")
     for _ in range(PER_ACCOUNT):
         attempt(client, "bob")

@@ -30,6 +30,7 @@ def behind_balancer(make_app: Any, app_config: dict[str, Any]) -> Any:
 
 
 def test_behind_a_trusted_proxy_two_clients_have_separate_buckets(behind_balancer, make_user):
+    """RELIABILITY #8."""
     make_user("bob")
     attacker, member = behind_balancer.test_client(), behind_balancer.test_client()
     for _ in range(10):

@@ -71,6 +71,7 @@ def login(client: Any, password: str, ip: str = "127.0.0.1") -> int:
 
 def test_with_redis_down_logins_and_votes_work_limits_apply_and_the_log_says_so(
         app_on_own_redis, valkey, make_user, make_challenge, caplog):
+    """RELIABILITY #9."""
     caplog.set_level(logging.INFO)
     make_user("bob")
     entry = submit(make_challenge("active"), make_user())

@@ -44,6 +44,7 @@ def toggle(client: Any, entry: Any, n: int, token: str, htmx: bool = True) -> in
 
 def test_150_vote_toggles_get_429s_and_exactly_the_limit_goes_through(client, login, make_user,
                                                                        entry):
+    """RELIABILITY #8."""
     voter = make_user()
     login(client, voter)
     token = client.csrf_token()
@@ -58,6 +59,7 @@ def test_150_vote_toggles_get_429s_and_exactly_the_limit_goes_through(client, lo
 
 
 def test_api_votes_share_the_bucket_with_the_vote_button(client, login, make_user, entry):
+    """RELIABILITY #8."""
     login(client, make_user())
     token = client.csrf_token()
     page = [toggle(client, entry, n, token) for n in range(LIMIT // 2)]

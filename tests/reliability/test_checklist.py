@@ -3,10 +3,7 @@
 and fails unless every check 1..35 has a row, every ``tests/...::name`` it cites exists (the
 file defines that test function) and names the check in its docstring ("RELIABILITY #N"),
 every cited file or folder exists, and every test whose docstring claims a check is cited in
-that check's row.
-
-A citation followed by ``(#10, in progress)`` is work of the same issue on another branch; it
-is not checked until the integrator replaces it with the real test names."""
+that check's row."""
 
 from __future__ import annotations
 
@@ -19,12 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 HEADING = "### Security and reliability checks"
 CHECKS = range(1, 36)
-IN_PROGRESS = "(#10, in progress"  # then ")" or ": what is coming)"
 ROW = re.compile(r"^\|\s*(\d+)\s*\|(.*)\|\s*$")
-# `tests/x/test_y.py::test_name`, `tests/x/` or `tests/x/test_y.py`, `make soak`, optionally
-# followed by the in-progress marker.
-CITATION = re.compile(
-    r"`((?:tests/[\w./]*?)(?:::(\w+))?|make \w+)`(\s*\(#10, in progress[^)]*\))?")
+# `tests/x/test_y.py::test_name`, `tests/x/` or `tests/x/test_y.py`, or `make soak`.
+CITATION = re.compile(r"`((?:tests/[\w./]*?)(?:::(\w+))?|make \w+)`")
 DOC_SECTION = re.compile(r"(README\.md|docs/decisions\.md) § \"([^\"]+)\"")
 CLAIM = re.compile(r"RELIABILITY (#\d+(?:(?:, | and )#\d+)*)")
 
@@ -33,7 +27,6 @@ CLAIM = re.compile(r"RELIABILITY (#\d+(?:(?:, | and )#\d+)*)")
 class Citation:
     path: str
     test: str | None
-    pending: bool
 
 
 def section() -> str:
@@ -55,7 +48,7 @@ def rows() -> dict[int, str]:
 
 
 def citations(row: str) -> list[Citation]:
-    return [Citation(m.group(1).split("::")[0], m.group(2), bool(m.group(3)))
+    return [Citation(m.group(1).split("::")[0], m.group(2))
             for m in CITATION.finditer(row)]
 
 
@@ -84,7 +77,10 @@ def test_every_cited_test_exists_and_names_its_check():
     problems = []
     for number, row in rows().items():
         for cited in citations(row):
-            if cited.pending or cited.path.startswith("make "):
+            if cited.path.startswith("make "):
+                target_name = cited.path.removeprefix("make ")
+                if not re.search(rf"^{target_name}:", (ROOT / "Makefile").read_text(), re.M):
+                    problems.append(f"#{number}: the Makefile has no target {target_name!r}")
                 continue
             target = ROOT / cited.path
             if not target.exists():
@@ -110,8 +106,7 @@ def test_every_cited_document_section_exists():
 
 
 def test_every_test_that_claims_a_check_is_cited_in_its_row():
-    """The other direction: a docstring saying "RELIABILITY #N" is listed in row N (rows that
-    still carry an in-progress citation are completed by the integrator)."""
+    """The other direction: a docstring saying "RELIABILITY #N" is listed in row N."""
     listed = rows()
     cited = {(c.path, c.test, number) for number, row in listed.items() for c in citations(row)}
     missing = []
@@ -119,7 +114,7 @@ def test_every_test_that_claims_a_check_is_cited_in_its_row():
         relative = str(path.relative_to(ROOT))
         for name, docstring in docstrings_of(relative).items():
             for number in claimed_checks(docstring):
-                if (relative, name, number) in cited or IN_PROGRESS in listed.get(number, ""):
+                if (relative, name, number) in cited:
                     continue
                 missing.append(f"#{number}: `{relative}::{name}`")
     assert not missing, "cite these in the README's table:\n" + "\n".join(missing)
