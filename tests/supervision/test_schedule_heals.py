@@ -123,7 +123,7 @@ def test_readyz_names_a_job_whose_heartbeat_is_older_than_twice_its_interval(
 
 
 def test_every_recurring_jobs_result_outlives_its_interval(app, make_app, redis_client):
-    """RELIABILITY #30. RELIABILITY.md #30: rq-scheduler deletes a repeating job whose result (its job hash)
+    """RELIABILITY #30: rq-scheduler deletes a repeating job whose result (its job hash)
     expired before it came due again, and the schedule silently stops. Checked on the jobs
     as registered, with the default intervals and with intervals longer than an hour."""
     long_intervals = make_app(PHASE_JOB_INTERVAL_SECONDS=3 * 3600,
