@@ -118,9 +118,9 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
            "PORT": str(port), "SECRET_KEY": secret, "WEB_CONCURRENCY": str(args.web_workers),
            "RECONCILE_INTERVAL_SECONDS": str(args.reconcile_interval),
            # 200 logins come from one address in a few seconds: lift the login limits (per
-           # account and IP, and per IP). Votes keep the product's per-member limit: a voter
-           # clicks ~15 times a minute, under it, so the limiter runs (and falls back to memory
-           # while Valkey is down) without refusing anyone.
+           # account and IP, and per IP). Votes keep the product's per-member limit
+           # (VOTE_RATE_LIMIT): a voter clicks ~15 times a minute, under it, so the limiter
+           # runs (and falls back to memory while Valkey is down) without refusing anyone.
            "LOGIN_RATE_LIMIT": GENEROUS, "LOGIN_IP_RATE_LIMIT": GENEROUS,
            "REGISTER_RATE_LIMIT": GENEROUS}
     log(f"starting the runner on port {port} (log: {runner_log})")
