@@ -44,6 +44,9 @@ class Outcome:
 class Recorder:
     started: float = field(default_factory=time.monotonic)
     outcomes: list[Outcome] = field(default_factory=list)
+    # A 2xx vote answer without the vote button: the member was not signed in any more (the
+    # answer is an HX-Redirect to the login page), so nothing was voted. Any is a failure.
+    signed_out: int = 0
 
     def now(self) -> float:
         return time.monotonic() - self.started
@@ -111,8 +114,11 @@ async def voter(base: str, entries: list[Entry], csrf: str, cookies: dict[str, s
     jar = aiohttp.CookieJar(unsafe=True)  # unsafe: accept cookies from an IP address host
     jar.update_cookies(cookies, response_url=URL(base))
     connector = aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE)
-    async with aiohttp.ClientSession(cookie_jar=jar, connector=connector,
-                                     timeout=TIMEOUT) as session:
+    # The session was made by the login client (http.client, which sends no User-Agent); a
+    # browser keeps its User-Agent, and session protection ("strong") drops a session whose
+    # browser changed, so this one sends none either.
+    async with aiohttp.ClientSession(cookie_jar=jar, connector=connector, timeout=TIMEOUT,
+                                     skip_auto_headers=("User-Agent",)) as session:
         await asyncio.sleep(random.uniform(0, pause[1]))
         while not stop.is_set():
             entry = random.choice(entries)
@@ -135,6 +141,8 @@ async def voter(base: str, entries: list[Entry], csrf: str, cookies: dict[str, s
                         belief.voted = pressed.group(1) == "true"
                         belief.confirmed += 1
                         belief.unknown = False
+                    elif 200 <= response.status < 300:
+                        rec.signed_out += 1
             except TimeoutError:
                 rec.add(action, "timeout", began)
                 belief.unknown = belief.timed_out = True

@@ -361,6 +361,11 @@ def report(args, rec: Recorder, windows: list[Window], votes: verify.VoteCheck,
     out(f"  unknown (last request unanswered): {votes.unknown}, read back from the database: "
         f"{votes.unknown_voted} voted, {votes.unknown - votes.unknown_voted} not\n")
     expected_rows = votes.believed_voted + votes.unknown_voted
+    confirmed = sum(1 for o in rec.outcomes
+                    if o.kind in ("vote", "unvote") and isinstance(o.status, int)
+                    and 200 <= o.status < 300) - rec.signed_out
+    out(f"  answered with the vote button: {confirmed:,}; answered as signed out: "
+        f"{rec.signed_out:,}\n")
     out(f"  confirmed voted + unknown-but-voted = {expected_rows:,} "
         f"{'==' if expected_rows == votes.rows else '!='} {votes.rows:,} rows\n")
 
@@ -376,7 +381,7 @@ def report(args, rec: Recorder, windows: list[Window], votes: verify.VoteCheck,
 
     ok = (not unexpected and not votes.lost and not votes.ghosts and expected_rows == votes.rows
           and bool(boards) and all(b.equal for b in boards) and runner_alive and not stray
-          and all(w.end is not None for w in windows))
+          and all(w.end is not None for w in windows) and not rec.signed_out and confirmed > 0)
     out(f"\n{'PASS' if ok else 'FAIL'}\n")
     sys.stdout.flush()
     return ok
