@@ -155,6 +155,7 @@ def tokens() -> ResponseReturnValue:
         new_token=new_token,
         tokens=api_tokens.tokens_of(current_user),
         now=utcnow(),
+        is_live=api_tokens.is_live,  # the rule the API authenticates by, not a template copy
         revoke_form=EmptyForm(),
     ), status
 
