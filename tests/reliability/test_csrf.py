@@ -39,7 +39,9 @@ def concrete(rule: str, slug: str) -> str:
     url = rule
     while "<" in url:
         start, end = url.index("<"), url.index(">")
-        converter = url[start + 1:end].split(":")[0] if ":" in url[start:end] else "default"
+        spec = url[start + 1:end]
+        # "<int(max=...):token_id>": the converter's name, without its arguments.
+        converter = spec.split(":")[0].split("(")[0] if ":" in spec else "default"
         url = url[:start] + values.get(converter, "x") + url[end + 1:]
     return url
 
