@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import TypeVar
 
-from flask import abort, current_app, flash, request
+from flask import abort, current_app, flash, request, session
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as BaseResponse
 
 from .clock import utcnow
 from .errors import NotFound
+from .extensions import login_manager
 from .models import ChallengeSubmission, User, WeeklyChallenge
 from .services.challenges import get_visible_challenge
 from .services.entries import get_challenge_entry
@@ -36,6 +37,20 @@ def htmx_vary(response: R) -> R:
 def viewer_id() -> int | None:
     """The logged-in user's id, or None for a visitor."""
     return current_user.id if current_user.is_authenticated else None
+
+
+def polling_session_token() -> str | None:
+    """The session token this request's session cookie carries, for the polls that identify
+    their viewer without SQL (leaderboard widget, bell). Flask-Login checks a session's browser
+    only when it loads the user (which the polls skip), so the same "strong" check runs here:
+    a session made for another browser or address identifies nobody."""
+    token = session.get("_user_id")
+    if token is None:
+        return None
+    if (login_manager.session_protection == "strong"
+            and session.get("_id") != login_manager._session_identifier_generator()):  # noqa: SLF001
+        return None
+    return str(token)
 
 
 def visible_challenge_or_404(slug: str) -> WeeklyChallenge:

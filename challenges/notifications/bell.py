@@ -18,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -30,7 +29,7 @@ from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..templating import render_bare
 from ..transactions import commit_with_retry
-from ..web import htmx_vary, is_htmx
+from ..web import htmx_vary, is_htmx, polling_session_token
 from . import inbox, vote_events
 from .inbox import REDIS_ERRORS, BadCursor, BellState, Cursor
 
@@ -55,7 +54,7 @@ def bell_fragment() -> ResponseReturnValue:
     bell when it changed, and 286 with nothing for a visitor (their bell goes, polling stops)."""
     client_version = request.args.get("v", type=int)
     try:
-        answer = inbox.poll(session.get("_user_id"), client_version)
+        answer = inbox.poll(polling_session_token(), client_version)
     except REDIS_ERRORS:
         answer = None
     if answer is not None and answer.viewer is not None:

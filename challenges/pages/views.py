@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, session
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -21,7 +21,7 @@ from ..services.sponsors import record
 from ..services.status import viewer_status
 from ..services.votes import vote_refusals
 from ..templating import render_bare
-from ..web import viewer_id, visible_challenge_or_404
+from ..web import polling_session_token, viewer_id, visible_challenge_or_404
 
 bp = Blueprint("pages", __name__)
 
@@ -119,7 +119,7 @@ def leaderboard_ranks(slug: str) -> ResponseReturnValue:
     now = utcnow()
     size = _rank_page_size()
     try:
-        result = ranks.fragment_page(slug, session.get("_user_id"), cursor, now, size)
+        result = ranks.fragment_page(slug, polling_session_token(), cursor, now, size)
     except REDIS_ERRORS:
         result = None  # Redis is down: the page path reads SQL
     if result is not None and result.status == ranks.FragmentStatus.NOT_FOUND:
@@ -145,7 +145,7 @@ def leaderboard_fragment(slug: str) -> ResponseReturnValue:
     client_version = request.args.get("v", type=int)
     now = utcnow()
     try:
-        result = poll(slug, session.get("_user_id"), client_version, now)
+        result = poll(slug, polling_session_token(), client_version, now)
     except REDIS_ERRORS:
         result = None  # Redis is down: the page path serves the board from SQL
     if result is not None and result.status == PollStatus.NOT_FOUND:
