@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from challenges import clock, create_app
-from challenges.extensions import db, limiter
+from challenges.extensions import db
 
 from .support.clock import FrozenClock
 from .support.ports import free_port
@@ -206,27 +206,3 @@ def client(app: Flask) -> CSRFClient:
 @pytest.fixture
 def runner(app: Flask) -> Any:
     return app.test_cli_runner()
-
-
-@pytest.fixture
-def make_app(app: Flask, app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
-    """Another app on the test database and Redis, with ``overrides`` applied.
-
-    The views' limits are bound to the one limiter object, which takes the storage and settings
-    of the app bound last; afterwards it is bound to the session's app again, so a dead Redis
-    or a fallback of one test never reaches the next one.
-    """
-    made: list[Flask] = []
-
-    def _make(**overrides: Any) -> Flask:
-        other = create_app({**app_config, **overrides})
-        other.test_client_class = app.test_client_class
-        made.append(other)
-        return other
-
-    yield _make
-    for other in made:
-        with other.app_context():
-            db.engine.dispose()
-        other.extensions["wc_redis"].close()
-    limiter.init_app(app)

@@ -3,18 +3,39 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import event
 
+from challenges import create_app
 from challenges.extensions import db
 from tests.support.factories import PASSWORD
 
 BAD_PASSWORD = "not the password"
 
 
+@pytest.fixture
+def make_app(app: Flask, app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
+    """Another app on the test database and Redis, with ``overrides`` applied.
+
+    The rate-limit storage stays the real Redis: the limiter is one object shared by every app.
+    """
+    made: list[Flask] = []
+
+    def _make(**overrides: Any) -> Flask:
+        other = create_app({**app_config, **overrides})
+        other.test_client_class = app.test_client_class
+        made.append(other)
+        return other
+
+    yield _make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+        other.extensions["wc_redis"].close()
 
 
 def bad_login(client: Any, **kwargs: Any) -> Any:
