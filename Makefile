@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 APP    := FLASK_APP=wsgi.py
 
-.PHONY: run test test-sqlite test-postgres bench soak screenshots lint vendor clean help
+.PHONY: run test test-sqlite test-postgres bench soak screenshots lint vendor clean help translations
 
 help:
 	@echo "make run      start web + worker + scheduler (+ embedded Valkey) on http://127.0.0.1:$${PORT:-5000}"
@@ -12,6 +12,7 @@ help:
 	@echo "make lint     ruff and mypy"
 	@echo "make bench    run the benchmarks (not part of make test)"
 	@echo "make soak     5 minutes of votes and polls under faults (not part of make test)"
+	@echo "make translations  extract marked strings into the catalogues and compile them"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -56,6 +57,17 @@ vendor:
 	cd $$(mktemp -d) && npm pack htmx.org@2 >/dev/null && tar xzf htmx.org-*.tgz && \
 	  cp package/dist/htmx.min.js package/LICENSE $(CURDIR)/static/vendor/htmx/ && \
 	  echo "htmx.org $$(node -p 'require("./package/package.json").version') from the npm package (dist/htmx.min.js). Update with: make vendor" > $(CURDIR)/static/vendor/htmx/VERSION
+
+# Extract every marked string (babel.cfg) and merge it into each language's catalogue; then fill
+# in the new msgstr entries in challenges/translations/<lang>/LC_MESSAGES/messages.po. The app
+# compiles the .po files itself when they change (challenges/i18n); `pybabel compile` is here for
+# read-only installs.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+	  --no-location --sort-output --omit-header -o challenges/translations/messages.pot .
+	$(BIN)/pybabel -q update -i challenges/translations/messages.pot -d challenges/translations \
+	  --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date --no-wrap
+	$(BIN)/pybabel -q compile -d challenges/translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache

@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     from .entries import bp as entries_bp
     from .errors_http import register_error_handlers
+    from .i18n import init_app as init_i18n
     from .notifications import init_app as init_notifications
     from .pages import bp as pages_bp
     from .probes import bp as probes_bp
@@ -60,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["wc_redis"] = extensions.init_redis(app.config)
     _configure_sqlite(app)
 
+    init_i18n(app)  # before any template renders: _() and the locale selector
     init_auth(app)
     security.init_app(app)
     templating.init_app(app)

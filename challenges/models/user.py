@@ -64,6 +64,8 @@ class User(UserMixin, Model):
     tokens_balance: Mapped[int] = mapped_column(BigInteger, default=0)
     # What Flask-Login stores in the session and the remember cookie instead of the id.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    # The language the member chose ("en", "es"); None follows the browser (challenges.i18n).
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     sponsor: Mapped[ChallengeSponsor | None] = relationship(back_populates="users")
 

@@ -10,12 +10,20 @@ mid-test. Use Playwright's ``expect`` and ``wait_for_*`` to wait, never ``sleep`
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Error,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 
 from tests.support.live_server import LiveServer, serve
 
@@ -98,12 +106,36 @@ def page(browser: Browser, live_server: LiveServer, console: Console) -> Iterato
     context.close()
 
 
+@pytest.fixture
+def open_page(browser: Browser, live_server: LiveServer,
+              console: Console) -> Iterator[Callable[..., Page]]:
+    """A factory of fresh pages in a chosen language and viewport, watched like ``page``:
+    ``open_page(locale="es", width=375, height=812)``. The locale sets ``Accept-Language``."""
+    live_server.errors.clear()
+    contexts: list[BrowserContext] = []
+
+    def _open(locale: str = "en", width: int = 1280, height: int = 800) -> Page:
+        context = browser.new_context(
+            base_url=live_server.url, locale=locale, viewport={"width": width, "height": height}
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        new_page = context.new_page()
+        new_page.on("console", console.on_console)
+        new_page.on("pageerror", console.on_page_error)
+        return new_page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     """After a passing browser test: no console errors, no CSP violations, no server errors."""
     result = yield
     funcargs = getattr(item, "funcargs", {})
-    if "page" in funcargs:
+    if "page" in funcargs or "open_page" in funcargs:
         funcargs["console"].assert_clean()
         errors = funcargs["live_server"].errors
         assert not errors, f"the live server raised: {errors!r}"

@@ -1,0 +1,98 @@
+"""Languages: Flask-Babel, the locale of each request, and the compiled catalogues.
+
+The locale comes from the member's saved preference, then the browser's ``Accept-Language``,
+then English. The preference is copied into the session at login (and whenever the member
+changes it), so choosing the locale never runs SQL: the leaderboard and bell polls render
+translated fragments and must stay SQL-free.
+
+Catalogues live in ``challenges/translations/<locale>/LC_MESSAGES/messages.po``; ``make
+translations`` extracts every marked string and updates them. The compiled ``.mo`` files are
+derived (not committed): :func:`compile_catalogues` rebuilds any that is missing or older than
+its ``.po`` when the app starts.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, has_request_context, request, session
+from flask_babel import Babel, get_locale
+from flask_login import user_loaded_from_cookie, user_logged_in
+
+log = logging.getLogger(__name__)
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+DEFAULT_LOCALE = "en"
+# Every language the site speaks, with its name in that language (for the preference menu).
+LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
+SESSION_KEY = "locale"
+
+babel = Babel()
+
+
+def is_supported(locale: str | None) -> bool:
+    """True for a locale the site has a catalogue for (``None`` means "follow the browser")."""
+    return locale in LANGUAGES
+
+
+def select_locale() -> str:
+    """The locale for this request: the member's preference (its session copy), else the best
+    match for ``Accept-Language``, else English. Reads no SQL."""
+    if not has_request_context():
+        return DEFAULT_LOCALE
+    preferred = session.get(SESSION_KEY)
+    if is_supported(preferred):
+        return str(preferred)
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LOCALE)
+
+
+def current_locale() -> str:
+    """The active locale as a language tag for ``<html lang>`` ("en", "es")."""
+    return str(get_locale() or DEFAULT_LOCALE).replace("_", "-")
+
+
+def remember_locale(locale: str | None) -> None:
+    """Keep the member's preference in the session (``None``: follow the browser again)."""
+    if is_supported(locale):
+        session[SESSION_KEY] = locale
+    else:
+        session.pop(SESSION_KEY, None)
+
+
+def _on_login(sender: Flask | None, user: object, **extra: object) -> None:
+    remember_locale(getattr(user, "locale", None))
+
+
+def compile_catalogues(root: Path = TRANSLATIONS) -> list[Path]:
+    """Compile every ``.po`` under ``root`` whose ``.mo`` is missing or older; returns those
+    written. A read-only install (compiled at build time) is left alone."""
+    written = []
+    for po_path in sorted(root.glob("*/LC_MESSAGES/*.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parent.parent.name)
+        try:
+            with mo_path.open("wb") as mo_file:
+                write_mo(mo_file, catalog)
+        except OSError as error:  # read-only file system: run `make translations` at build
+            log.warning("could not compile %s: %s", po_path, error)
+            continue
+        written.append(mo_path)
+    return written
+
+
+def init_app(app: Flask) -> None:
+    """Install Flask-Babel (``_``, ``ngettext`` in templates) and the locale selector."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    compile_catalogues()
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["current_locale"] = current_locale
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    user_logged_in.connect(_on_login, app)
+    user_loaded_from_cookie.connect(_on_login, app)
