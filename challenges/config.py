@@ -2,7 +2,9 @@
 
 With no environment at all the app runs on the embedded defaults: a SQLite file and an embedded
 Valkey server, both under ``instance/``. Production sets ``DATABASE_URL`` and ``REDIS_URL``.
-Every variable is listed in README.md and ``.env.example``.
+Every variable is listed in README.md and ``.env.example``. The entry points (``make run``,
+``wsgi.py`` and so the ``flask`` CLI and gunicorn, the worker, the scheduler) first read a ``.env``
+file at the project root into the environment (``load_env_file``); variables already set win.
 """
 
 from __future__ import annotations
@@ -16,6 +18,23 @@ from typing import Any
 from .leaderboard.scores import is_valid_weight
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_env_file() -> Path | None:
+    """Copy the settings of the ``.env`` file into ``os.environ``, never replacing a variable that
+    is already set (the real environment wins). Returns the file read, or None.
+
+    The file is ``.env`` at the project root, or the one ``ENV_FILE`` names (tests point it at
+    their own file, or at a missing one to read none). Called by the entry points only, never by
+    ``load_config``: a test session must not pick up a developer's ``.env``.
+    """
+    from dotenv import load_dotenv
+
+    path = Path(os.environ.get("ENV_FILE") or PROJECT_ROOT / ".env")
+    if not path.is_file():
+        return None
+    load_dotenv(path, override=False)
+    return path
 
 
 def instance_path() -> Path:

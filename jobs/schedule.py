@@ -30,6 +30,7 @@ from rq_scheduler import Scheduler
 
 from challenges import create_app
 from challenges.clock import utcnow
+from challenges.config import load_env_file
 from challenges.extensions import get_redis
 from challenges.health.heartbeats import record_heartbeat
 from challenges.notifications.outbox import SEND_DUE_TIMEOUT
@@ -213,6 +214,7 @@ def _leave(scheduler: Scheduler) -> None:
 
 def main() -> None:
     """``python -m jobs.schedule``: run the schedule until SIGTERM or SIGINT."""
+    load_env_file()  # .env at the project root, under the real environment
     logging.basicConfig(level=logging.INFO)
     app = create_app()
     scheduler = build_scheduler(app)

@@ -27,6 +27,7 @@ from flask import Flask
 from rq import Queue, Worker
 
 from challenges import create_app
+from challenges.config import load_env_file
 from challenges.extensions import db
 
 from .connection import rq_connection
@@ -83,6 +84,7 @@ def wait_for_redis(connection: redis.Redis, stop: threading.Event | None = None)
 
 def main() -> None:
     """``python -m jobs.worker``: work until SIGTERM or SIGINT, through Redis outages."""
+    load_env_file()  # .env at the project root, under the real environment
     logging.basicConfig(level=logging.INFO)
     app = create_app()
     connection = rq_connection(app.config["REDIS_URL"])
