@@ -200,19 +200,36 @@ def reinstate(submission_id: str, reason: str, as_editor: str | None) -> None:
     _moderate(submission_id, as_editor, "reinstate", reason)
 
 
-@click.command("demo")
+@click.group("demo", invoke_without_command=True)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
-def demo(if_empty: bool) -> None:
-    """Load idempotent demo data: a sponsor, challenges in every phase, members, entries, votes."""
-    from .demo import load_demo
+@click.pass_context
+def demo(ctx: click.Context, if_empty: bool) -> None:
+    """Load idempotent demo data: a sponsor, challenges in every phase, members, entries, votes;
+    then print the demo logins. ``flask demo logins`` prints them only."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from flask import current_app
 
-    logins = load_demo(only_if_empty=if_empty)
-    if logins is None:
+    from .demo import load_demo, logins_box
+
+    if load_demo(only_if_empty=if_empty) is None:
         click.echo("Database already has data; demo not loaded.")
         return
-    click.echo("Demo data ready. Log in with:")
-    for username, password, role in logins:
-        click.echo(f"  {role:<8} {username:<14} password: {password}")
+    click.echo("Demo data ready.")
+    click.echo("\n".join(logins_box(current_app.config["SITE_URL"])))
+
+
+@demo.command("logins")
+def demo_logins() -> None:
+    """Print the demo logins (and the site's address) again, e.g. while ``make run`` runs."""
+    from flask import current_app
+
+    from .demo import logins_box
+
+    box = logins_box(current_app.config["SITE_URL"])
+    if not box:
+        raise click.ClickException("No demo accounts in this database (load them: flask demo).")
+    click.echo("\n".join(box))
 
 
 def register_cli(app: Flask) -> None:

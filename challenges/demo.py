@@ -1,4 +1,9 @@
-"""Demo data for ``make run`` and screenshots. Idempotent: running it twice changes nothing."""
+"""Demo data for ``make run`` and screenshots. Idempotent: running it twice changes nothing.
+
+Every challenge has its own hero image and its entries their own titles, descriptions and art
+(``demo_content``, drawn by ``demo_art``); the past challenge is finalized by the real
+finalization service, so the podium, token prizes (demo profiles hold tokens) and a cash payout
+exist."""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from .clock import utcnow
+from .demo_art import demo_files, entry_art_name
+from .demo_content import ENTRIES, STYLES
 from .extensions import db
 from .models import ChallengeSponsor, Role, User, WeeklyChallenge
 from .phase import accepts_submissions
@@ -37,11 +44,45 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str, str]] | None:
     site = current_app.config["SITE_URL"].rstrip("/")
     commit_with_retry(lambda: _people_and_challenges(site))
     _entries_and_votes(site)
-    return [
-        (EDITOR[0], DEMO_PASSWORD, "editor"),
-        (SPONSOR_USER[0], DEMO_PASSWORD, "sponsor"),
-        *((name, DEMO_PASSWORD, "member") for name in MEMBERS[:3]),
-    ]
+    return [(name, DEMO_PASSWORD, role) for name, role, _ in DEMO_ACCOUNTS]
+
+
+# Every demo account, with what a newcomer should try with it (the start-up box, the README tour).
+DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
+    (EDITOR[0], "editor", "the admin at /admin: challenges, moderation, payouts"),
+    (SPONSOR_USER[0], "sponsor", "the sponsor dashboard at /sponsor/ (DreamLabs' challenges)"),
+    *((name, "member", "vote, submit an entry, watch the leaderboard move") for name in MEMBERS),
+]
+
+
+def logins_box(site_url: str) -> list[str]:
+    """The demo logins that exist in this database, framed for a terminal (``make run`` prints
+    it once the web server answers; ``flask demo logins`` prints it again). Empty when the
+    database holds none of the demo accounts."""
+    existing = set(db.session.scalars(
+        select(User.username).where(User.username.in_([name for name, _, _ in DEMO_ACCOUNTS]))))
+    db.session.rollback()  # end the read transaction
+    if not existing:
+        return []
+    members = [name for name, role, _ in DEMO_ACCOUNTS if role == "member" and name in existing]
+    lines = [f"Weekly Challenges is ready at {site_url}", "",
+             f"Demo logins (every one's password: {DEMO_PASSWORD})"]
+    for name, role, what in DEMO_ACCOUNTS:
+        if role != "member" and name in existing:
+            lines.append(f"  {role:<8} {name:<13} {what}")
+    if members:
+        lines.append(f"  {'members':<8} {members[0]:<13} {DEMO_ACCOUNTS[-1][2]}")
+        rest = members[1:]
+        while rest:  # the other members, a few per line so the box stays narrow
+            lines.append(f"  {'':<8} {', '.join(rest[:4])}")
+            rest = rest[4:]
+    lines += ["", "Show this again: .venv/bin/flask --app wsgi demo logins",
+              "Spanish: the language menu in the footer, or Accept-Language: es",
+              "Ctrl-C stops everything."]
+    width = max(len(line) for line in lines)
+    return ["+" + "-" * (width + 2) + "+",
+            *(f"| {line:<{width}} |" for line in lines),
+            "+" + "-" * (width + 2) + "+"]
 
 
 def _people_and_challenges(site: str) -> None:
@@ -83,7 +124,11 @@ def _people_and_challenges(site: str) -> None:
         dict(slug="retro-futures", title="Retro Futures", theme_color="orange",
              prompt="Imagine the future as seen from 1965.",
              start=now - 14 * day, status="completed",
-             prizes={"1st": {"type": "cash", "amount": 50, "currency": "USD"}}),
+             prizes={"1st": {"type": "cash", "amount": 50, "currency": "USD"},
+                     "2nd": {"type": "tokens", "amount": 200000},
+                     "3rd": {"type": "tokens", "amount": 100000},
+                     "participation": {"type": "tokens", "amount": 5000},
+                     "voting_reward": {"type": "tokens", "amount": 1000}}),
         dict(slug="ocean-depths", title="Ocean Depths", theme_color="blue",
              prompt="Bring the deep sea to the surface: bioluminescence, pressure, silence.",
              start=now + 5 * day, status="upcoming", prizes={}),
@@ -107,6 +152,7 @@ def _people_and_challenges(site: str) -> None:
             ends_at=start + 7 * day,
             status=spec["status"],
             theme_color=spec["theme_color"],
+            hero_image_url=f"{site}/static/demo/hero-{spec['slug']}.svg",
             sponsor=spec.get("sponsor"),
             prizes=spec["prizes"],
             require_project_link=False,
@@ -148,11 +194,6 @@ def _get_or_create(model: type[Any], defaults: dict[str, Any], **keys: Any) -> A
     return instance
 
 
-ENTRY_TITLES = [
-    "Clockwork Lullaby", "The Floating Orchard", "Neon Tide", "Moth Cathedral", "Quiet Nebula",
-    "Staircase to Tuesday", "Glass Whale Migration", "The Last Lantern", "Velvet Aurora",
-    "Paper Moon Harbor", "Dream of the Salt Fox", "Garden Under Ice",
-]
 TOOLS = ["Midjourney v7", "Stable Diffusion XL", "DALL·E 3", "Flux", "Firefly"]
 
 
@@ -163,30 +204,29 @@ def _entries_and_votes(site: str) -> None:
     from .services.votes import cast_vote
 
     rng = random.Random(7)  # the same demo every time
-    members = db.session.scalars(select(User).where(User.username.in_(MEMBERS))).all()
-    art = 0
-    for slug in ("ai-art-week-dreamscapes", "tiny-worlds", "retro-futures"):
+    members = db.session.scalars(
+        select(User).where(User.username.in_(MEMBERS)).order_by(User.id)).all()
+    alt_texts = {name: alt for name, (_svg, alt) in demo_files().items()}
+    for slug, content in ENTRIES.items():
         challenge = db.session.scalar(select(WeeklyChallenge).filter_by(slug=slug))
         if challenge is None or challenge.entries_created:
             continue
         moment = challenge.starts_at + timedelta(hours=2)
         entries = []
-        for i, member in enumerate(members[:8]):
-            count = 2 if i % 3 == 0 else 1
-            for _ in range(count):
-                art += 1
-                title = ENTRY_TITLES[(art - 1) % len(ENTRY_TITLES)]
-                data = EntryInput(
-                    title=title,
-                    description=f"{title}: made for {challenge.title}.",
-                    image_url=f"{site}/static/demo/art-{(art - 1) % 12 + 1:02d}.svg",
-                    image_alt_text=f"Abstract dreamlike artwork titled {title}",
-                    prompt_used=f"{title.lower()}, surreal, soft light, wide shot",
-                    tool_used=rng.choice(TOOLS),
-                )
-                moment += timedelta(minutes=37)
-                entries.append(commit_with_retry(
-                    partial(submit_entry, challenge.id, member, data, moment)))
+        authors = [m for i, m in enumerate(members[:8]) for _ in range(2 if i % 3 == 0 else 1)]
+        for n, (member, demo_entry) in enumerate(zip(authors, content, strict=True), start=1):
+            art = entry_art_name(slug, n)
+            data = EntryInput(
+                title=demo_entry.title,
+                description=demo_entry.description,
+                image_url=f"{site}/static/demo/{art}",
+                image_alt_text=alt_texts[art],
+                prompt_used=f"{demo_entry.title.lower()}, {STYLES[slug]}",
+                tool_used=rng.choice(TOOLS),
+            )
+            moment += timedelta(minutes=37)
+            entries.append(commit_with_retry(
+                partial(submit_entry, challenge.id, member, data, moment)))
         vote_time = min(challenge.submission_deadline, moment) - timedelta(minutes=5)
         if accepts_submissions(challenge, utcnow()):
             vote_time = max(vote_time, utcnow() - timedelta(hours=4))  # some "+N today"

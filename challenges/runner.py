@@ -1,9 +1,14 @@
 """``make run``: the whole system on one machine, on the embedded defaults, supervised.
 
-Starts the embedded Valkey (unless ``REDIS_URL`` is set), migrates, loads the demo data on the
-first run, then runs web (gunicorn), worker and scheduler as child processes with their output
-prefixed. Like a process manager, it restarts any child that dies (Valkey included, on the same
-socket and append-only file) with exponential backoff, and logs why. Ctrl-C (or SIGTERM) stops
+Reads ``.env`` (the real environment wins), starts the embedded Valkey (unless ``REDIS_URL`` is
+set), migrates, loads the demo data on the first run, then runs web (gunicorn), worker and
+scheduler as child processes with their output prefixed. Once the web server answers
+``/healthz`` it prints a box with the address and the demo logins (again on every run; ``flask
+--app wsgi demo logins`` prints it on demand), after gunicorn's start-up lines rather than
+buried under them; the access log is off unless ``ACCESS_LOG=1``, so page loads and the
+leaderboard's polls do not scroll it away. Like a process manager, it restarts any child that
+dies (Valkey included, on the same socket and append-only file) with exponential backoff, and
+logs why. Ctrl-C (or SIGTERM) stops
 every process it started, in order: web, scheduler, worker, then Valkey last, so nothing is
 left talking to a Redis that is gone. The data stays under ``instance/``.
 """
@@ -17,11 +22,13 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
-from .config import embedded_redis_socket, instance_path
+from .config import embedded_redis_socket, instance_path, load_env_file
 
 COLORS = {"web": "\033[36m", "worker": "\033[35m", "scheduler": "\033[33m", "run": "\033[32m",
           "valkey": "\033[34m"}
@@ -161,23 +168,44 @@ class EmbeddedValkey(Child):
             self.server.stop(timeout=grace)
 
 
-def prepare_database() -> None:
-    """Migrate to the latest schema and load the demo data if the database is new."""
+def prepare_database(site_url: str) -> list[str]:
+    """Migrate to the latest schema and load the demo data if the database is new. Returns the
+    logins box to print once the web server is up (empty without demo accounts)."""
     from flask_migrate import upgrade
 
     from . import create_app
-    from .demo import load_demo
+    from .demo import load_demo, logins_box
     from .extensions import db
 
     app = create_app()
     with app.app_context():
         upgrade()
-        logins = load_demo(only_if_empty=True)
-        if logins:
-            say("run", "demo data loaded; log in as:")
-            for username, password, role in logins:
-                say("run", f"  {role:<8} {username:<14} password: {password}")
+        if load_demo(only_if_empty=True):
+            say("run", "demo data loaded")
+        box = logins_box(site_url)
         db.engine.dispose()
+    return box
+
+
+def answers(url: str) -> bool:
+    """Whether ``url`` answers 200 now (the web child's ``/healthz``: no database, no Redis)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (our loopback URL)
+            return bool(response.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def announce_when_ready(healthz: str, lines: list[str], stopping: threading.Event,
+                        interval: float = 0.25) -> None:
+    """Print ``lines`` once the web server answers ``healthz``: after gunicorn's start-up output,
+    where a newcomer looks, rather than before it. Gives up when the runner is stopping."""
+    while not stopping.is_set():
+        if answers(healthz):
+            for line in lines:
+                say("run", line)
+            return
+        stopping.wait(interval)
 
 
 def pump(name: str, stream: IO[str]) -> None:
@@ -216,23 +244,27 @@ def supervise(children: list[Child], stopping: threading.Event, tick: float = 0.
 
 def main() -> int:
     """Run the stack until Ctrl-C or SIGTERM; returns the process exit code."""
+    load_env_file()  # first: it may set PORT, REDIS_URL, INSTANCE_PATH, DATABASE_URL
     instance = instance_path()
     instance.mkdir(parents=True, exist_ok=True)
     port = os.environ.get("PORT", "5000")
+    url = f"http://127.0.0.1:{port}"
     valkey: EmbeddedValkey | None = None
     if not os.environ.get("REDIS_URL"):
         valkey = EmbeddedValkey(instance)
         valkey.start()
         os.environ["REDIS_URL"] = valkey.url
         say("run", f"embedded Valkey at {valkey.url}")
-    prepare_database()
+    box = prepare_database(url) or [
+        f"Weekly Challenges is ready at {url}  (Ctrl-C stops everything)"]
 
     python = sys.executable
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     commands = {
         "web": [python, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
                 "--workers", os.environ.get("WEB_CONCURRENCY", "2"), "--threads", "4",
-                "--access-logfile", "-", "--graceful-timeout", "5",
+                *(["--access-logfile", "-"] if os.environ.get("ACCESS_LOG") == "1" else []),
+                "--graceful-timeout", "5",
                 "--no-control-socket"],
         "worker": [python, "-m", "jobs.worker"],
         "scheduler": [python, "-m", "jobs.schedule"],
@@ -248,7 +280,9 @@ def main() -> int:
     processes = {name: Command(name, argv, env) for name, argv in commands.items()}
     for child in processes.values():
         child.start()
-    say("run", f"Weekly Challenges at http://127.0.0.1:{port}  (Ctrl-C stops everything)")
+    say("run", f"starting web, worker and scheduler on {url} ...")
+    threading.Thread(target=announce_when_ready, args=(f"{url}/healthz", box, stopping),
+                     daemon=True).start()
 
     supervised: list[Child] = [*([valkey] if valkey else []), *processes.values()]
     supervise(supervised, stopping)

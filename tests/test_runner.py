@@ -56,7 +56,8 @@ class Run:
         self.url = f"http://127.0.0.1:{port}"
         env = {k: v for k, v in os.environ.items()
                if k not in CONFIG_VARIABLES and not k.startswith("TEST_")}
-        env.update(INSTANCE_PATH=str(instance), PORT=str(port), PYTHONUNBUFFERED="1")
+        env.update(INSTANCE_PATH=str(instance), PORT=str(port), PYTHONUNBUFFERED="1",
+                   ENV_FILE=str(instance.parent / "no.env"))  # a fresh clone has no .env
         self.started = time.monotonic()
         with open(log_path, "wb") as log:
             self.process = subprocess.Popen(
@@ -203,6 +204,7 @@ def test_make_run_serves_schedules_stops_cleanly_and_keeps_its_data(start_run):
     assert up_after < 60
     first.wait_for("scheduled job in the log", lambda: job_ran(first.log()), 30)
     assert "demo data loaded" in first.log()
+    assert_logins_box_after_startup(first)
 
     browser = Browser(first.url)
     status, page = browser.post_form("/register", {
@@ -223,6 +225,7 @@ def test_make_run_serves_schedules_stops_cleanly_and_keeps_its_data(start_run):
     second.wait_for("home page", second.home_page_ok, timeout=60)
     second.wait_for("scheduled job in the log", lambda: job_ran(second.log()), 30)
     assert "demo data loaded" not in second.log()
+    assert_logins_box_after_startup(second)  # every run shows them, not only the first
     assert count_users(second.instance) == users
 
     status, page = Browser(second.url).post_form("/login", {
@@ -233,6 +236,24 @@ def test_make_run_serves_schedules_stops_cleanly_and_keeps_its_data(start_run):
         assert valkey.get(MARKER_KEY) == "written in the first run"
 
     assert_ctrl_c_stops_everything(second)
+
+
+def assert_logins_box_after_startup(run: Run) -> None:
+    """The demo logins, every account with the password, framed, printed once the web server
+    answers: after gunicorn's start-up lines, and not buried under an access log."""
+    from challenges.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    run.wait_for("logins box", lambda: "Demo logins" in run.log(), 30)
+    lines = run.log().splitlines()
+    start = next(i for i, line in enumerate(lines) if "Demo logins" in line)
+    box = "\n".join(lines[start - 3:start + 20])
+    assert f"ready at {run.url}" in box and DEMO_PASSWORD in box, box
+    for username, _, _ in DEMO_ACCOUNTS:
+        assert username in box, box
+    assert "flask --app wsgi demo logins" in box, box
+    gunicorn_up = next(i for i, line in enumerate(lines) if "Listening at" in line)
+    assert gunicorn_up < start, "\n".join(lines)
+    assert not re.search(r'"GET /[^"]*" 200', run.log()), "access log lines in make run's output"
 
 
 def assert_ctrl_c_stops_everything(run: Run) -> None:
