@@ -47,11 +47,12 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str, str]] | None:
     return [(name, DEMO_PASSWORD, role) for name, role, _ in DEMO_ACCOUNTS]
 
 
-# Every demo account, with what a newcomer should try with it (the start-up box, the README tour).
+# Every demo account, with what a newcomer should try with it (the start-up box; the README's
+# tour says more). Short: the box must fit an 80-column terminal after make run's prefix.
 DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
-    (EDITOR[0], "editor", "the admin at /admin: challenges, moderation, payouts"),
-    (SPONSOR_USER[0], "sponsor", "the sponsor dashboard at /sponsor/ (DreamLabs' challenges)"),
-    *((name, "member", "vote, submit an entry, watch the leaderboard move") for name in MEMBERS),
+    (EDITOR[0], "editor", "the admin: /admin"),
+    (SPONSOR_USER[0], "sponsor", "the sponsor dashboard: /sponsor/"),
+    *((name, "member", "vote, submit, watch the leaderboard") for name in MEMBERS),
 ]
 
 
@@ -77,7 +78,7 @@ def logins_box(site_url: str) -> list[str]:
             lines.append(f"  {'':<8} {', '.join(rest[:4])}")
             rest = rest[4:]
     lines += ["", "Show this again: .venv/bin/flask --app wsgi demo logins",
-              "Spanish: the language menu in the footer, or Accept-Language: es",
+              "Spanish: the language switcher in the footer",
               "Ctrl-C stops everything."]
     width = max(len(line) for line in lines)
     return ["+" + "-" * (width + 2) + "+",

@@ -5,10 +5,11 @@ set), migrates, loads the demo data on the first run, then runs web (gunicorn), 
 scheduler as child processes with their output prefixed. Once the web server answers
 ``/healthz`` it prints a box with the address and the demo logins (again on every run; ``flask
 --app wsgi demo logins`` prints it on demand), after gunicorn's start-up lines rather than
-buried under them; the access log is off unless ``ACCESS_LOG=1``, so page loads and the
-leaderboard's polls do not scroll it away. Like a process manager, it restarts any child that
-dies (Valkey included, on the same socket and append-only file) with exponential backoff, and
-logs why. Ctrl-C (or SIGTERM) stops
+buried under them. ``make run`` is quiet so the box stays in view: no access log (page loads
+and the leaderboard's polls), and none of RQ's routine lines per job (the demo's first start
+queues hundreds of jobs); the jobs' own lines and every warning stay. ``RUN_VERBOSE=1`` shows
+all. Like a process manager, it restarts any child that dies (Valkey included, on the same
+socket and append-only file) with exponential backoff, and logs why. Ctrl-C (or SIGTERM) stops
 every process it started, in order: web, scheduler, worker, then Valkey last, so nothing is
 left talking to a Redis that is gone. The data stays under ``instance/``.
 """
@@ -41,6 +42,16 @@ FIRST_DELAY = 0.5
 MAX_DELAY = 10.0
 STABLE_AFTER = 30.0
 STOP_GRACE = 10.0  # seconds each child gets to stop on SIGTERM before SIGKILL
+
+# RQ's INFO lines: three or four for every job run ("default: job(...)", "Successfully
+# completed", "Job OK", "result kept"), which would scroll the demo logins away. Hidden unless
+# RUN_VERBOSE=1; the jobs' own log lines (mail written, transitions, repairs) always show.
+ROUTINE_LINES = ("INFO:rq.worker:", "INFO:rq.scheduler:")
+
+
+def verbose() -> bool:
+    """``RUN_VERBOSE=1``: show the access log and RQ's line per job too."""
+    return os.environ.get("RUN_VERBOSE") == "1"
 
 
 def say(name: str, line: str) -> None:
@@ -209,8 +220,12 @@ def announce_when_ready(healthz: str, lines: list[str], stopping: threading.Even
 
 
 def pump(name: str, stream: IO[str]) -> None:
-    """Copy a child's output into the combined log, line by line, until it closes."""
+    """Copy a child's output into the combined log, line by line, until it closes (without
+    RQ's routine lines unless ``RUN_VERBOSE=1``)."""
+    quiet = not verbose()
     for line in stream:
+        if quiet and line.startswith(ROUTINE_LINES):
+            continue
         say(name, line.rstrip())
 
 
@@ -263,7 +278,7 @@ def main() -> int:
     commands = {
         "web": [python, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}",
                 "--workers", os.environ.get("WEB_CONCURRENCY", "2"), "--threads", "4",
-                *(["--access-logfile", "-"] if os.environ.get("ACCESS_LOG") == "1" else []),
+                *(["--access-logfile", "-"] if verbose() else []),
                 "--graceful-timeout", "5",
                 "--no-control-socket"],
         "worker": [python, "-m", "jobs.worker"],

