@@ -241,6 +241,20 @@ def _entries_and_votes(site: str) -> None:
                     verified_weight=current_app.config["VERIFIED_VOTE_WEIGHT"],
                     unverified_weight=current_app.config["UNVERIFIED_VOTE_WEIGHT"]))
     _finalize_past(utcnow())
+    _build_boards()
+
+
+def _build_boards() -> None:
+    """Build every board from the database now. Otherwise the first page to read one queues
+    its build behind the jobs the demo's votes queued (one each, for the bell), and the first
+    minutes of ``make run`` would show "live updates paused"."""
+    from .extensions import get_redis
+    from .leaderboard.rebuild import rebuild
+
+    ids = db.session.scalars(select(WeeklyChallenge.id).where(WeeklyChallenge.is_published)).all()
+    db.session.rollback()  # the rebuild takes its own row lock in its own transaction
+    for challenge_id in ids:
+        rebuild(get_redis(), challenge_id, utcnow())
 
 
 def _finalize_past(now: datetime) -> None:

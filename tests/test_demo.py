@@ -9,6 +9,7 @@ from challenges.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from challenges.demo_art import ART_DIR, demo_files
 from challenges.demo_content import ENTRIES
 from challenges.extensions import db
+from challenges.leaderboard import keys as board_keys
 from challenges.models import (
     ChallengeSponsor,
     ChallengeSubmission,
@@ -123,3 +124,14 @@ def test_demo_logins_on_a_database_without_the_demo_says_how_to_load_it(runner):
     result = runner.invoke(args=["demo", "logins"])
     assert result.exit_code != 0
     assert "flask demo" in result.output
+
+
+def test_the_demo_boards_are_built_so_the_first_pages_read_them_live(runner, redis_client):
+    """Not left to a job queued behind the demo votes' own jobs (``make run``'s first minutes
+    would show "live updates paused")."""
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    published = db.session.scalars(
+        select(WeeklyChallenge.id).where(WeeklyChallenge.is_published)).all()
+    assert len(published) >= 4
+    for challenge_id in published:
+        assert redis_client.exists(board_keys.built(challenge_id)) == 1
