@@ -135,3 +135,20 @@ def test_the_demo_boards_are_built_so_the_first_pages_read_them_live(runner, red
     assert len(published) >= 4
     for challenge_id in published:
         assert redis_client.exists(board_keys.built(challenge_id)) == 1
+
+
+def test_the_readme_starts_with_the_two_commands_then_a_tour_naming_every_demo_login():
+    from challenges.config import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    blocks = readme.split("```")
+    commands = [line.split("#")[0].strip() for line in blocks[1].splitlines()[1:]]
+    assert commands == ["make run", "make test"]
+    assert blocks[0].strip() == "# Weekly Challenges"
+    tour = blocks[2].split("\n## ")[1]
+    assert tour.startswith("What to try first")
+    for username, _role, _what in DEMO_ACCOUNTS:
+        assert f"`{username}`" in tour, username
+    assert DEMO_PASSWORD in tour
+    for place in ("/admin", "/sponsor/", "/api/docs", "Spanish", "leaderboard"):
+        assert place in tour, place
