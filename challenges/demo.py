@@ -49,37 +49,40 @@ def load_demo(only_if_empty: bool = False) -> list[tuple[str, str, str]] | None:
 
 # Every demo account, with what a newcomer should try with it (the start-up box; the README's
 # tour says more). Short: the box must fit an 80-column terminal after make run's prefix.
+MEMBERS_TRY = "vote, submit, watch the leaderboard"
 DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
     (EDITOR[0], "editor", "the admin: /admin"),
     (SPONSOR_USER[0], "sponsor", "the sponsor dashboard: /sponsor/"),
-    *((name, "member", "vote, submit, watch the leaderboard") for name in MEMBERS),
+    *((name, "member", MEMBERS_TRY) for name in MEMBERS),
 ]
 
 
-def logins_box(site_url: str) -> list[str]:
+def logins_box(site_url: str, running: bool = False) -> list[str]:
     """The demo logins that exist in this database, framed for a terminal (``make run`` prints
-    it once the web server answers; ``flask demo logins`` prints it again). Empty when the
-    database holds none of the demo accounts."""
+    it once the web server answers, with ``running``; ``flask demo logins`` prints it again).
+    Empty when the database holds none of the demo accounts."""
     existing = set(db.session.scalars(
         select(User.username).where(User.username.in_([name for name, _, _ in DEMO_ACCOUNTS]))))
     db.session.rollback()  # end the read transaction
     if not existing:
         return []
     members = [name for name, role, _ in DEMO_ACCOUNTS if role == "member" and name in existing]
-    lines = [f"Weekly Challenges is ready at {site_url}", "",
+    heading = "is ready at" if running else "at"
+    lines = [f"Weekly Challenges {heading} {site_url}", "",
              f"Demo logins (every one's password: {DEMO_PASSWORD})"]
     for name, role, what in DEMO_ACCOUNTS:
         if role != "member" and name in existing:
             lines.append(f"  {role:<8} {name:<13} {what}")
     if members:
-        lines.append(f"  {'members':<8} {members[0]:<13} {DEMO_ACCOUNTS[-1][2]}")
+        lines.append(f"  {'members':<8} {members[0]:<13} {MEMBERS_TRY}")
         rest = members[1:]
         while rest:  # the other members, a few per line so the box stays narrow
             lines.append(f"  {'':<8} {', '.join(rest[:4])}")
             rest = rest[4:]
     lines += ["", "Show this again: .venv/bin/flask --app wsgi demo logins",
-              "Spanish: the language switcher in the footer",
-              "Ctrl-C stops everything."]
+              "Spanish: the language switcher in the footer"]
+    if running:
+        lines.append("Ctrl-C stops everything.")
     width = max(len(line) for line in lines)
     return ["+" + "-" * (width + 2) + "+",
             *(f"| {line:<{width}} |" for line in lines),

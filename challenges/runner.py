@@ -193,7 +193,7 @@ def prepare_database(site_url: str) -> list[str]:
         upgrade()
         if load_demo(only_if_empty=True):
             say("run", "demo data loaded")
-        box = logins_box(site_url)
+        box = logins_box(site_url, running=True)
         db.engine.dispose()
     return box
 
