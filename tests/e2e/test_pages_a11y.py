@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from tests.core.helpers import submit, vote
 from tests.e2e.a11y import assert_accessible, assert_no_horizontal_overflow
 from tests.pages.helpers import move_to_phase
+from tests.support.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
 
@@ -80,9 +81,20 @@ def test_pages_pass_axe_and_never_scroll_sideways(open_page, site, locale, width
         shoot(page, f"{locale}-{width}-{url.strip('/').replace('/', '_') or 'home'}")
 
 
-@pytest.mark.parametrize("phase", PHASES)
-def test_prizes_and_the_board_are_within_two_phone_screens(open_page, site, phase):
+def log_in(page: Page, username: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/")
+
+
+@pytest.mark.parametrize("phase, member", [*((phase, False) for phase in PHASES),
+                                           ("active", True), ("voting", True)])
+def test_prizes_and_the_board_are_within_two_phone_screens(open_page, site, phase, member):
     page = open_page(width=PHONE["width"], height=PHONE["height"])
+    if member:  # a member also has the "Your status" card above them
+        log_in(page, LONG_NAME)
     page.goto(f"/challenges/{site[phase]}/")
     for testid in ("prizes", "leaderboard"):
         top = page.get_by_test_id(testid).evaluate(
