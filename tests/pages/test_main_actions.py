@@ -153,3 +153,12 @@ def test_spanish_landing_speaks_spanish(client, make_challenge):
     assert '<html lang="es"' in page
     assert main_action(page)[0] == "Únete para participar"
     assert "Premios" in page and "Clasificación" in page
+
+
+def test_the_polled_widget_speaks_the_browsers_language(client, make_challenge, with_entry):
+    challenge = with_entry(make_challenge, "voting")
+    response = client.get(f"/challenges/{challenge.slug}/leaderboard/live",
+                          headers={"Accept-Language": "es"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Clasificación" in body and "0 votos" in body and "1 participante" in body
