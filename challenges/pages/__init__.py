@@ -1,4 +1,4 @@
-"""Public pages: home, challenge list, challenge landing page."""
+"""Public pages: home, challenge list, challenge landing page, leaderboards and profiles."""
 
 from .views import bp
 

@@ -15,13 +15,14 @@ from ..phase import next_deadline, phase_at
 from ..services.challenges import SLUG_RE, current_challenge
 from ..services.entries import submission_refusal
 from ..services.gallery import Sort, gallery_page
-from ..services.listing import BadCursor, challenge_listing, podiums
+from ..services.listing import BadCursor, challenge_listing, podiums, showcase_challenge
 from ..services.prizes import parse_prizes
 from ..services.sponsors import record
 from ..services.status import viewer_status
 from ..services.votes import vote_refusals
 from ..templating import render_bare
 from ..web import polling_session_token, viewer_id, visible_challenge_or_404
+from .history import amount_label, history_label, payout_status_label
 
 bp = Blueprint("pages", __name__)
 
@@ -32,6 +33,10 @@ def home() -> ResponseReturnValue:
     current = current_challenge(now)
     listing = challenge_listing(None, now, None)
     board = board_for_page(current, viewer_id(), now) if current else None
+    shown = showcase_challenge(listing, current, now)
+    # The artwork strip: the top entries of one challenge, in the gallery's own order (a fixed
+    # number of queries, whatever the number of cards).
+    artwork = gallery_page(shown, Sort.MOST_VOTED, None, None, limit=6).entries if shown else []
     return render_template(
         "pages/home.html",
         current=current,
@@ -43,6 +48,9 @@ def home() -> ResponseReturnValue:
         upcoming=listing.upcoming[:3],
         voting=[c for c in listing.open_now
                 if c != current and phase_at(c, now) == ChallengeStatus.VOTING],
+        showcase=shown,
+        showcase_phase=phase_at(shown, now) if shown else None,
+        artwork=artwork,
         now=now,
     )
 
@@ -182,9 +190,16 @@ def all_time() -> ResponseReturnValue:
 
 @bp.get("/u/<username>")
 def profile(username: str) -> ResponseReturnValue:
+    from ..services.payouts import member_payouts
     from ..services.profiles import profile_page
 
     page = profile_page(username.lower(), request.args.get("before"))
     if page is None:
         abort(404)
-    return render_template("pages/profile.html", page=page)
+    # Cash prizes are private: the winner and editors see where each payout stands.
+    viewer = current_user if current_user.is_authenticated else None
+    sees_payouts = viewer is not None and (viewer.id == page.user.id or viewer.is_editor)
+    return render_template("pages/profile.html", page=page,
+                           payouts=member_payouts(page.user.id) if sees_payouts else None,
+                           history_label=history_label, amount_label=amount_label,
+                           payout_status_label=payout_status_label)

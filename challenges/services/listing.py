@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from ..clock import as_utc
 from ..extensions import db
 from ..models import ChallengeStatus, ChallengeSubmission, User, WeeklyChallenge
-from ..phase import VOTING_PHASES, in_any_phase, in_phase
+from ..phase import VOTING_PHASES, in_any_phase, in_phase, phase_at
 from .challenges import visible_challenges
 
 ARCHIVE_PAGE = 12
@@ -129,6 +129,18 @@ def podiums(challenge_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ChallengeSub
             seen.add((row.challenge_id, row.user_id))
             result.setdefault(row.challenge_id, []).append(row)
     return result
+
+
+def showcase_challenge(listing: ChallengeListing, current: WeeklyChallenge | None,
+                       now: datetime) -> WeeklyChallenge | None:
+    """Whose artwork the home page shows: the challenge in voting (nearest deadline first), else
+    the one open for entries, else the last completed one; only a challenge that has entries.
+    Chooses from challenges already loaded, so it runs no query."""
+    voting = [c for c in listing.open_now if phase_at(c, now) == ChallengeStatus.VOTING]
+    for challenge in [*voting, *([current] if current else []), *listing.past[:1]]:
+        if challenge.submission_count > 0 and challenge.is_published:
+            return challenge
+    return None
 
 
 def _parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:

@@ -243,3 +243,15 @@ def payouts_csv(challenge_id: uuid.UUID) -> tuple[str, str]:
 
 def _iso(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""
+
+
+def member_payouts(user_id: int) -> list[Payout]:
+    """A member's cash prizes and where each stands (pending, approved, paid, failed), newest
+    challenge first, with their challenges; cancelled ones (a place lost before payment) are
+    left out. Read-only: for the member's own profile."""
+    return list(db.session.scalars(
+        select(Payout)
+        .options(joinedload(Payout.challenge))
+        .where(Payout.user_id == user_id, Payout.status != PayoutStatus.CANCELLED.value)
+        .order_by(Payout.created_at.desc(), Payout.place)
+    ))
