@@ -40,14 +40,39 @@
   }
   setInterval(tickCountdowns, 30000);
 
-  // The submit modal: htmx loads it into #modal; Escape, the backdrop or "Cancel" close it,
-  // and focus goes into it and back to where it came from.
+  // The submit modal: htmx loads it into #modal. While it is open the focus stays inside it
+  // (Tab and Shift-Tab cycle through its controls) and the page behind is inert (pointers and
+  // screen readers skip it); Escape, the backdrop or "Cancel" close it and give the focus back
+  // to the control that opened it.
   var opener = null;
+  var FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), " +
+    "select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
+  function modalBox() { return document.querySelector("#modal .modal"); }
+  function focusables(box) {
+    // Only what is rendered: fields inside a closed <details> or [hidden] cannot take focus.
+    return Array.prototype.filter.call(box.querySelectorAll(FOCUSABLE), function (el) {
+      return el.getClientRects().length > 0;
+    });
+  }
+  function setPageInert(on) {
+    Array.prototype.forEach.call(document.body.children, function (el) {
+      if (el.id !== "modal" && el.tagName !== "SCRIPT") { el.inert = on; }
+    });
+  }
+  function focusModal(box) {
+    // After a post with errors, the first field to fix; on opening, the first field.
+    var target = box.querySelector("[aria-invalid=true]") ||
+      box.querySelector("form input:not([type=hidden]), form textarea, form select") ||
+      focusables(box)[0];
+    if (target) { target.focus(); }
+  }
   function closeModal() {
     var modal = document.getElementById("modal");
     if (modal && modal.firstElementChild) {
       modal.innerHTML = "";
-      if (opener) { opener.focus(); opener = null; }
+      setPageInert(false);
+      if (opener && document.contains(opener)) { opener.focus(); }
+      opener = null;
     }
   }
   document.addEventListener("click", function (event) {
@@ -60,10 +85,47 @@
     }
   });
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { closeModal(); }
+    var box = modalBox();
+    if (!box) { return; }
+    if (event.key === "Escape") {
+      event.preventDefault();
+      closeModal();
+      return;
+    }
+    if (event.key !== "Tab") { return; }
+    var items = focusables(box);
+    if (!items.length) { event.preventDefault(); return; }
+    var first = items[0], last = items[items.length - 1];
+    var active = document.activeElement, inside = box.contains(active);
+    if (event.shiftKey && (active === first || !inside)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (active === last || !inside)) {
+      event.preventDefault();
+      first.focus();
+    }
   });
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (event.detail.target && event.detail.target.id === "modal") { opener = event.detail.elt; }
+  });
+
+  // A vote swaps its whole form (hx-swap="outerHTML"). When its button had the focus (a vote
+  // with Enter or Space), the new button of the same entry takes it back, so the reader stays
+  // on that card instead of landing at the top of the page.
+  var voteFocus = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && form.matches && form.matches(".vote-form") && form.contains(document.activeElement)) {
+      voteFocus = form.getAttribute("data-entry");
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var form = event.target;
+    if (!voteFocus || !form.matches || !form.matches(".vote-form") ||
+        form.getAttribute("data-entry") !== voteFocus) { return; }
+    voteFocus = null;
+    var button = form.querySelector("button");
+    if (button) { button.focus(); }
   });
 
   // Controls that only work with JavaScript (the picker's "Create project" button) are
@@ -99,8 +161,11 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     localizeTimes(event.target);
     revealScriptOnly(event.target);
-    var first = event.target.querySelector && event.target.querySelector(".modal input:not([type=hidden])");
-    if (first && (event.target.id === "modal" || event.target.id === "modal-content")) { first.focus(); }
+    var box = modalBox();
+    if (box && (event.target.id === "modal" || event.target.id === "modal-content")) {
+      setPageInert(true);
+      focusModal(box);
+    }
   });
   // The project picker came back (outerHTML swap): focus its select, or its first bad field.
   document.addEventListener("htmx:afterSettle", function (event) {
