@@ -48,11 +48,20 @@
   var FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), " +
     "select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
   function modalBox() { return document.querySelector("#modal .modal"); }
+  function isShown(el) {
+    // Hidden elements and the content of a closed <details> (all but its summary, which
+    // Chromium still lays out) cannot take the focus.
+    if (!el.getClientRects().length) { return false; }
+    for (var node = el; node && node !== document.body; node = node.parentElement) {
+      var parent = node.parentElement;
+      if (parent && parent.tagName === "DETAILS" && !parent.open && node.tagName !== "SUMMARY") {
+        return false;
+      }
+    }
+    return true;
+  }
   function focusables(box) {
-    // Only what is rendered: fields inside a closed <details> or [hidden] cannot take focus.
-    return Array.prototype.filter.call(box.querySelectorAll(FOCUSABLE), function (el) {
-      return el.getClientRects().length > 0;
-    });
+    return Array.prototype.filter.call(box.querySelectorAll(FOCUSABLE), isShown);
   }
   function setPageInert(on) {
     Array.prototype.forEach.call(document.body.children, function (el) {
