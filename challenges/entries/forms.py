@@ -2,7 +2,7 @@
 (and, for a new project or an uploaded image, in the projects and uploads packages).
 
 Each text field states its maximum length with a ``Length`` whose maximum is the service's own
-limit (or the URL rule's): the hint reads it ("Up to 200 characters"). A longer value is
+limit (or the URL rule's): the hint and ``maxlength`` read it. A longer value is
 refused by the service, with its message at the field (the same message the API gives), so no
 limit and no message is written twice.
 """
@@ -23,15 +23,10 @@ from ..uploads.forms import ImageUploadFields
 
 
 class StatedLength(Length):
-    """A field's maximum length, for its hint. The check itself is the service's
-    (``validate_entry``), which runs for every posted form and says which limit at the field.
-
-    No ``maxlength`` attribute: the browser would cut a pasted 3,000-character link to a
-    shorter, broken one without a word; the member gets the message instead."""
-
-    def __init__(self, max: int) -> None:  # noqa: A002 (Length's own keyword)
-        super().__init__(max=max)
-        self.field_flags = {}
+    """A field's maximum length, stated: WTForms puts it in the field's flags, where the forms
+    macro reads it for the hint ("Up to 200 characters") and ``maxlength``. The check itself is
+    the service's (``validate_entry``), which runs for every posted form and puts its message
+    at the field, so a value that gets past the browser is never refused in silence."""
 
     def __call__(self, form: Any, field: Field) -> None:
         return None
