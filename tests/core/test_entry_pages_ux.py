@@ -231,3 +231,16 @@ def member_in(client, login, make_challenge, make_user):
     challenge = make_challenge("active")
     login(client, make_user())
     return challenge
+
+
+def test_my_submissions_read_in_spanish(client, login, entry, make_user):
+    vote(entry, make_user())
+    login(client, entry.user)
+    body = text_of(client.get("/me/submissions", headers=SPANISH))
+    assert "Mis participaciones" in body and "Sunrise" in body and "1 voto" in body
+
+
+def test_an_empty_my_submissions_reads_in_spanish(client, login, make_user):
+    login(client, make_user())
+    body = text_of(client.get("/me/submissions", headers=SPANISH))
+    assert "Aún no has enviado nada." in body and ">Busca un reto</a>" in body
