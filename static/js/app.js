@@ -137,6 +137,24 @@
     if (button) { button.focus(); }
   });
 
+  // "Load more" replaces itself with the next cards: when it had the focus, the first new
+  // card's link takes it, so a keyboard reader goes on from where they were.
+  var moreFrom = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.closest && elt.closest("#load-more") && elt === document.activeElement) {
+      moreFrom = document.querySelectorAll("#entries > .entry-card").length;
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (moreFrom === null) { return; }
+    var cards = document.querySelectorAll("#entries > .entry-card");
+    if (cards.length <= moreFrom) { return; }
+    var link = cards[moreFrom].querySelector(".entry-title a");
+    moreFrom = null;
+    if (link) { link.focus(); }
+  });
+
   // Controls that only work with JavaScript (the picker's "Create project" button) are
   // rendered hidden, so pages without JavaScript never show a dead button.
   function revealScriptOnly(root) {

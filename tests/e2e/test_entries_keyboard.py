@@ -99,6 +99,21 @@ def test_a_vote_with_enter_keeps_the_focus_on_that_cards_button(page: Page, live
     expect(button).to_be_focused()
 
 
+def test_load_more_with_enter_moves_the_focus_to_the_first_new_card(page: Page, live_server,
+                                                                     make_user,
+                                                                     make_challenge) -> None:
+    challenge, entries = gallery_with_entries(make_challenge, make_user,
+                                              f"{live_server.url}/static/demo/art-01.svg",
+                                              count=14)
+    page.goto(f"/challenges/{challenge.slug}/submissions/?sort=newest")
+    wait_for_htmx(page)
+    page.locator("#load-more a").focus()
+    page.keyboard.press("Enter")
+    first_new = page.locator(f"#entry-{entries[1].id} .entry-title a")  # 13th newest
+    expect(first_new).to_be_focused()
+    expect(page.locator("#entries > .entry-card")).to_have_count(14)
+
+
 def test_without_javascript_a_vote_lands_back_at_the_cards_anchor(browser: Browser,
                                                                    live_server: LiveServer,
                                                                    make_user,
