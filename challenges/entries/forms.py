@@ -1,43 +1,62 @@
 """The entry form. It only collects input: the rules live in services.entries.validate_entry
-(and, for a new project or an uploaded image, in the projects and uploads packages)."""
+(and, for a new project or an uploaded image, in the projects and uploads packages).
+
+Each text field states its maximum length with a ``Length`` whose maximum is the service's own
+limit (or the URL rule's): the hint and ``maxlength`` read it. A longer value is
+refused by the service, with its message at the field (the same message the API gives), so no
+limit and no message is written twice.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from wtforms import StringField, TextAreaField, URLField
+from flask_babel import lazy_gettext as _l
+from wtforms import Field, StringField, TextAreaField, URLField
 from wtforms.validators import Length
 
 from ..forms import AppForm
 from ..projects.forms import ProjectPickerFields
-from ..services.entries import EntryInput
+from ..services.entries import ALT_MAX, DESCRIPTION_MAX, PROMPT_MAX, TITLE_MAX, TOOL_MAX, EntryInput
+from ..services.urls import MAX_URL_LENGTH
 from ..uploads.forms import ImageUploadFields
 
-# Generous caps so a 10 MB field never reaches the service; the real limits are the service's.
-_CAP = [Length(max=20_000)]
+
+class StatedLength(Length):
+    """A field's maximum length, stated: WTForms puts it in the field's flags, where the forms
+    macro reads it for the hint ("Up to 200 characters") and ``maxlength``. The check itself is
+    the service's (``validate_entry``), which runs for every posted form and puts its message
+    at the field, so a value that gets past the browser is never refused in silence."""
+
+    def __call__(self, form: Any, field: Field) -> None:
+        return None
+
+
+def up_to(limit: int) -> list[Length]:
+    """The field's stated maximum length (enforced by the service)."""
+    return [StatedLength(max=limit)]
 
 
 class EntryForm(ProjectPickerFields, ImageUploadFields, AppForm):
-    title = StringField("Title", validators=_CAP, render_kw={"maxlength": 200,
-                                                            "autocomplete": "off"})
+    title = StringField(_l("Title"), validators=up_to(TITLE_MAX),
+                        render_kw={"autocomplete": "off"})
     image_url = URLField(
-        "Image link", validators=_CAP,
-        description="A direct https:// link to your image. We never download it.",
+        _l("Image link"), validators=up_to(MAX_URL_LENGTH),
+        description=_l("A direct https:// link to your image. We never download it."),
         render_kw={"placeholder": "https://…", "inputmode": "url"},
     )
     image_alt_text = StringField(
-        "Image description (alt text)", validators=_CAP,
-        description="Required with an image: describe it for people who can't see it.",
-        render_kw={"maxlength": 500},
+        _l("Image description (alt text)"), validators=up_to(ALT_MAX),
+        description=_l("Required with an image: describe it for people who can't see it."),
     )
-    external_url = URLField("Link to your work", validators=_CAP,
+    external_url = URLField(_l("Link to your work"), validators=up_to(MAX_URL_LENGTH),
                             render_kw={"placeholder": "https://…", "inputmode": "url"})
-    description = TextAreaField("Description", validators=_CAP,
-                                render_kw={"rows": 4, "maxlength": 5000})
-    prompt_used = TextAreaField("Prompt used (optional)", validators=_CAP,
+    description = TextAreaField(_l("Description"), validators=up_to(DESCRIPTION_MAX),
+                                render_kw={"rows": 4})
+    prompt_used = TextAreaField(_l("Prompt used (optional)"), validators=up_to(PROMPT_MAX),
                                 render_kw={"rows": 2})
-    tool_used = StringField("Tool used (optional)", validators=_CAP,
-                            render_kw={"maxlength": 100, "placeholder": "e.g. Midjourney v7"})
+    tool_used = StringField(_l("Tool used (optional)"), validators=up_to(TOOL_MAX),
+                            render_kw={"placeholder": _l("e.g. Midjourney v7")})
 
     def validate(self, extra_validators: Any = None) -> bool:
         """The text checks, then the upload: validating a file means decoding it, and a good
@@ -57,4 +76,3 @@ class EntryForm(ProjectPickerFields, ImageUploadFields, AppForm):
             prompt_used=self.prompt_used.data or "",
             tool_used=self.tool_used.data or "",
         )
-

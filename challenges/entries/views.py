@@ -4,6 +4,7 @@ commit once, render (a page, or the partial htmx asked for)."""
 from __future__ import annotations
 
 import uuid
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from flask import (
     Blueprint,
@@ -17,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -30,8 +32,20 @@ from ..models import ChallengeSubmission, WeeklyChallenge
 from ..phase import phase_at
 from ..projects.service import attach_new_project, projects_of
 from ..ratelimits.rules import votes as votes_limit
-from ..services.entries import edit_entry, entry_change_refusal, submit_entry, withdraw_entry
-from ..services.gallery import SORT_LABELS, BadCursor, gallery_page, parse_sort
+from ..services.entries import (
+    edit_entry,
+    entry_change_refusal,
+    submit_entry,
+    validate_entry,
+    withdraw_entry,
+)
+from ..services.gallery import (
+    SORT_LABELS,
+    BadCursor,
+    gallery_page,
+    is_valid_cursor,
+    parse_sort,
+)
 from ..services.mine import my_submissions
 from ..services.status import viewer_status
 from ..services.votes import has_voted, vote_refusal, vote_refusals, voting_refusal
@@ -87,6 +101,19 @@ def _entry_form(challenge: WeeklyChallenge, **kwargs: object) -> EntryForm:
     return form
 
 
+def _validate(challenge: WeeklyChallenge, form: EntryForm) -> bool:
+    """Validate a posted form. When its own checks fail (a length, a control character, the
+    file) the service's rules run too, so every error shows at once instead of in rounds; a
+    field keeps the form's message when it has one."""
+    if form.validate_on_submit():
+        return True
+    if form.is_submitted():
+        problems = validate_entry(challenge, current_user, form.to_input())
+        attach_errors(form, {name: message for name, message in problems.items()
+                             if not getattr(getattr(form, name, None), "errors", None)})
+    return False
+
+
 def _render_form(challenge: WeeklyChallenge, form: EntryForm, status: int,
                  entry: ChallengeSubmission | None = None) -> ResponseReturnValue:
     template = "entries/_form_modal.html" if is_htmx() and entry is None else "entries/form.html"
@@ -101,7 +128,7 @@ def _render_form(challenge: WeeklyChallenge, form: EntryForm, status: int,
 def submit(slug: str) -> ResponseReturnValue:
     challenge = visible_challenge_or_404(slug)
     form = _entry_form(challenge)
-    if not form.validate_on_submit():
+    if not _validate(challenge, form):
         return _render_form(challenge, form, 422 if form.is_submitted() else 200)
     data, new_project = form.to_input(), form.new_project()
     try:
@@ -117,7 +144,7 @@ def submit(slug: str) -> ResponseReturnValue:
             return _render_form(challenge, form, 409)
         flash(error.message, "error")
         return htmx_vary(redirect(url_for("pages.challenge_detail", slug=slug)))
-    flash("Your entry is in! Share it and vote for others while you wait.", "success")
+    flash(_("Your entry is in! Share it and vote for others while you wait."), "success")
     target = url_for("entries.submission_detail", slug=slug, submission_id=entry.id)
     if is_htmx():
         return htmx_vary(Response(status=204, headers={"HX-Redirect": target}))
@@ -133,7 +160,7 @@ def edit(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
     if request.method == "GET":
         form.process(obj=entry)
         form.project_id.data = str(entry.project_id) if entry.project_id else ""
-    if not form.validate_on_submit():
+    if not _validate(challenge, form):
         return _render_form(challenge, form, 422 if form.is_submitted() else 200, entry)
     data, new_project = form.to_input(), form.new_project()
     try:
@@ -146,7 +173,7 @@ def edit(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash("Entry updated.", "success")
+        flash(_("Entry updated."), "success")
     return redirect(url_for("entries.submission_detail", slug=slug, submission_id=entry.id))
 
 
@@ -186,7 +213,7 @@ def withdraw(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("entries.submission_detail", slug=slug, submission_id=entry.id))
-    flash("Entry withdrawn. Its votes no longer count, and its points were reversed.", "info")
+    flash(_("Entry withdrawn. Its votes no longer count, and its points were reversed."), "info")
     return redirect(url_for("pages.challenge_detail", slug=slug))
 
 
@@ -205,12 +232,12 @@ def unvote(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
 def _vote(slug: str, submission_id: uuid.UUID, cast: bool) -> ResponseReturnValue:
     challenge = visible_challenge_or_404(slug)
     entry = entry_or_404(challenge, submission_id)
-    back = safe_next(request.form.get("next"),
-                     url_for("entries.submission_detail", slug=slug, submission_id=entry.id))
+    back = _return_page(challenge, entry)
     if not current_user.is_authenticated:
+        target = url_for("auth.login", next=at_card(back, entry))
         if is_htmx():
-            return Response(status=204, headers={"HX-Redirect": url_for("auth.login", next=back)})
-        return redirect(url_for("auth.login", next=back))
+            return Response(status=204, headers={"HX-Redirect": target})
+        return redirect(target)
     error_message = None
     try:
         outcome = commit_with_retry(lambda: vote_or_unvote(entry.id, current_user, cast))
@@ -221,9 +248,34 @@ def _vote(slug: str, submission_id: uuid.UUID, cast: bool) -> ResponseReturnValu
     if not is_htmx():
         if error_message:
             flash(error_message, "error")
-        return redirect(back)
+        return redirect(at_card(back, entry))
     headers = {} if error_message else {"HX-Trigger": "wc:board-changed"}
     return Response(_vote_button(challenge, entry, voted, error_message, back), headers=headers)
+
+
+def _return_page(challenge: WeeklyChallenge, entry: ChallengeSubmission) -> str:
+    """The page a vote came from (the form's ``next``), to go back to without JavaScript: a
+    same-site path only, else the entry's page. The gallery keeps its sort and cursor, but
+    only values it could have handed out itself."""
+    target = safe_next(request.form.get("next"),
+                       url_for("entries.submission_detail", slug=challenge.slug,
+                               submission_id=entry.id))
+    parts = urlsplit(target)
+    gallery = url_for("entries.gallery", slug=challenge.slug)
+    if parts.path != gallery:
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    args = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    sort = parse_sort(args.get("sort"))
+    query = {"sort": sort.value} if "sort" in args else {}
+    after = args.get("after")
+    if after and is_valid_cursor(sort, after):
+        query["after"] = after
+    return gallery + (f"?{urlencode(query)}" if query else "")
+
+
+def at_card(page: str, entry: ChallengeSubmission) -> str:
+    """``page`` scrolled to the entry's card (its ``id="entry-<id>"``)."""
+    return f"{page}#entry-{entry.id}"
 
 
 def _vote_button(challenge: WeeklyChallenge, entry: ChallengeSubmission, voted: bool,
@@ -246,9 +298,7 @@ def too_many_votes(error: RateLimitExceeded) -> ResponseReturnValue:
         return htmx_vary(render_error(429, message))
     challenge = visible_challenge_or_404(args["slug"])
     entry = entry_or_404(challenge, args["submission_id"])
-    back = safe_next(request.form.get("next"),
-                     url_for("entries.submission_detail", slug=challenge.slug,
-                             submission_id=entry.id))
+    back = _return_page(challenge, entry)
     voted = bool(has_voted([entry.id], current_user.id))
     return htmx_vary(Response(_vote_button(challenge, entry, voted, message, back), status=429))
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import redis
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import SQLColumnExpression, and_, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -33,7 +34,8 @@ class Sort(StrEnum):
     FEATURED = "featured"
 
 
-SORT_LABELS = {Sort.MOST_VOTED: "Most voted", Sort.NEWEST: "Newest", Sort.FEATURED: "Featured"}
+SORT_LABELS = {Sort.MOST_VOTED: _l("Most voted"), Sort.NEWEST: _l("Newest"),
+               Sort.FEATURED: _l("Featured")}
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,19 @@ def parse_sort(raw: str | None) -> Sort:
         return Sort(raw or Sort.MOST_VOTED)
     except ValueError:
         return Sort.MOST_VOTED
+
+
+def is_valid_cursor(sort: Sort, cursor: str) -> bool:
+    """Whether ``cursor`` is one this gallery could have handed out for ``sort`` (its form,
+    not whether entries still lie beyond it): a page may link back to it."""
+    try:
+        if sort == Sort.MOST_VOTED:
+            _score_cursor(cursor)
+        else:
+            _entry_cursor(cursor)
+    except BadCursor:
+        return False
+    return True
 
 
 def gallery_page(
@@ -90,16 +105,20 @@ def _by_number(challenge: WeeklyChallenge, cursor: str | None, limit: int,
     if featured:
         query = query.where(S.is_featured.is_(True))
     if cursor:
-        try:
-            after = int(cursor)
-        except ValueError:
-            raise BadCursor(cursor) from None
-        if not 1 <= after <= MAX_ENTRY_CURSOR:  # entry numbers are positive 32-bit integers
-            raise BadCursor(cursor)
-        query = query.where(S.entry_number < after)
+        query = query.where(S.entry_number < _entry_cursor(cursor))
     rows = db.session.scalars(query.order_by(S.entry_number.desc()).limit(limit + 1)).all()
     page = list(rows[:limit])
     return page, (str(page[-1].entry_number) if len(rows) > limit else None)
+
+
+def _entry_cursor(cursor: str) -> int:
+    try:
+        after = int(cursor)
+    except ValueError:
+        raise BadCursor(cursor) from None
+    if not 1 <= after <= MAX_ENTRY_CURSOR:  # entry numbers are positive 32-bit integers
+        raise BadCursor(cursor)
+    return after
 
 
 def _score_cursor(cursor: str | None) -> float | None:

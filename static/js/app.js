@@ -40,14 +40,48 @@
   }
   setInterval(tickCountdowns, 30000);
 
-  // The submit modal: htmx loads it into #modal; Escape, the backdrop or "Cancel" close it,
-  // and focus goes into it and back to where it came from.
+  // The submit modal: htmx loads it into #modal. While it is open the focus stays inside it
+  // (Tab and Shift-Tab cycle through its controls) and the page behind is inert (pointers and
+  // screen readers skip it); Escape, the backdrop or "Cancel" close it and give the focus back
+  // to the control that opened it.
   var opener = null;
+  var FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), " +
+    "select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
+  function modalBox() { return document.querySelector("#modal .modal"); }
+  function isShown(el) {
+    // Hidden elements and the content of a closed <details> (all but its summary, which
+    // Chromium still lays out) cannot take the focus.
+    if (!el.getClientRects().length) { return false; }
+    for (var node = el; node && node !== document.body; node = node.parentElement) {
+      var parent = node.parentElement;
+      if (parent && parent.tagName === "DETAILS" && !parent.open && node.tagName !== "SUMMARY") {
+        return false;
+      }
+    }
+    return true;
+  }
+  function focusables(box) {
+    return Array.prototype.filter.call(box.querySelectorAll(FOCUSABLE), isShown);
+  }
+  function setPageInert(on) {
+    Array.prototype.forEach.call(document.body.children, function (el) {
+      if (el.id !== "modal" && el.tagName !== "SCRIPT") { el.inert = on; }
+    });
+  }
+  function focusModal(box) {
+    // After a post with errors, the first field to fix; on opening, the first field.
+    var target = box.querySelector("[aria-invalid=true]") ||
+      box.querySelector("form input:not([type=hidden]), form textarea, form select") ||
+      focusables(box)[0];
+    if (target) { target.focus(); }
+  }
   function closeModal() {
     var modal = document.getElementById("modal");
     if (modal && modal.firstElementChild) {
       modal.innerHTML = "";
-      if (opener) { opener.focus(); opener = null; }
+      setPageInert(false);
+      if (opener && document.contains(opener)) { opener.focus(); }
+      opener = null;
     }
   }
   document.addEventListener("click", function (event) {
@@ -60,10 +94,65 @@
     }
   });
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { closeModal(); }
+    var box = modalBox();
+    if (!box) { return; }
+    if (event.key === "Escape") {
+      event.preventDefault();
+      closeModal();
+      return;
+    }
+    if (event.key !== "Tab") { return; }
+    var items = focusables(box);
+    if (!items.length) { event.preventDefault(); return; }
+    var first = items[0], last = items[items.length - 1];
+    var active = document.activeElement, inside = box.contains(active);
+    if (event.shiftKey && (active === first || !inside)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (active === last || !inside)) {
+      event.preventDefault();
+      first.focus();
+    }
   });
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (event.detail.target && event.detail.target.id === "modal") { opener = event.detail.elt; }
+  });
+
+  // A vote swaps its whole form (hx-swap="outerHTML"). When its button had the focus (a vote
+  // with Enter or Space), the new button of the same entry takes it back, so the reader stays
+  // on that card instead of landing at the top of the page.
+  var voteFocus = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && form.matches && form.matches(".vote-form") && form.contains(document.activeElement)) {
+      voteFocus = form.getAttribute("data-entry");
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var form = event.target;
+    if (!voteFocus || !form.matches || !form.matches(".vote-form") ||
+        form.getAttribute("data-entry") !== voteFocus) { return; }
+    voteFocus = null;
+    var button = form.querySelector("button");
+    if (button) { button.focus(); }
+  });
+
+  // "Load more" replaces itself with the next cards: when it had the focus, the first new
+  // card's link takes it, so a keyboard reader goes on from where they were.
+  var moreFrom = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.closest && elt.closest("#load-more") && elt === document.activeElement) {
+      moreFrom = document.querySelectorAll("#entries > .entry-card").length;
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (moreFrom === null) { return; }
+    var cards = document.querySelectorAll("#entries > .entry-card");
+    if (cards.length <= moreFrom) { return; }
+    var link = cards[moreFrom].querySelector(".entry-title a");
+    moreFrom = null;
+    if (link) { link.focus(); }
   });
 
   // Controls that only work with JavaScript (the picker's "Create project" button) are
@@ -99,8 +188,11 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     localizeTimes(event.target);
     revealScriptOnly(event.target);
-    var first = event.target.querySelector && event.target.querySelector(".modal input:not([type=hidden])");
-    if (first && (event.target.id === "modal" || event.target.id === "modal-content")) { first.focus(); }
+    var box = modalBox();
+    if (box && (event.target.id === "modal" || event.target.id === "modal-content")) {
+      setPageInert(true);
+      focusModal(box);
+    }
   });
   // The project picker came back (outerHTML swap): focus its select, or its first bad field.
   document.addEventListener("htmx:afterSettle", function (event) {

@@ -502,7 +502,7 @@ def test_publishing_a_previewed_draft_opens_its_polling_fragment(app, client, lo
 
 HUGE = {
     "title-10k": ({"title": "T" * 10_000}, "title", "at most 200 characters"),
-    "description-100k": ({"description": "D" * 100_000}, "description", "longer than"),
+    "description-100k": ({"description": "D" * 100_000}, "description", "at most 5,000"),
     "description-5001": ({"description": "D" * 5_001}, "description", "at most 5,000"),
     "alt-text-501": ({"image_alt_text": "A" * 501}, "image_alt_text", "at most 500"),
     "tool-101": ({"tool_used": "T" * 101}, "tool_used", "At most 100"),

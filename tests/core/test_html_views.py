@@ -200,7 +200,7 @@ def test_vote_and_unvote_post_and_redirect_back(client, login, entry, make_user)
     gallery = f"/challenges/{entry.challenge.slug}/submissions/"
     response = client.post_form(entry_url(entry, "vote"), {"next": gallery})
     assert response.status_code == 302
-    assert response.headers["Location"] == gallery
+    assert response.headers["Location"] == f"{gallery}#entry-{entry.id}"  # back at the card
     db.session.expire_all()
     assert db.session.get(ChallengeSubmission, entry.id).vote_count == 1
     page = client.get(gallery).get_data(as_text=True)
@@ -208,7 +208,7 @@ def test_vote_and_unvote_post_and_redirect_back(client, login, entry, make_user)
 
     response = client.post_form(entry_url(entry, "unvote"), {"next": gallery})
     assert response.status_code == 302
-    assert response.headers["Location"] == gallery
+    assert response.headers["Location"] == f"{gallery}#entry-{entry.id}"
     db.session.expire_all()
     assert db.session.get(ChallengeSubmission, entry.id).vote_count == 0
     assert db.session.scalar(select(ChallengeVote.id)) is None
@@ -218,7 +218,7 @@ def test_vote_without_next_returns_to_the_entry(client, login, entry, make_user)
     login(client, make_user())
     response = client.post_form(entry_url(entry, "vote"))
     assert response.status_code == 302
-    assert response.headers["Location"] == entry_url(entry)
+    assert response.headers["Location"] == f"{entry_url(entry)}#entry-{entry.id}"
 
 
 def test_vote_next_never_leaves_the_site(client, login, entry, make_user):
@@ -363,7 +363,7 @@ def test_gallery_with_htmx_and_a_cursor_returns_just_the_next_cards(client, chal
     assert response.status_code == 200
     assert varies_on_htmx(response)
     body = response.get_data(as_text=True)
-    assert body.lstrip().startswith('<li class="entry-card">')
+    assert body.lstrip().startswith('<li class="entry-card" id="entry-')
     assert "<html" not in body and "<h1" not in body and 'id="entries"' not in body
     assert len(card_ids(body)) == 3
 

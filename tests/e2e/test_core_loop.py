@@ -178,7 +178,7 @@ def test_the_same_loop_without_javascript(page: Page, browsers: Browsers, consol
     button = theirs.get_by_test_id(f"vote-{entry_id}")
     expect(button).to_have_attribute("aria-pressed", "false")
     button.click()
-    expect(theirs).to_have_url(re.compile(rf"/challenges/{slug}/submissions/\??$"))
+    expect(theirs).to_have_url(re.compile(rf"/challenges/{slug}/submissions/#entry-{entry_id}$"))
     expect(theirs.get_by_test_id(f"vote-{entry_id}")).to_have_attribute("aria-pressed", "true")
     expect(theirs.get_by_test_id(f"vote-{entry_id}").locator(".vote-count")).to_have_text("1")
 
