@@ -62,6 +62,13 @@ def remember_locale(locale: str | None) -> None:
         session.pop(SESSION_KEY, None)
 
 
+def session_locale() -> str | None:
+    """The language chosen in this session (``None``: the browser's), e.g. to carry a visitor's
+    choice across the fresh session a login starts."""
+    preferred = session.get(SESSION_KEY)
+    return str(preferred) if is_supported(preferred) else None
+
+
 def _on_login(sender: Flask | None, user: object, **extra: object) -> None:
     remember_locale(getattr(user, "locale", None))
 
@@ -96,3 +103,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     user_logged_in.connect(_on_login, app)
     user_loaded_from_cookie.connect(_on_login, app)
+
+    from .views import bp
+
+    app.register_blueprint(bp)
