@@ -111,12 +111,17 @@ def test_the_header_is_one_row_on_a_phone_with_a_menu_button(
     page.goto("/")
     assert header_height(page) < ONE_ROW_PX
     expect(page.get_by_test_id("menu-button")).to_be_visible()
+    expect(page.locator(".nav-end > .nav-login")).to_be_visible()
     page.get_by_test_id("menu-button").click()
-    # The visitor's menu: the main links, and "Log in" (the link beside it hides below 400 px).
+    # The visitor's menu: the main links, and "Log in" (the link beside it hides below 375 px).
     expect(page.locator(".menu-phone-only .menu-list a")).to_have_count(3)
     expect(page.locator(".menu-phone-only").get_by_role("link", name=WORDS[locale]["log in"])
            ).to_be_visible()
     assert_no_horizontal_overflow(page)
+    page.set_viewport_size({"width": 320, "height": 640})  # the narrowest phones still fit
+    assert header_height(page) < ONE_ROW_PX
+    assert_no_horizontal_overflow(page)
+    page.set_viewport_size(PHONE)
 
     log_in(page, member.username, locale)
     assert header_height(page) < ONE_ROW_PX
