@@ -156,3 +156,10 @@ def test_the_account_page_refuses_an_unknown_language_at_its_field(client: Any, 
 def test_the_account_page_needs_login(client: Any) -> None:
     answer = client.get("/account")
     assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")
+
+
+def test_the_log_in_first_message_follows_the_locale(client: Any) -> None:
+    answer = client.get("/account", headers=SPANISH)
+    assert answer.status_code == 302
+    page = client.get(answer.headers["Location"], headers=SPANISH)
+    assert "Inicia sesión para continuar." in text(page)
