@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from flask_login import user_loaded_from_cookie, user_logged_in
 from sqlalchemy import select
 
@@ -16,7 +17,9 @@ def init_auth(app: Flask) -> None:
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to continue."
+    # Lazy, and made a plain str in the reader's language when flashed (a session holds str).
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.localize_callback = str
     login_manager.login_message_category = "info"
     # "strong": a session cookie replayed from another address or browser is dropped, remember
     # cookie included (RELIABILITY.md #20); the member logs in again.

@@ -1,14 +1,20 @@
-"""Account forms."""
+"""Account forms. Labels and messages are lazy: the form classes are built at import, the text
+is read in the language of each request."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined, unused-ignore]
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..forms import AppForm
-from ..services.accounts import PASSWORD_MAX, PASSWORD_MIN
+from ..services.accounts import EMAIL_MAX, PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN
 from ..services.api_tokens import DEFAULT_EXPIRY_DAYS, EXPIRY_DAYS
 from .nexturl import safe_next
+
+PASSWORDS_DIFFER = _l("The passwords don't match.")
 
 
 def _same_site_or_blank(value: str | None) -> str:
@@ -21,40 +27,43 @@ def _same_site_or_blank(value: str | None) -> str:
 
 class LoginForm(AppForm):
     login = StringField(
-        "Username or email",
-        validators=[DataRequired(), Length(max=254)],
+        _l("Username or email"),
+        validators=[DataRequired(), Length(max=EMAIL_MAX)],
         render_kw={"autocomplete": "username", "autocapitalize": "none"},
     )
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[DataRequired(), Length(max=PASSWORD_MAX)],
         render_kw={"autocomplete": "current-password"},
     )
-    remember = BooleanField("Keep me logged in on this device")
+    remember = BooleanField(_l("Keep me logged in on this device"))
     next = HiddenField(filters=[_same_site_or_blank])
 
 
 class RegisterForm(AppForm):
+    """The fields' own checks (required, lengths, the two passwords equal); the view adds the
+    account rules (``accounts.registration_problems``) in the same pass, so every error shows
+    at once."""
+
     username = StringField(
-        "Username",
-        validators=[DataRequired(), Length(max=30)],
-        description="3-30 characters: lowercase letters, digits, _ and -.",
-        render_kw={"autocomplete": "username", "autocapitalize": "none", "maxlength": 30},
+        _l("Username"),
+        validators=[DataRequired(), Length(min=USERNAME_MIN, max=USERNAME_MAX)],
+        description=_l("Lowercase letters, digits, _ and -."),
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
     email = StringField(
-        "Email",
-        validators=[DataRequired(), Length(max=254)],
-        render_kw={"autocomplete": "email", "type": "email", "maxlength": 254},
+        _l("Email"),
+        validators=[DataRequired(), Length(max=EMAIL_MAX)],
+        render_kw={"autocomplete": "email", "type": "email"},
     )
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
-        description=f"At least {PASSWORD_MIN} characters.",
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Repeat password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords don't match.")],
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=PASSWORDS_DIFFER)],
         render_kw={"autocomplete": "new-password"},
     )
     next = HiddenField(filters=[_same_site_or_blank])
@@ -62,36 +71,41 @@ class RegisterForm(AppForm):
 
 class ChangePasswordForm(AppForm):
     current_password = PasswordField(
-        "Current password",
+        _l("Current password"),
         validators=[DataRequired(), Length(max=PASSWORD_MAX)],
         render_kw={"autocomplete": "current-password"},
     )
     new_password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Repeat new password",
-        validators=[DataRequired(), EqualTo("new_password", message="The passwords don't match.")],
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=PASSWORDS_DIFFER)],
         render_kw={"autocomplete": "new-password"},
     )
 
 
 def _days_label(days: int) -> str:
-    return "1 year" if days == 365 else f"{days} days"
+    if days == 365:
+        return str(_l("1 year"))
+    return ngettext("%(num)d day", "%(num)d days", days)
+
+
+def _expiry_choices() -> list[SelectChoice]:
+    return [SelectChoice(days, _days_label(days)) for days in EXPIRY_DAYS]
 
 
 class TokenForm(AppForm):
-    name = StringField("Token name", validators=[DataRequired(), Length(max=60)],
-                       description="What will use it, e.g. “my portfolio sync”.",
-                       render_kw={"maxlength": 60, "autocomplete": "off"})
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=60)],
+                       description=_l("What will use it, e.g. “my portfolio sync”."),
+                       render_kw={"autocomplete": "off"})
     # ``coerce=int`` with fixed choices: anything else is "Not a valid choice" at the field.
     expires_in_days = SelectField(
-        "Expires after", coerce=int, default=DEFAULT_EXPIRY_DAYS,
-        choices=[(days, _days_label(days)) for days in EXPIRY_DAYS],
-        description="The token stops working then; create a new one when it does.")
+        _l("Expires after"), coerce=int, default=DEFAULT_EXPIRY_DAYS, choices=_expiry_choices,
+        description=_l("The token stops working then; create a new one when it does."))
 
 
 class LogoutForm(AppForm):
-    revoke_tokens = BooleanField("Also revoke my API tokens")
+    revoke_tokens = BooleanField(_l("Also revoke my API tokens"))

@@ -7,6 +7,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -14,12 +15,19 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask.wrappers import Response
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.widgets import PasswordInput
 
 from ..clock import utcnow
 from ..converters import INTEGER_MAX
 from ..errors import Conflict, InvalidCredentials, NotFound, ValidationFailed
-from ..forms import EmptyForm
+from ..forms import AppForm, EmptyForm
+from ..i18n import remember_locale, session_locale
+from ..i18n.forms import LanguageForm
+from ..i18n.views import choose_language
 from ..models import User
 from ..ratelimits import rules as ratelimits
 from ..services import accounts, api_tokens
@@ -37,24 +45,49 @@ def register() -> ResponseReturnValue:
     """Sign up. A new address and one that already has an account get the same page, status
     and words, and neither signs anyone in (that would tell them apart): the new account is
     created unverified, its owner follows the emailed link (which signs them in) or logs in
-    with the password; the existing account's owner gets an email about the attempt."""
+    with the password; the existing account's owner gets an email about the attempt.
+
+    Every problem shows at once: the fields' checks and the account rules run in one pass."""
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
     form = RegisterForm(next=request.args.get("next", ""))
-    if form.validate_on_submit():
+    if form.is_submitted():
         username, email, password = (form.username.data or "", form.email.data or "",
                                      form.password.data or "")
-        try:
-            address = commit_with_retry(lambda: accounts.sign_up(username, email, password))
-        except ValidationFailed as exc:
-            attach_errors(form, exc.errors)
-        except Conflict as exc:  # a taken username: usernames are public (profiles)
-            attach_errors(form, {exc.details.get("errors_field", "username"): exc.message})
-        else:
-            return render_template("auth/register_sent.html", email=address,
-                                   next=form.next.data or None)
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/register.html", form=form), status
+        form.validate()
+        problems = accounts.registration_problems(username, email, password)
+        # One message per field: the field's own check (required, too long) says it first.
+        attach_errors(form, {name: problem for name, problem in problems.items()
+                             if not form[name].errors})
+        if not form.errors:
+            try:
+                address = commit_with_retry(lambda: accounts.sign_up(username, email, password))
+            except ValidationFailed as exc:
+                attach_errors(form, exc.errors)
+            except Conflict as exc:  # a username taken meanwhile: usernames are public
+                attach_errors(form, {exc.details.get("errors_field", "username"): exc.message})
+            else:
+                return render_template("auth/register_sent.html", email=address,
+                                       next=form.next.data or None)
+    response = _keeping_valid_passwords(form, "auth/register.html")
+    response.status_code = 422 if form.is_submitted() else 200
+    return response
+
+
+def _keeping_valid_passwords(form: AppForm, template: str) -> Response:
+    """Render ``form`` sent back for other errors with its passwords filled in again when they
+    were all valid (retyping two good passwords because the username was taken is the chore
+    people hate); any password error clears them all, since we cannot tell which one is the
+    typo. The page then holds a password, so no cache and no back-forward cache may keep it."""
+    fields = [field for field in form if field.type == "PasswordField"]
+    keep = form.is_submitted() and bool(form.errors) and not any(f.errors for f in fields)
+    if keep:
+        for field in fields:
+            field.widget = PasswordInput(hide_value=False)
+    response = make_response(render_template(template, form=form))
+    if keep:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -72,9 +105,13 @@ def login() -> ResponseReturnValue:
             form.password.errors = [*form.password.errors, exc.message]
         else:
             ratelimits.forget_login_failures()
+            chosen = session_locale()
             session.clear()  # a fresh session on login: no fixation
             login_user(user, remember=form.remember.data)
-            flash(f"Welcome back, @{user.username}.", "success")
+            if user.locale is None:  # no saved language: keep the one chosen before logging in
+                remember_locale(chosen)
+            refresh()  # the member's saved language, from this message on
+            flash(_("Welcome back, @%(username)s.", username=user.username), "success")
             return redirect(safe_next(form.next.data, url_for("pages.home")))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
@@ -93,9 +130,11 @@ def logout() -> ResponseReturnValue:
         if current_user.is_authenticated:
             member, revoke = current_user._get_current_object(), form.revoke_tokens.data
             commit_with_retry(lambda: _end_sessions(member, revoke))
+        chosen = session_locale()
         session.clear()
         logout_user()  # after clear(): it leaves the flag that deletes the remember cookie
-        flash("You are logged out.", "info")
+        remember_locale(chosen)  # the same person still reads this browser in their language
+        flash(_("You are logged out."), "info")
         return redirect(url_for("pages.home"))
     if not current_user.is_authenticated:
         return redirect(url_for("pages.home"))
@@ -106,6 +145,19 @@ def _end_sessions(member: User, revoke_tokens: bool) -> None:
     accounts.rotate_session_token(member)
     if revoke_tokens:
         api_tokens.revoke_all_tokens(member.id, utcnow())
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account() -> ResponseReturnValue:
+    """The account page: the address, the language, and the way to every other account page."""
+    form = LanguageForm(locale=current_user.locale or "")
+    if form.validate_on_submit():
+        choose_language(form.chosen())
+        flash(_("Language saved."), "success")
+        return redirect(url_for("auth.account"))
+    status = 422 if form.errors else 200
+    return render_template("auth/account.html", form=form), status
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -126,8 +178,8 @@ def change_password() -> ResponseReturnValue:
             login_user(
                 current_user._get_current_object(), remember=remember_cookie in request.cookies
             )
-            flash("Password changed. You were signed out on every other device, and your API "
-                  "tokens were revoked.", "success")
+            flash(_("Password changed. You were signed out on every other device, and your "
+                    "API tokens were revoked."), "success")
             return redirect(url_for("pages.home"))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/change_password.html", form=form), status
@@ -170,5 +222,5 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
             commit_with_retry(lambda: api_tokens.revoke_token(current_user, token_id, utcnow()))
         except NotFound:
             abort(404)
-        flash("Token revoked. Anything using it is now refused.", "info")
+        flash(_("Token revoked. Anything using it is now refused."), "info")
     return redirect(url_for("auth.tokens"))

@@ -19,7 +19,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, format_number, get_locale
 from flask_login import user_loaded_from_cookie, user_logged_in
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,13 @@ def remember_locale(locale: str | None) -> None:
         session.pop(SESSION_KEY, None)
 
 
+def session_locale() -> str | None:
+    """The language chosen in this session (``None``: the browser's), e.g. to carry a visitor's
+    choice across the fresh session a login starts."""
+    preferred = session.get(SESSION_KEY)
+    return str(preferred) if is_supported(preferred) else None
+
+
 def _on_login(sender: Flask | None, user: object, **extra: object) -> None:
     remember_locale(getattr(user, "locale", None))
 
@@ -94,5 +101,11 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_locale"] = current_locale
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    # 20,000 in English, 20.000 in Spanish (the forms macro states length limits with it).
+    app.jinja_env.globals["format_number"] = format_number
     user_logged_in.connect(_on_login, app)
     user_loaded_from_cookie.connect(_on_login, app)
+
+    from .views import bp
+
+    app.register_blueprint(bp)

@@ -20,7 +20,9 @@ from ..models.user import new_session_token
 from ..transactions import after_commit
 from .api_tokens import revoke_all_tokens
 
-USERNAME_RE = re.compile(r"^[a-z0-9_-]{3,30}$")
+USERNAME_MIN, USERNAME_MAX = 3, 30
+USERNAME_RE = re.compile(rf"^[a-z0-9_-]{{{USERNAME_MIN},{USERNAME_MAX}}}$")
+EMAIL_MAX = 254
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
 # A real hash to verify against when the account does not exist, so a missing user and a wrong
@@ -47,7 +49,7 @@ def username_problem(username: str) -> str | None:
 
 def email_problem(email: str) -> str | None:
     """Why an (normalised) email address is unacceptable, or None. Never touches the network."""
-    if len(email) > 254:
+    if len(email) > EMAIL_MAX:
         return "That email address is too long."
     try:
         validate_email(email, check_deliverability=False)
@@ -104,6 +106,26 @@ def register_user(
         raise
     events.publish(events.UserRegistered(user.id))
     return user
+
+
+def registration_problems(username: str, email: str, password: str) -> dict[str, str]:
+    """Every reason the register form is refused, field by field, all at once: the rules of
+    ``register_user``, and a taken username (usernames are public). Never whether the address
+    has an account: ``sign_up`` answers that the same either way."""
+    username, email = normalize_username(username), normalize_email(email)
+    problems = {
+        field: problem
+        for field, problem in (
+            ("username", username_problem(username)),
+            ("email", email_problem(email)),
+            ("password", password_problem(password)),
+        )
+        if problem
+    }
+    if "username" not in problems and db.session.scalar(
+            select(User.id).where(User.username == username)) is not None:
+        problems["username"] = UsernameTaken().message
+    return problems
 
 
 def sign_up(username: str, email: str, password: str) -> str:

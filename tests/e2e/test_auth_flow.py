@@ -48,6 +48,7 @@ def test_register_log_out_and_log_in_again(page: Page) -> None:
     page.get_by_role("button", name="Log in").click()
     expect(nav_username).to_have_text(f"@{USERNAME}")
 
+    page.get_by_test_id("account-menu-button").click()  # "Log out" is in the account menu
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_text("You are logged out.")).to_be_visible()
     expect(nav_username).to_have_count(0)
