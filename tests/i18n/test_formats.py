@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from challenges.templating import countdown, format_votes, ordinal
+from challenges.templating import ago, countdown, format_votes, ordinal
 from challenges.timefmt import api_time_remaining, relative_time, time_remaining, utc_label
 
 MOMENT = datetime(2026, 12, 7, 23, 59, tzinfo=UTC)
@@ -63,6 +63,14 @@ def test_the_utc_label_names_day_and_month_in_the_language(language: str) -> Non
 def test_relative_times_read_in_the_language(language: str) -> None:
     assert relative_time(MOMENT, MOMENT + timedelta(minutes=5)) == EXPECTED[language]["ago"]
     assert relative_time(MOMENT + timedelta(days=3), MOMENT) == EXPECTED[language]["ahead"]
+
+
+def test_the_ago_filter_says_how_long_ago_with_the_exact_time_on_hover(
+        language: str, frozen_clock: Any) -> None:
+    frozen_clock.set(MOMENT + timedelta(minutes=5))
+    markup = str(ago(MOMENT))
+    assert f'title="{EXPECTED[language]["label"]}"' in markup
+    assert f">{EXPECTED[language]['ago']}</time>" in markup
 
 
 def test_the_countdown_tells_app_js_which_unit_length_to_keep(language: str,
