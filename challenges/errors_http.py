@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from flask import Flask, Response, make_response, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
 
+# Title and sentence of each error page (lazy: in the request's language when shown).
 MESSAGES = {
-    400: ("Bad request", "That request did not make sense to us. Please go back and try again."),
-    403: ("Not allowed", "You don't have access to this page."),
-    404: ("Page not found", "We couldn't find that page. It may have moved or never existed."),
-    405: ("Not allowed", "That action isn't available here."),
-    413: ("Too large", "That was more than we accept in one request."),
-    429: ("Slow down", "Too many attempts. Please wait a moment and try again."),
-    500: ("Something went wrong", "An unexpected error happened on our side. Please try again."),
+    400: (_l("Bad request"),
+          _l("That request did not make sense to us. Please go back and try again.")),
+    403: (_l("Not allowed"), _l("You don't have access to this page.")),
+    404: (_l("Page not found"),
+          _l("We couldn't find that page. It may have moved or never existed.")),
+    405: (_l("Not allowed"), _l("That action isn't available here.")),
+    413: (_l("Too large"), _l("That was more than we accept in one request.")),
+    429: (_l("Slow down"), _l("Too many attempts. Please wait a moment and try again.")),
+    500: (_l("Something went wrong"),
+          _l("An unexpected error happened on our side. Please try again.")),
 }
 
 
@@ -27,7 +33,9 @@ def is_api_request() -> bool:
 
 
 def render_error(status: int, message: str | None = None) -> Response:
-    title, default = MESSAGES.get(status, ("Error", "Something went wrong."))
+    """The error ``status`` for this request: JSON under /api/, else the error page (or the
+    partial htmx asked for), with ``message`` or the status's own sentence."""
+    title, default = MESSAGES.get(status, (_("Error"), _("Something went wrong.")))
     if is_api_request():
         from .api.errors import api_error
 
@@ -54,7 +62,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return render_error(
-            400, "Your form expired or came from another site. Reload the page and try again."
+            400, _("Your form expired or came from another site. Reload the page and try again.")
         )
 
     @app.errorhandler(HTTPException)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField, TextAreaField
 
@@ -27,7 +28,7 @@ def mark_control_characters(form: FlaskForm) -> bool:
     found = False
     for field in form:
         if _is_text(field) and isinstance(field.data, str) and _FORBIDDEN & set(field.data):
-            field.errors = [*field.errors, "Remove the invisible control characters."]
+            field.errors = [*field.errors, _("Remove the invisible control characters.")]
             found = True
     return found
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, false, or_
 
 from .clock import as_utc
@@ -19,6 +20,14 @@ from .models.challenge import UNPUBLISHED_STATUSES, ChallengeStatus, WeeklyChall
 # The phases in which entries may be submitted, and those in which votes may be cast.
 SUBMISSION_PHASES = frozenset({ChallengeStatus.ACTIVE})
 VOTING_PHASES = frozenset({ChallengeStatus.ACTIVE, ChallengeStatus.VOTING})
+
+# What the countdown of each phase counts down to, as people read it (lazy: in their language
+# when shown).
+DEADLINE_LABELS = {
+    ChallengeStatus.UPCOMING: _l("Starts"),
+    ChallengeStatus.ACTIVE: _l("Submissions close"),
+    ChallengeStatus.VOTING: _l("Voting ends"),
+}
 
 
 class HasSchedule(Protocol):
@@ -87,12 +96,12 @@ def accepts_votes(challenge: HasSchedule, now: datetime) -> bool:
 
 def next_deadline(challenge: HasSchedule, now: datetime) -> tuple[str, datetime] | None:
     """What the countdown counts down to: ("Starts", t), ("Submissions close", t), ...; None
-    once the challenge is over."""
+    once the challenge is over. The label is a lazy string, read in the current language."""
     phase = phase_at(challenge, now)
     if phase == ChallengeStatus.UPCOMING:
-        return "Starts", challenge.starts_at
+        return DEADLINE_LABELS[phase], challenge.starts_at
     if phase == ChallengeStatus.ACTIVE:
-        return "Submissions close", challenge.submission_deadline
+        return DEADLINE_LABELS[phase], challenge.submission_deadline
     if phase == ChallengeStatus.VOTING:
-        return "Voting ends", challenge.voting_deadline
+        return DEADLINE_LABELS[phase], challenge.voting_deadline
     return None

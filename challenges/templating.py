@@ -10,7 +10,15 @@ from markupsafe import Markup, escape
 from .clock import utcnow
 from .models import STATUS_LABELS, ChallengeStatus
 from .security import csp_nonce
-from .timefmt import iso_z, time_remaining, utc_label
+from .timefmt import (
+    countdown_unit_display,
+    format_votes,
+    iso_z,
+    ordinal,
+    relative_time,
+    time_remaining,
+    utc_label,
+)
 
 
 def local_time(moment: datetime | None, style: str = "datetime") -> Markup:
@@ -25,27 +33,30 @@ def local_time(moment: datetime | None, style: str = "datetime") -> Markup:
     ).format(iso=iso_z(moment), label=utc_label(moment), style=escape(style))
 
 
-def format_votes(value: float) -> str:
-    """2.0 -> "2", 2.5 -> "2.5", 1234.0 -> "1,234"."""
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def countdown(moment: datetime | None) -> Markup:
-    """A live countdown ("3d 4h 22m"), kept current by app.js; exact UTC on hover."""
+    """A live countdown in the page's language ("3d 4h 22m", es "3 d 4 h 22 min"), kept
+    current by app.js with the same CLDR unit length (``data-unit-display``); exact UTC on
+    hover."""
     if moment is None:
         return Markup("")
-    return Markup('<time datetime="{iso}" title="{label}" data-countdown>{left}</time>').format(
-        iso=iso_z(moment), label=utc_label(moment), left=time_remaining(moment - utcnow())
-    )
+    return Markup(
+        '<time datetime="{iso}" title="{label}" data-countdown data-unit-display="{units}">'
+        "{left}</time>"
+    ).format(iso=iso_z(moment), label=utc_label(moment), units=countdown_unit_display(),
+             left=time_remaining(moment - utcnow()))
+
+
+def ago(moment: datetime | None) -> Markup:
+    """"5 minutes ago" (es "hace 5 minutos") in a ``<time>`` with the exact UTC on hover."""
+    if moment is None:
+        return Markup("")
+    return Markup('<time datetime="{iso}" title="{label}">{text}</time>').format(
+        iso=iso_z(moment), label=utc_label(moment), text=relative_time(moment, utcnow()))
 
 
 def status_label(status: str) -> str:
-    return STATUS_LABELS.get(ChallengeStatus(status), status.title())
+    """A challenge status as people read it, in their language ("Voting Period")."""
+    return str(STATUS_LABELS.get(ChallengeStatus(status), status.title()))
 
 
 def render_bare(template: str, **context: object) -> str:
@@ -62,5 +73,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["votes"] = format_votes
     app.jinja_env.filters["ordinal"] = ordinal
     app.jinja_env.filters["countdown"] = countdown
+    app.jinja_env.filters["ago"] = ago
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["now"] = utcnow

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response
+from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -30,13 +31,13 @@ def domain_error(error: DomainError) -> Response:
 
 @bp.errorhandler(CSRFError)
 def csrf_error(error: CSRFError) -> Response:
-    return api_error(400, "Session requests that change data need the CSRF token in the "
-                     "X-CSRFToken header (or use an API token).", "csrf_failed")
+    return api_error(400, _("Session requests that change data need the CSRF token in the "
+                            "X-CSRFToken header (or use an API token)."), "csrf_failed")
 
 
 @bp.errorhandler(RateLimitExceeded)
 def rate_limited(error: RateLimitExceeded) -> Response:
-    return api_error(429, "Too many requests; slow down.", "rate_limited")
+    return api_error(429, _("Too many requests; slow down."), "rate_limited")
 
 
 def init_api(app: Flask) -> None:
@@ -47,9 +48,9 @@ def init_api(app: Flask) -> None:
 
 def json_http_error(error: HTTPException) -> Response:
     """Routing errors under /api/ (unknown URL, wrong method) in the API's shape."""
-    message = {404: "No such API endpoint.", 405: "That method is not allowed here.",
-               413: "The request body is too large (the limit is documented in the API)."}.get(
-        error.code or 500, error.description or "Error")
+    message = {404: _("No such API endpoint."), 405: _("That method is not allowed here."),
+               413: _("The request body is too large (the limit is documented in the API).")
+               }.get(error.code or 500, error.description or _("Error"))
     response = api_error(error.code or 500, message)
     for key, value in error.get_headers():
         if key.lower() != "content-type":

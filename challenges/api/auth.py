@@ -8,6 +8,8 @@ are honoured by the API only: the admin and the HTML pages never look at them.
 from __future__ import annotations
 
 from flask import g, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..clock import utcnow
@@ -23,17 +25,17 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 class InvalidToken(DomainError):
     code = "invalid_token"
     status = 401
-    default_message = ("That API token is not valid (revoked, or never issued). A password "
-                       "change or reset revokes every token.")
+    default_message = _l("That API token is not valid (revoked, or never issued). A password "
+                         "change or reset revokes every token.")
 
 
 def resolve_caller() -> None:
     """Before each API request: set ``g.api_user`` (a User or None); enforce CSRF for sessions."""
     header = request.headers.get("Authorization")
     if header is not None:
-        scheme, _, raw = header.partition(" ")
+        scheme, _space, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
-            raise InvalidToken("Use the header “Authorization: Bearer <token>”.")
+            raise InvalidToken(_("Use the header “Authorization: Bearer <token>”."))
         # Raises TokenExpired (401, "token_expired") for an expired one; writes last_used_at.
         user = commit_with_retry(lambda: user_for_token(raw.strip(), utcnow()))
         if user is None:

@@ -18,8 +18,10 @@ HTTP_CODES = {
 def api_error(status: int, message: str, code: str | None = None,
               details: dict[str, Any] | None = None,
               headers: dict[str, str] | None = None) -> Response:
+    """The error response: ``code`` is a stable English word for programs; ``message`` is for
+    people, in the request's language (``str()``: a lazy string reads the locale now)."""
     response = jsonify(error={"code": code or HTTP_CODES.get(status, "error"),
-                              "message": message, "details": details or {}})
+                              "message": str(message), "details": details or {}})
     response.status_code = status
     for key, value in (headers or {}).items():
         response.headers[key] = value

@@ -8,6 +8,8 @@ import uuid
 from typing import Any, overload
 
 from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..errors import DomainError, ValidationFailed
 
@@ -22,13 +24,13 @@ class BadRequest(DomainError):
 class UnsupportedMediaType(DomainError):
     code = "unsupported_media_type"
     status = 415
-    default_message = "Send a JSON object with Content-Type: application/json."
+    default_message = _l("Send a JSON object with Content-Type: application/json.")
 
 
 class BodyTooLarge(DomainError):
     code = "body_too_large"
     status = 413
-    default_message = f"Request bodies are limited to {MAX_BODY // 1024} KiB."
+    default_message = _l("Request bodies are limited to %(n)s KiB.", n=MAX_BODY // 1024)
 
 
 ENTRY_FIELDS = {"title", "description", "image_url", "image_alt_text", "external_url",
@@ -47,22 +49,22 @@ def json_body(allowed: set[str], required: set[str] = frozenset()) -> dict[str, 
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):  # deep nesting fits in 64 KiB and exhausts the stack
-        raise BadRequest("The body is not valid JSON.", code="invalid_json") from None
+        raise BadRequest(_("The body is not valid JSON."), code="invalid_json") from None
     if not isinstance(data, dict):
-        raise ValidationFailed({"body": "Send a JSON object."})
+        raise ValidationFailed({"body": _("Send a JSON object.")})
     errors: dict[str, str] = {}
     for key in sorted(set(data) - allowed):
-        errors[key] = "Unknown field."
+        errors[key] = _("Unknown field.")
     for key in sorted(required - set(data)):
-        errors[key] = "This field is required."
+        errors[key] = _("This field is required.")
     for key in sorted(set(data) & allowed):
         value = data[key]
         if value is not None and not isinstance(value, str):
-            errors[key] = "Must be a string."
+            errors[key] = _("Must be a string.")
         elif isinstance(value, str) and "\x00" in value:
-            errors[key] = "Must not contain NUL characters."
+            errors[key] = _("Must not contain NUL characters.")
         elif isinstance(value, str) and not _is_utf8(value):
-            errors[key] = "Must be valid Unicode text (no lone surrogates)."
+            errors[key] = _("Must be valid Unicode text (no lone surrogates).")
     if errors:
         raise ValidationFailed(errors)
     return {key: value or "" for key, value in data.items()}
@@ -83,7 +85,7 @@ def uuid_or_none(value: str, field: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise ValidationFailed({field: "Must be a UUID."}) from None
+        raise ValidationFailed({field: _("Must be a UUID.")}) from None
 
 
 def int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -94,9 +96,10 @@ def int_arg(name: str, default: int, low: int, high: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ValidationFailed({name: f"Must be a whole number from {low} to {high}."}) from None
+        raise ValidationFailed({name: _("Must be a whole number from %(low)d to %(high)d.",
+                                                 low=low, high=high)}) from None
     if value < low:
-        raise ValidationFailed({name: f"Must be at least {low}."})
+        raise ValidationFailed({name: _("Must be at least %(low)d.", low=low)})
     return min(value, high)
 
 
@@ -110,5 +113,6 @@ def choice_arg(name: str, choices: tuple[str, ...], default: str | None) -> str 
     if raw is None or raw == "":
         return default
     if raw not in choices:
-        raise ValidationFailed({name: f"Must be one of: {', '.join(choices)}."})
+        raise ValidationFailed({name: _("Must be one of: %(choices)s.",
+                                         choices=", ".join(choices))})
     return raw

@@ -13,6 +13,12 @@ DT = {"type": "string", "format": "date-time"}
 UUID = {"type": "string", "format": "uuid"}
 
 
+def N_(text: str) -> str:
+    """Mark ``text`` for the catalogue and return it unchanged: the document stays English,
+    and the /api/docs page shows it translated (``gettext`` when it renders)."""
+    return text
+
+
 def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -238,7 +244,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
         },
         "paths": {
             "/api/challenges/": {"get": {
-                "operationId": "listChallenges", "summary": "List challenges, newest first",
+                "operationId": "listChallenges", "summary": N_("List challenges, newest first"),
                 "parameters": [
                     {"name": "status", "in": "query", "required": False,
                      "schema": {"type": "string",
@@ -249,18 +255,18 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             }},
             "/api/challenges/current/": {"get": {
                 "operationId": "currentChallenge",
-                "summary": "The challenge open for entries now, with stats and your status",
+                "summary": N_("The challenge open for entries now, with stats and your status"),
                 "security": OPTIONAL_AUTH,
                 "responses": {"200": ok(ref("Challenge")), **errors(404),
                               "404": error_response("No challenge is open right now.")},
             }},
             "/api/challenges/{slug}/": {"get": {
-                "operationId": "getChallenge", "summary": "One challenge",
+                "operationId": "getChallenge", "summary": N_("One challenge"),
                 "parameters": [SLUG], "security": OPTIONAL_AUTH,
                 "responses": {"200": ok(ref("ChallengeDetail")), **errors(404)},
             }},
             "/api/challenges/{slug}/submissions/": {"get": {
-                "operationId": "listSubmissions", "summary": "Entries, paginated",
+                "operationId": "listSubmissions", "summary": N_("Entries, paginated"),
                 "parameters": [SLUG, {"name": "sort", "in": "query", "required": False,
                                       "schema": {"type": "string",
                                                  "enum": ["votes", "newest", "featured"]}},
@@ -270,12 +276,12 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             }},
             "/api/challenges/{slug}/leaderboard/": {"get": {
                 "operationId": "getLeaderboard",
-                "summary": "Top N and your own row; every rank, page by page, by cursor",
+                "summary": N_("Top N and your own row; every rank, page by page, by cursor"),
                 "parameters": [SLUG, limit_param(10, 100), CURSOR], "security": OPTIONAL_AUTH,
                 "responses": {"200": ok(ref("Leaderboard")), **paginated(404, 422)},
             }},
             "/api/challenges/{slug}/submit/": {"post": {
-                "operationId": "submitEntry", "summary": "Submit an entry",
+                "operationId": "submitEntry", "summary": N_("Submit an entry"),
                 "security": SECURED, "parameters": [SLUG],
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": ref("NewSubmission")}}},
@@ -283,27 +289,27 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                               **errors(400, 404, 409, 413, 415, 422, 429)},
             }},
             "/api/challenges/{slug}/vote/{submission_id}/": {
-                "post": {"operationId": "vote", "summary": "Upvote an entry (idempotent)",
+                "post": {"operationId": "vote", "summary": N_("Upvote an entry (idempotent)"),
                          "security": SECURED, "parameters": [SLUG, SUBMISSION_ID],
                          "responses": {"200": ok(ref("VoteResult")),
                                        **errors(400, 403, 404, 409, 422, 429)}},
-                "delete": {"operationId": "unvote", "summary": "Withdraw your vote",
+                "delete": {"operationId": "unvote", "summary": N_("Withdraw your vote"),
                            "security": SECURED, "parameters": [SLUG, SUBMISSION_ID],
                            "responses": {"200": ok(ref("VoteResult")),
                                          **errors(400, 404, 409, 422, 429)}},
             },
             "/api/challenges/{slug}/my-submissions/": {"get": {
-                "operationId": "mySubmissions", "summary": "Your entries in a challenge",
+                "operationId": "mySubmissions", "summary": N_("Your entries in a challenge"),
                 "security": SECURED, "parameters": [SLUG],
                 "responses": {"200": ok(obj({"results": {"type": "array",
                                                          "items": ref("MySubmission")}})),
                               **errors(404)},
             }},
             "/api/projects/": {
-                "get": {"operationId": "listProjects", "summary": "Your projects, newest first",
+                "get": {"operationId": "listProjects", "summary": N_("Your projects, newest first"),
                         "security": SECURED, "parameters": [limit_param(20, 100), CURSOR],
                         "responses": {"200": ok(page_of("Project")), **paginated(422)}},
-                "post": {"operationId": "createProject", "summary": "Add a project",
+                "post": {"operationId": "createProject", "summary": N_("Add a project"),
                          "security": SECURED,
                          "requestBody": {"required": True, "content": {
                              "application/json": {"schema": ref("NewProject")}}},
@@ -311,17 +317,17 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                                        **errors(400, 409, 413, 415, 422, 429)}},
             },
             "/api/projects/{project_id}/": {
-                "get": {"operationId": "getProject", "summary": "One of your projects",
+                "get": {"operationId": "getProject", "summary": N_("One of your projects"),
                         "security": SECURED, "parameters": [PROJECT_ID],
                         "responses": {"200": ok(ref("Project")), **errors(403, 404, 422)}},
-                "patch": {"operationId": "updateProject", "summary": "Change a project",
+                "patch": {"operationId": "updateProject", "summary": N_("Change a project"),
                           "security": SECURED, "parameters": [PROJECT_ID],
                           "requestBody": {"required": True, "content": {
                               "application/json": {"schema": ref("ProjectChanges")}}},
                           "responses": {"200": ok(ref("Project")),
                                         **errors(400, 403, 404, 413, 415, 422, 429)}},
                 "delete": {"operationId": "deleteProject",
-                           "summary": "Delete a project no entry links",
+                           "summary": N_("Delete a project no entry links"),
                            "security": SECURED, "parameters": [PROJECT_ID],
                            "responses": {"200": ok(ref("DeletedProject")),
                                          **errors(400, 403, 404, 409, 422, 429)}},

@@ -11,7 +11,7 @@ from ..leaderboard.ranks import RankPage
 from ..models import ChallengeSubmission, User, WeeklyChallenge
 from ..phase import next_deadline, phase_at
 from ..services.status import viewer_status
-from ..timefmt import iso_z, time_remaining
+from ..timefmt import api_time_remaining, iso_z
 from ..uploads import image_src
 
 
@@ -23,9 +23,10 @@ def sponsor_json(challenge: WeeklyChallenge) -> dict[str, str] | None:
 
 
 def remaining(challenge: WeeklyChallenge, now: datetime) -> str:
-    """Time left to the next deadline ("3d 4h 22m"); "0m" once the challenge is over."""
+    """Time left to the next deadline ("3d 4h 22m", in every language: it is data); "0m" once
+    the challenge is over."""
     target = next_deadline(challenge, now)
-    return time_remaining(target[1] - now) if target else "0m"
+    return api_time_remaining(target[1] - now) if target else "0m"
 
 
 def user_status_json(challenge: WeeklyChallenge, viewer: User | None,

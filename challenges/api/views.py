@@ -8,6 +8,8 @@ import binascii
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..clock import utcnow
 from ..errors import LoginRequired, NotFound
@@ -43,7 +45,7 @@ WRITE_LIMIT = "30 per minute"
 
 class BadCursor(BadRequest):
     code = "bad_cursor"
-    default_message = "That cursor is not one this API handed out."
+    default_message = _l("That cursor is not one this API handed out.")
 
 
 def encode_cursor(value: str) -> str:
@@ -72,7 +74,7 @@ def challenge_or_404(slug: str) -> WeeklyChallenge:
 def require_caller() -> Any:
     user = caller()
     if user is None:
-        raise LoginRequired("Authenticate with a session or an API token.")
+        raise LoginRequired(_("Authenticate with a session or an API token."))
     return user
 
 
@@ -99,7 +101,8 @@ def current() -> Response:
     now = utcnow()
     challenge = current_challenge(now)
     if challenge is None:
-        raise NotFound("No challenge is open for entries right now.", code="no_active_challenge")
+        raise NotFound(_("No challenge is open for entries right now."),
+                       code="no_active_challenge")
     return jsonify(challenge_json(challenge, now, caller()))
 
 
@@ -116,11 +119,11 @@ def submissions(slug: str) -> Response:
     raw = decode_cursor(request.args.get("cursor"))
     cursor = None
     if raw:
-        cursor_sort, _, cursor = raw.partition(":")
+        cursor_sort, _colon, cursor = raw.partition(":")
         if not cursor:
             raise BadCursor()
         if cursor_sort != sort.value:
-            raise BadCursor("That cursor belongs to another sort order.")
+            raise BadCursor(_("That cursor belongs to another sort order."))
     user = caller()
     try:
         page = gallery_page(challenge, sort, cursor, user.id if user else None, limit=limit)
@@ -179,7 +182,7 @@ def _vote(slug: str, submission_id: str, cast: bool) -> Response:
     challenge = challenge_or_404(slug)
     entry_id = uuid_or_none(submission_id, "submission_id")
     if entry_id is None:
-        raise NotFound("No such entry in this challenge.")
+        raise NotFound(_("No such entry in this challenge."))
     entry = get_challenge_entry(challenge.id, entry_id, user)
     outcome = commit_with_retry(lambda: vote_or_unvote(entry.id, user, cast))
     return jsonify(submission_id=str(outcome.entry.id), voted=outcome.voted,

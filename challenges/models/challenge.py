@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -43,13 +44,14 @@ class ChallengeStatus(StrEnum):
 UNPUBLISHED_STATUSES = frozenset({ChallengeStatus.DRAFT.value, ChallengeStatus.CANCELLED.value})
 PUBLISHED_STATUSES = frozenset(s.value for s in ChallengeStatus) - UNPUBLISHED_STATUSES
 
+# What people read for each status, in their language (lazy: translated when shown).
 STATUS_LABELS = {
-    ChallengeStatus.DRAFT: "Draft",
-    ChallengeStatus.UPCOMING: "Upcoming",
-    ChallengeStatus.ACTIVE: "Active",
-    ChallengeStatus.VOTING: "Voting Period",
-    ChallengeStatus.COMPLETED: "Completed",
-    ChallengeStatus.CANCELLED: "Cancelled",
+    ChallengeStatus.DRAFT: _l("Draft"),
+    ChallengeStatus.UPCOMING: _l("Upcoming"),
+    ChallengeStatus.ACTIVE: _l("Active"),
+    ChallengeStatus.VOTING: _l("Voting Period"),
+    ChallengeStatus.COMPLETED: _l("Completed"),
+    ChallengeStatus.CANCELLED: _l("Cancelled"),
 }
 STATUSES = tuple(status.value for status in ChallengeStatus)
 THEME_COLORS = ("purple", "blue", "teal", "green", "orange", "pink", "red", "indigo")

@@ -7,6 +7,7 @@ import re
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -43,28 +44,30 @@ def normalize_email(raw: str) -> str:
 def username_problem(username: str) -> str | None:
     """Why a (normalised) username is unacceptable, or None."""
     if not USERNAME_RE.fullmatch(username):
-        return "3-30 characters: lowercase letters, digits, '_' and '-'."
+        return str(_("3-30 characters: lowercase letters, digits, '_' and '-'."))
     return None
 
 
 def email_problem(email: str) -> str | None:
     """Why an (normalised) email address is unacceptable, or None. Never touches the network."""
     if len(email) > EMAIL_MAX:
-        return "That email address is too long."
+        return str(_("That email address is too long."))
     try:
         validate_email(email, check_deliverability=False)
-    except EmailNotValidError as exc:
-        return str(exc)
+    except EmailNotValidError:
+        # The library's reason is English only; ours reads in the member's language.
+        return str(_("That is not a valid email address (it should look like "
+                     "name@example.com)."))
     return None
 
 
 def password_problem(password: str) -> str | None:
     if len(password) < PASSWORD_MIN:
-        return f"Use at least {PASSWORD_MIN} characters."
+        return str(_("Use at least %(n)d characters.", n=PASSWORD_MIN))
     if len(password) > PASSWORD_MAX:
-        return f"Use at most {PASSWORD_MAX} characters."
+        return str(_("Use at most %(n)d characters.", n=PASSWORD_MAX))
     if "\x00" in password:
-        return "Passwords cannot contain NUL characters."
+        return str(_("Passwords cannot contain NUL characters."))
     return None
 
 
@@ -181,7 +184,8 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     try:
         _hasher.verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):
-        raise ValidationFailed({"current_password": "That is not your current password."}) from None
+        raise ValidationFailed(
+            {"current_password": _("That is not your current password.")}) from None
     problem = password_problem(new_password)
     if problem:
         raise ValidationFailed({"new_password": problem})

@@ -9,6 +9,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, select, update
 
 from ..errors import DomainError, NotFound, ValidationFailed
@@ -31,7 +33,8 @@ class TokenExpired(DomainError):
 
     code = "token_expired"
     status = 401
-    default_message = "That API token has expired. Create a new one on your account's tokens page."
+    default_message = _l(
+        "That API token has expired. Create a new one on your account's tokens page.")
 
 
 def _digest(raw: str) -> str:
@@ -54,15 +57,17 @@ def create_token(user: User, name: str, now: datetime,
     the row and the raw token (never stored)."""
     name = (name or "").strip()
     if not name or len(name) > 60 or any(ord(c) < 0x20 for c in name):
-        raise ValidationFailed({"name": "Name the token (1-60 characters), e.g. “my script”."})
+        raise ValidationFailed({"name": _("Name the token (1-60 characters), e.g. “my script”.")})
     if expires_in_days not in EXPIRY_DAYS:
         choices = ", ".join(str(days) for days in EXPIRY_DAYS)
-        raise ValidationFailed({"expires_in_days": f"Choose {choices} days."})
+        raise ValidationFailed({"expires_in_days": _("Choose %(choices)s days.",
+                                                                choices=choices)})
     live = db.session.scalar(
         select(func.count()).where(ApiToken.user_id == user.id, *_live(now))
     ) or 0
     if live >= MAX_TOKENS:
-        raise ValidationFailed({"name": f"You can have at most {MAX_TOKENS} tokens; revoke one."})
+        raise ValidationFailed({"name": _("You can have at most %(n)d tokens; revoke one.",
+                                                     n=MAX_TOKENS)})
     raw = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=_digest(raw), prefix=raw[:10],
                      created_at=now, expires_at=now + timedelta(days=expires_in_days))
@@ -82,8 +87,9 @@ def user_for_token(raw: str, now: datetime) -> User | None:
     if token is None:
         return None
     if not is_live(token, now):
-        raise TokenExpired(f"That API token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC. "
-                           "Create a new one on your account's tokens page.")
+        raise TokenExpired(_("That API token expired on %(when)s UTC. Create a new one on your "
+                             "account's tokens page.",
+                             when=f"{token.expires_at:%Y-%m-%d %H:%M}"))
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         token.last_used_at = now
     return token.user
@@ -95,7 +101,7 @@ def revoke_token(user: User, token_id: int, now: datetime) -> None:
         select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
     )
     if token is None:
-        raise NotFound("No such token.")
+        raise NotFound(_("No such token."))
     if token.revoked_at is None:
         token.revoked_at = now
 

@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, inspect, select
 
 from ..clock import as_utc
@@ -32,26 +33,27 @@ def schedule_problems(
     ``starts_at < submission_deadline <= voting_deadline <= ends_at``."""
     names = ("starts_at", "submission_deadline", "voting_deadline", "ends_at")
     values = (starts_at, submission_deadline, voting_deadline, ends_at)
-    missing = {n: "This time is required." for n, v in zip(names, values, strict=True) if v is None}
+    missing = {n: _("This time is required.")
+               for n, v in zip(names, values, strict=True) if v is None}
     if missing:
         return missing
     assert starts_at and submission_deadline and voting_deadline and ends_at
     s, sd, vd, e = (as_utc(v) for v in (starts_at, submission_deadline, voting_deadline, ends_at))
     problems: dict[str, str] = {}
     if not s < sd:
-        problems["submission_deadline"] = "The submission deadline must come after the start."
+        problems["submission_deadline"] = _("The submission deadline must come after the start.")
     if not sd <= vd:
         problems["voting_deadline"] = (
-            "The voting deadline cannot come before the submission deadline."
+            _("The voting deadline cannot come before the submission deadline.")
         )
     if not vd <= e:
-        problems["ends_at"] = "Results cannot be final before the voting deadline."
+        problems["ends_at"] = _("Results cannot be final before the voting deadline.")
     return problems
 
 
 def iso_week(moment: datetime) -> tuple[int, int]:
     """(ISO year, ISO week number) of a UTC moment."""
-    year, week, _ = as_utc(moment).isocalendar()
+    year, week, _weekday = as_utc(moment).isocalendar()
     return year, week
 
 
@@ -68,18 +70,19 @@ def prepare_challenge(challenge: WeeklyChallenge) -> None:
         challenge.ends_at,
     )
     if not challenge.slug or not SLUG_RE.fullmatch(challenge.slug) or len(challenge.slug) > 50:
-        problems["slug"] = "Use lowercase letters, digits and single hyphens (at most 50)."
+        problems["slug"] = _("Use lowercase letters, digits and single hyphens (at most 50).")
     elif _slug_taken(challenge):
-        problems["slug"] = "Another challenge already uses this slug."
+        problems["slug"] = _("Another challenge already uses this slug.")
     if challenge.theme_color and challenge.theme_color not in THEME_COLORS:
-        problems["theme_color"] = f"Choose one of: {', '.join(THEME_COLORS)}."
+        problems["theme_color"] = _("Choose one of: %(choices)s.",
+                                         choices=", ".join(THEME_COLORS))
     if challenge.hero_image_url:
         problem = url_problem(challenge.hero_image_url)
         if problem:
             problems["hero_image_url"] = problem
     max_entries = challenge.max_submissions_per_user  # None until the column default applies
     if max_entries is not None and not 1 <= max_entries <= 100:
-        problems["max_submissions_per_user"] = "Between 1 and 100."
+        problems["max_submissions_per_user"] = _("Between 1 and 100.")
     for check, value in (
         (parse_prizes, challenge.prizes),
         (validate_points_config, _json_value(challenge.points_config)),
@@ -164,10 +167,10 @@ def get_visible_challenge(slug: str, viewer: User | None) -> WeeklyChallenge:
     """The challenge with ``slug`` if ``viewer`` may see it. Raises ``NotFound`` otherwise,
     so a draft is indistinguishable from a challenge that does not exist."""
     if not SLUG_RE.fullmatch(slug or "") or len(slug) > 50:
-        raise NotFound("No such challenge.")
+        raise NotFound(_("No such challenge."))
     challenge = db.session.scalar(visible_challenges(viewer).where(WeeklyChallenge.slug == slug))
     if challenge is None:
-        raise NotFound("No such challenge.")
+        raise NotFound(_("No such challenge."))
     return challenge
 
 

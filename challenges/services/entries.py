@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass, fields
 from datetime import datetime
 
+from flask_babel import format_number, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -64,40 +66,44 @@ def validate_entry(challenge: WeeklyChallenge, author: User, data: EntryInput) -
     """Field -> message for everything wrong with ``data`` (empty when it is fine)."""
     errors: dict[str, str] = {}
     if not data.title:
-        errors["title"] = "Give your entry a title."
+        errors["title"] = _("Give your entry a title.")
     elif len(data.title) > TITLE_MAX:
-        errors["title"] = f"Titles can be at most {TITLE_MAX} characters."
+        errors["title"] = _("Titles can be at most %(n)s characters.",
+                            n=format_number(TITLE_MAX))
     if len(data.description) > DESCRIPTION_MAX:
-        errors["description"] = f"Descriptions can be at most {DESCRIPTION_MAX:,} characters."
+        errors["description"] = _("Descriptions can be at most %(n)s characters.",
+                                  n=format_number(DESCRIPTION_MAX))
     for name in ("image_url", "external_url"):
         value = getattr(data, name)
         if value and (problem := url_problem(value)):
             errors[name] = problem
     if data.image_url and data.image_upload and "image_url" not in errors:
-        errors["image_url"] = "Use the uploaded image or an image link, not both."
+        errors["image_url"] = _("Use the uploaded image or an image link, not both.")
     if (data.image_url or data.image_upload) and not data.image_alt_text:
-        errors["image_alt_text"] = "Describe the image for people who can't see it."
+        errors["image_alt_text"] = _("Describe the image for people who can't see it.")
     elif len(data.image_alt_text) > ALT_MAX:
-        errors["image_alt_text"] = f"Alt text can be at most {ALT_MAX} characters."
+        errors["image_alt_text"] = _("Alt text can be at most %(n)s characters.",
+                                     n=format_number(ALT_MAX))
     if len(data.prompt_used) > PROMPT_MAX:
-        errors["prompt_used"] = f"At most {PROMPT_MAX:,} characters."
+        errors["prompt_used"] = _("At most %(n)s characters.", n=format_number(PROMPT_MAX))
     if len(data.tool_used) > TOOL_MAX:
-        errors["tool_used"] = f"At most {TOOL_MAX} characters."
+        errors["tool_used"] = _("At most %(n)s characters.", n=format_number(TOOL_MAX))
     if data.project_id is not None:
         owner = db.session.scalar(select(Project.owner_id).where(Project.id == data.project_id))
         if owner != author.id:
-            errors["project_id"] = "Choose one of your own projects."
+            errors["project_id"] = _("Choose one of your own projects.")
     if challenge.require_project_link and data.project_id is None:
-        errors.setdefault("project_id", "This challenge asks you to link one of your projects.")
+        errors.setdefault("project_id",
+                          _("This challenge asks you to link one of your projects."))
     elif not (data.project_id or data.image_url or data.image_upload or data.external_url):
-        errors["image_url"] = "Add an image, a link, or one of your projects."
+        errors["image_url"] = _("Add an image, a link, or one of your projects.")
     return errors
 
 
 def _visible_challenge(challenge_id: uuid.UUID, viewer: User | None) -> WeeklyChallenge:
     challenge = db.session.get(WeeklyChallenge, challenge_id)
     if challenge is None or (not challenge.is_published and not can_see_unpublished(viewer)):
-        raise NotFound("No such challenge.")
+        raise NotFound(_("No such challenge."))
     return challenge
 
 
@@ -107,12 +113,12 @@ def get_entry(submission_id: uuid.UUID, viewer: User | None) -> ChallengeSubmiss
     entry = db.session.get(ChallengeSubmission, submission_id)
     editor = can_see_unpublished(viewer)
     if entry is None or entry.is_withdrawn:
-        raise NotFound("No such entry.")
+        raise NotFound(_("No such entry."))
     if not entry.challenge.is_published and not editor:
-        raise NotFound("No such entry.")
+        raise NotFound(_("No such entry."))
     viewer_id = getattr(viewer, "id", None) if getattr(viewer, "is_authenticated", False) else None
     if entry.is_disqualified and not editor and entry.user_id != viewer_id:
-        raise NotFound("No such entry.")
+        raise NotFound(_("No such entry."))
     return entry
 
 
@@ -122,7 +128,7 @@ def get_challenge_entry(challenge_id: uuid.UUID, submission_id: uuid.UUID,
     lookup behind every URL that names a challenge and one of its entries)."""
     entry = get_entry(submission_id, viewer)
     if entry.challenge_id != challenge_id:
-        raise NotFound("No such entry in this challenge.")
+        raise NotFound(_("No such entry in this challenge."))
     return entry
 
 
@@ -143,16 +149,18 @@ def submission_refusal(challenge: WeeklyChallenge, author: User | None, now: dat
     here when not given). ``submit_entry`` raises it; pages show it instead of the button."""
     if not accepts_submissions(challenge, now):
         if phase_at(challenge, now) == ChallengeStatus.UPCOMING:
-            return SubmissionsClosed("Entries open when the challenge starts.")
+            return SubmissionsClosed(_("Entries open when the challenge starts."))
         return SubmissionsClosed()
     if author is None or not author.is_authenticated:
-        return LoginRequired("Log in to submit an entry.")
+        return LoginRequired(_("Log in to submit an entry."))
     used = live_entry_count(challenge.id, author.id) if entries_used is None else entries_used
     limit = challenge.max_submissions_per_user
     if used >= limit:
         return SubmissionLimitReached(
-            f"You have already submitted {limit} {'entry' if limit == 1 else 'entries'}, the "
-            "most this challenge allows. Withdraw one to submit another."
+            ngettext("You have already submitted %(num)d entry, the most this challenge "
+                     "allows. Withdraw it to submit another.",
+                     "You have already submitted %(num)d entries, the most this challenge "
+                     "allows. Withdraw one to submit another.", limit)
         )
     return None
 
@@ -162,7 +170,7 @@ def entry_change_refusal(entry: ChallengeSubmission, author: User | None,
     """The one rule for "may this user edit or withdraw this entry now?" (its author, until the
     submission deadline): the reason they may not, or None."""
     if author is None or not author.is_authenticated:
-        return LoginRequired("Log in to change your entry.")
+        return LoginRequired(_("Log in to change your entry."))
     if entry.user_id != author.id:
         return NotYourEntry()
     if not accepts_submissions(entry.challenge, now):
@@ -376,7 +384,7 @@ def _moderator(editor: User | None, operator: str | None) -> tuple[int | None, s
 
 
 def _moderation_reason(reason: str | None, *, required: bool) -> str:
-    return required_text(reason, "reason", 1000, "Say why the entry is disqualified",
+    return required_text(reason, "reason", 1000, _("Say why the entry is disqualified"),
                          required=required)
 
 
@@ -385,7 +393,7 @@ def _entry_to_moderate(submission_id: uuid.UUID) -> ChallengeSubmission:
     entries too)."""
     entry = db.session.get(ChallengeSubmission, submission_id)
     if entry is None or entry.is_withdrawn:
-        raise NotFound("No such entry.")
+        raise NotFound(_("No such entry."))
     return entry
 
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection, bindparam, func, select, text, update
 from sqlalchemy.dialects import sqlite
 
@@ -54,7 +56,7 @@ GrantKey = tuple[int, str, str]  # (user id, currency, reason)
 
 class NotFinished(Conflict):
     code = "not_finished"
-    default_message = "Voting has not closed yet; results cannot be final."
+    default_message = _l("Voting has not closed yet; results cannot be final.")
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ def finalize_challenge(challenge_id: uuid.UUID, now: datetime,
         .returning(WeeklyChallenge.id)
     ).first()
     if locked is None:
-        raise NotFound("No such challenge.")
+        raise NotFound(_("No such challenge."))
     challenge = db.session.get(WeeklyChallenge, challenge_id, populate_existing=True)
     assert challenge is not None
     if challenge.finalized_at is not None:
@@ -126,7 +128,7 @@ def rerank_results(challenge_id: uuid.UUID, now: datetime, revision: int,
     for the audit trail."""
     challenge = db.session.get(WeeklyChallenge, challenge_id)
     if challenge is None:
-        raise NotFound("No such challenge.")
+        raise NotFound(_("No such challenge."))
     before = _ranks_of(challenge_id)
     ranking = _store_final_ranks(challenge_id)
     after = {user_id: place for place, user_id in enumerate(ranking, start=1)}

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import format_number
+from flask_babel import gettext as _
+
 from ..errors import ValidationFailed
 
 DEFAULT_POINTS: dict[str, int] = {
@@ -32,13 +35,15 @@ def validate_points_config(raw: Any) -> dict[str, int]:
     if raw in (None, ""):
         return {}
     if not isinstance(raw, dict):
-        raise ValidationFailed({"points_config": "Point overrides must be a JSON object."})
+        raise ValidationFailed({"points_config": _("Point overrides must be a JSON object.")})
     unknown = sorted(set(raw) - set(DEFAULT_POINTS))
     if unknown:
-        raise ValidationFailed({"points_config": f"Unknown activities: {', '.join(unknown)}. "
-                                f"Known: {', '.join(DEFAULT_POINTS)}."})
+        raise ValidationFailed({"points_config": _(
+            "Unknown activities: %(unknown)s. Known: %(known)s.",
+            unknown=", ".join(unknown), known=", ".join(DEFAULT_POINTS))})
     for name, value in raw.items():
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100_000:
-            raise ValidationFailed({"points_config": f'"{name}" must be a whole number '
-                                    "from 0 to 100,000."})
+            raise ValidationFailed({"points_config": _(
+                "“%(name)s” must be a whole number from 0 to %(max)s.",
+                name=name, max=format_number(100_000))})
     return dict(raw)

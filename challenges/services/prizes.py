@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext as _
+
 from ..errors import ValidationFailed
 
 MAX_PLACE = 10
@@ -62,11 +64,12 @@ def parse_prizes(raw: Any) -> PrizeTable:
         try:
             raw = json.loads(raw) if raw.strip() else {}
         except json.JSONDecodeError as exc:
-            raise _invalid(f"Prizes must be valid JSON ({exc.msg} at line {exc.lineno}).") from None
+            raise _invalid(_("Prizes must be valid JSON (%(problem)s at line %(line)d).",
+                             problem=exc.msg, line=exc.lineno)) from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise _invalid('Prizes must be a JSON object such as {"1st": {...}}.')
+        raise _invalid(_('Prizes must be a JSON object such as {"1st": {...}}.'))
 
     places: dict[int, Prize] = {}
     participation = voting_reward = None
@@ -74,7 +77,7 @@ def parse_prizes(raw: Any) -> PrizeTable:
     entries = dict(raw)
     pool = entries.pop("winner_pool", {})
     if not isinstance(pool, dict):
-        raise _invalid('"winner_pool" must be an object of places.')
+        raise _invalid(_('"winner_pool" must be an object of places.'))
     for key, value in [*pool.items(), *entries.items()]:
         if key == "participation":
             participation = _parse_prize(key, value, tokens_only=True)
@@ -84,7 +87,7 @@ def parse_prizes(raw: Any) -> PrizeTable:
         else:
             place = _place(key)
             if place in places:
-                raise _invalid(f"Place {place} is given twice.")
+                raise _invalid(_("Place %(place)d is given twice.", place=place))
             places[place] = _parse_prize(key, value, tokens_only=False)
     return PrizeTable(dict(sorted(places.items())), participation, voting_reward, min_votes)
 
@@ -93,52 +96,55 @@ def _place(key: str) -> int:
     match = _PLACE_KEY.match(str(key))
     if not match or not 1 <= int(match.group(1)) <= MAX_PLACE:
         raise _invalid(
-            f'Unknown prize key "{key}": use places "1st" to "{MAX_PLACE}th", '
-            '"participation" or "voting_reward".'
+            _('Unknown prize key "%(key)s": use places "1st" to "%(last)dth", '
+              '"participation" or "voting_reward".', key=key, last=MAX_PLACE)
         )
     return int(match.group(1))
 
 
 def _parse_prize(key: str, value: Any, *, tokens_only: bool) -> Prize:
     if not isinstance(value, dict):
-        raise _invalid(f'"{key}" must be an object like {{"type": "tokens", "amount": 1000}}.')
+        raise _invalid(_('"%(key)s" must be an object like {"type": "tokens", "amount": 1000}.',
+                           key=key))
     unknown = set(value) - {"type", "amount", "currency", "min_votes"}
     if unknown:
-        raise _invalid(f'"{key}" has unknown field(s): {", ".join(sorted(unknown))}.')
+        raise _invalid(_('"%(key)s" has unknown field(s): %(fields)s.', key=key,
+                           fields=", ".join(sorted(unknown))))
     kind = value.get("type")
     if kind not in ("cash", "tokens"):
-        raise _invalid(f'"{key}".type must be "cash" or "tokens".')
+        raise _invalid(_('"%(key)s".type must be "cash" or "tokens".', key=key))
     if tokens_only and kind != "tokens":
-        raise _invalid(f'"{key}" can only be a tokens prize.')
+        raise _invalid(_('"%(key)s" can only be a tokens prize.', key=key))
     amount = _amount(key, value.get("amount"), whole=kind == "tokens")
     currency = ""
     if kind == "cash":
         currency = str(value.get("currency", "USD"))
         if not _CURRENCY.match(currency):
-            raise _invalid(f'"{key}".currency must be a 3-letter code such as "USD".')
+            raise _invalid(_('"%(key)s".currency must be a 3-letter code such as "USD".',
+                               key=key))
     return Prize(kind, amount, currency)
 
 
 def _amount(key: str, value: Any, *, whole: bool) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise _invalid(f'"{key}".amount must be a positive number.')
+        raise _invalid(_('"%(key)s".amount must be a positive number.', key=key))
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
-        raise _invalid(f'"{key}".amount must be a positive number.') from None
+        raise _invalid(_('"%(key)s".amount must be a positive number.', key=key)) from None
     if not amount.is_finite() or amount <= 0 or amount > Decimal("1e12"):
-        raise _invalid(f'"{key}".amount must be a positive number.')
+        raise _invalid(_('"%(key)s".amount must be a positive number.', key=key))
     if whole and amount != amount.to_integral_value():
-        raise _invalid(f'"{key}".amount must be a whole number of tokens.')
+        raise _invalid(_('"%(key)s".amount must be a whole number of tokens.', key=key))
     if not whole and amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise _invalid(f'"{key}".amount has more than 2 decimal places.')
+        raise _invalid(_('"%(key)s".amount has more than 2 decimal places.', key=key))
     return amount
 
 
 def _min_votes(value: dict[str, Any]) -> int:
     min_votes = value.get("min_votes", DEFAULT_VOTING_REWARD_MIN_VOTES)
     if isinstance(min_votes, bool) or not isinstance(min_votes, int) or not 1 <= min_votes <= 1000:
-        raise _invalid('"voting_reward".min_votes must be a whole number from 1 to 1000.')
+        raise _invalid(_('"voting_reward".min_votes must be a whole number from 1 to 1000.'))
     return min_votes
 
 

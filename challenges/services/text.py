@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import fields, is_dataclass
 
+from flask_babel import format_number
+from flask_babel import gettext as _
+
 from ..errors import ValidationFailed
 
 
@@ -21,9 +24,10 @@ class TrimmedInput:
 
 def required_text(value: str | None, field: str, limit: int, ask: str,
                   *, required: bool = True) -> str:
-    """``value`` trimmed; raises ValidationFailed at ``field`` with ``ask`` (what to write) when
-    it is empty (and ``required``) or longer than ``limit`` characters."""
+    """``value`` trimmed; raises ValidationFailed at ``field`` with ``ask`` (what to write,
+    already translated) when it is empty (and ``required``) or longer than ``limit`` characters."""
     text = (value or "").strip()
     if (required and not text) or len(text) > limit:
-        raise ValidationFailed({field: f"{ask} (at most {limit:,} characters)."})
+        raise ValidationFailed({field: _("%(ask)s (at most %(n)s characters).", ask=ask,
+                                           n=format_number(limit))})
     return text

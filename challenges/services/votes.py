@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -39,14 +40,14 @@ def voting_refusal(challenge: WeeklyChallenge, now: datetime) -> Refusal | None:
     """The one rule for "is voting open in this challenge now?": why nobody may vote (or take a
     vote back), or None while they may. Pages say it once above a gallery."""
     if not challenge.allow_voting:
-        return VotingClosed("Voting is turned off for this challenge.")
+        return VotingClosed(_("Voting is turned off for this challenge."))
     if accepts_votes(challenge, now):
         return None
     phase = phase_at(challenge, now)
     if phase == ChallengeStatus.UPCOMING:
-        return VotingClosed("Voting opens when the challenge starts.")
+        return VotingClosed(_("Voting opens when the challenge starts."))
     if phase == ChallengeStatus.COMPLETED:
-        return VotingClosed("Voting has closed for this challenge.")
+        return VotingClosed(_("Voting has closed for this challenge."))
     return VotingClosed()
 
 
@@ -57,7 +58,7 @@ def unvote_refusal(entry: ChallengeSubmission, voter: User | None,
     if (closed := voting_refusal(entry.challenge, now)) is not None:
         return closed
     if voter is None or not voter.is_authenticated:
-        return LoginRequired("Log in to vote.")
+        return LoginRequired(_("Log in to vote."))
     return None
 
 

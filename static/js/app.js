@@ -3,9 +3,13 @@
 (function () {
   "use strict";
 
+  // The page's language (<html lang>, set by the server), so times and countdowns read in the
+  // language of the text around them rather than the browser's.
+  function pageLang() { return document.documentElement.lang || undefined; }
+
   // Show <time data-local> elements in the viewer's time zone; the title keeps the exact UTC.
   function localizeTimes(root) {
-    var fmt = new Intl.DateTimeFormat(undefined, {
+    var fmt = new Intl.DateTimeFormat(pageLang(), {
       weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
     });
     root.querySelectorAll("time[data-local]").forEach(function (el) {
@@ -24,18 +28,26 @@
     }
   }, TICK_MS);
 
-  // Countdowns ("3d 4h 22m") tick down without a reload.
-  function formatLeft(ms) {
+  // Countdowns ("3d 4h 22m", es "3 d 4 h 22 min") tick down without a reload, in the page's
+  // language with the CLDR unit length the server chose (data-unit-display), so the text
+  // reads exactly as the server rendered it.
+  function formatLeft(ms, unitDisplay) {
     var minutes = Math.max(0, Math.floor(ms / 60000));
     var d = Math.floor(minutes / 1440), h = Math.floor((minutes % 1440) / 60), m = minutes % 60;
-    if (d) { return d + "d " + h + "h " + m + "m"; }
-    if (h) { return h + "h " + m + "m"; }
-    return m + "m";
+    var parts = d ? [[d, "day"], [h, "hour"], [m, "minute"]]
+      : h ? [[h, "hour"], [m, "minute"]] : [[m, "minute"]];
+    return parts.map(function (part) {
+      return new Intl.NumberFormat(pageLang(), {
+        style: "unit", unit: part[1], unitDisplay: unitDisplay || "narrow",
+      }).format(part[0]);
+    }).join(" ");
   }
   function tickCountdowns() {
     document.querySelectorAll("time[data-countdown]").forEach(function (el) {
       var when = new Date(el.getAttribute("datetime"));
-      if (!isNaN(when)) { el.textContent = formatLeft(when - Date.now()); }
+      if (!isNaN(when)) {
+        el.textContent = formatLeft(when - Date.now(), el.getAttribute("data-unit-display"));
+      }
     });
   }
   setInterval(tickCountdowns, 30000);
