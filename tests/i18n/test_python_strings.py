@@ -76,7 +76,7 @@ def test_status_and_deadline_labels_follow_the_language(app: Flask, make_challen
     with app.app_context(), app.test_request_context(headers=ES):
         assert status_label("voting") == "Votación"
         label, _when = next_deadline(challenge, challenge.starts_at)
-        assert str(label) == "Los envíos cierran"
+        assert str(label) == "Las participaciones cierran"
     with app.app_context(), app.test_request_context():
         assert status_label("voting") == "Voting Period"
         assert str(next_deadline(challenge, challenge.starts_at)[0]) == "Submissions close"
