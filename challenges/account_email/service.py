@@ -43,7 +43,7 @@ class LinkRefused(DomainError):
                          "link.")
 
     def __init__(self, message: str | None = None, *, expired: bool = False) -> None:
-        super().__init__(message)
+        super().__init__(str(message or self.default_message))  # translated now
         self.expired = expired
 
 

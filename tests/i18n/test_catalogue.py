@@ -29,14 +29,6 @@ KEYWORDS = {
 }
 
 NOT_YET_MARKED = {
-    "account_email/_verify_banner.html",
-    "account_email/change_email.html",
-    "account_email/email_changed.html",
-    "account_email/forgot.html",
-    "account_email/forgot_sent.html",
-    "account_email/link_refused.html",
-    "account_email/reset.html",
-    "account_email/verified.html",
     "admin/dashboard.html",
     "admin/payouts/details.html",
     "admin/payouts/list.html",
@@ -49,8 +41,6 @@ NOT_YET_MARKED = {
     "auth/register_sent.html",
     "auth/tokens.html",
     "base.html",
-    "calendar/_remind.html",
-    "calendar/account.html",
     "entries/_card.html",
     "entries/_form_fields.html",
     "entries/_form_modal.html",
@@ -65,13 +55,6 @@ NOT_YET_MARKED = {
     "leaderboard/_leaderboard.html",
     "leaderboard/_rank_page.html",
     "macros/hero.html",
-    "notifications/_bell.html",
-    "notifications/_item.html",
-    "notifications/inbox.html",
-    "notifications/preferences.html",
-    "notifications/unsubscribe_confirm.html",
-    "notifications/unsubscribe_invalid.html",
-    "notifications/unsubscribed.html",
     "pages/_prizes.html",
     "pages/all_time.html",
     "pages/challenge_detail.html",
@@ -79,13 +62,7 @@ NOT_YET_MARKED = {
     "pages/home.html",
     "pages/leaderboard.html",
     "pages/profile.html",
-    "projects/_picker.html",
-    "projects/form.html",
-    "projects/list.html",
     "sponsors/dashboard.html",
-    "webhooks/admin_endpoint_details.html",
-    "webhooks/endpoint.html",
-    "webhooks/index.html",
 }
 
 
