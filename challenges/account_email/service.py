@@ -93,24 +93,27 @@ def mark_verified(user: User) -> bool:
 # --- verification --------------------------------------------------------------------------
 
 
-def send_verification(user: User, *, secret_key: str) -> bool:
+def send_verification(user: User, *, secret_key: str, fallback_locale: str | None = None) -> bool:
     """Queue the "confirm your address" email to ``user.email`` (a new link each call; earlier
-    links keep working until they expire or the address changes). False if already verified."""
+    links keep working until they expire or the address changes), in the member's language
+    (else ``fallback_locale``, else English). False if already verified."""
     if user.is_verified:
         return False
     nonce = tokens.new_nonce()
     token = tokens.sign(secret_key, VERIFY, {"u": user.id, "e": user.email, "n": nonce})
     return queue_email(
         to=user.email, kind=KIND_VERIFY, key=f"verify:{user.id}:{nonce}",
-        template="verify_email", user_id=user.id, locale=user.locale,
+        template="verify_email", user_id=user.id, locale=user.locale or fallback_locale,
         context={"username": user.username, "token": token,
                  "valid_days": VERIFY.max_age.days})
 
 
-def send_verification_to(user_id: int, *, secret_key: str) -> bool:
+def send_verification_to(user_id: int, *, secret_key: str,
+                         fallback_locale: str | None = None) -> bool:
     """``send_verification`` for the account ``user_id`` (False if it is gone or verified)."""
     user = db.session.get(User, user_id)
-    return user is not None and send_verification(user, secret_key=secret_key)
+    return user is not None and send_verification(user, secret_key=secret_key,
+                                                  fallback_locale=fallback_locale)
 
 
 def verify_email(token: str, *, secret_key: str) -> Confirmed:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from tests.support.factories import PASSWORD
+
 from .helpers import html_part, link_in, only_message_to, text_part
 
 VERIFY = "/account/verify/"
@@ -37,3 +39,16 @@ def test_a_member_without_a_preference_gets_english_even_from_a_spanish_browser(
     assert message["Subject"] == "Confirm your email for Weekly Challenges"
     assert "Until you do, your votes count a little less" in text_part(message)
     assert "Confirm my email" in html_part(message) and '<html lang="en">' in html_part(message)
+
+
+def test_registering_from_a_spanish_browser_sends_the_first_email_in_spanish(client,
+                                                                            smtp_server):
+    """A new account has no preference yet; whoever reads the email just registered in this
+    browser, so the page's language is the best guess."""
+    response = client.post_form("/register", {
+        "username": "ana", "email": "ana@example.com", "password": PASSWORD,
+        "confirm": PASSWORD}, headers={"Accept-Language": "es"})
+    assert response.status_code == 200
+    message = only_message_to(smtp_server, "ana@example.com")
+    assert message["Subject"] == "Confirma tu correo para Weekly Challenges"
+    assert "Hola, @ana:" in text_part(message)
