@@ -31,7 +31,7 @@ from typing import Any
 
 import click
 from flask import Flask
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 
 from ..clock import as_utc, utcnow
@@ -208,12 +208,18 @@ def weekly_digest_context(now: datetime) -> dict[str, Any] | None:
     }
 
 
+# ``next_deadline``'s words, as the digest's reader reads them (made in their locale).
+DEADLINE_WORDS = {"Starts": _l("Starts"), "Submissions close": _l("Submissions close"),
+                  "Voting ends": _l("Voting ends")}
+
+
 def _open_line(challenge: WeeklyChallenge, now: datetime) -> dict[str, str]:
     upcoming = next_deadline(challenge, now)
     return {
         "title": challenge.title,
         "url": site_url_for("pages.challenge_detail", slug=challenge.slug),
-        "next": f"{_(str(upcoming[0]))} {utc_label(upcoming[1])}" if upcoming else "",
+        "next": f"{DEADLINE_WORDS.get(upcoming[0], upcoming[0])} {utc_label(upcoming[1])}"
+        if upcoming else "",
     }
 
 

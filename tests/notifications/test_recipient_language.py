@@ -6,17 +6,20 @@ The emails are the ones a real SMTP server (aiosmtpd) receives; both parts are r
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from challenges.extensions import db
 from challenges.notifications.due import run_due
 from challenges.notifications.inbox import InAppNotification
 from challenges.notifications.kinds import NotificationKind
+from challenges.timefmt import utc_label
 from tests.account_email.helpers import html_part, text_part
 from tests.core.helpers import submit, vote
 from tests.rewards.helpers import finalize
 
-from .test_due import D, H, schedule
+from .test_due import D, H, schedule, turn
 from .test_kinds import kind_of
 
 K = NotificationKind
@@ -79,3 +82,27 @@ def test_a_vote_tells_the_author_in_the_authors_language(make_challenge, make_us
     entry = submit(challenge, ana, title="Sueño")
     vote(entry, make_user())  # the voter's language plays no part
     assert _bell_text(ana, "first_vote") == "Tu participación «Sueño» ha recibido su primer voto."
+
+
+def test_one_digest_run_writes_each_subscriber_in_their_language(
+        smtp_server, frozen_clock, make_user, make_challenge):
+    monday = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+    frozen_clock.set(monday)
+    open_now = make_challenge("active", title="This week",
+                              **schedule(monday, started=3 * H, submissions_left=3 * D))
+    ana, ben = make_user("ana", locale="es"), make_user("ben")
+    for reader in (ana, ben):
+        turn(reader, K.WEEKLY_DIGEST, True)
+    run_due(monday)
+
+    def digest(user):
+        (message,) = [m for m in smtp_server.to(user.email) if kind_of(m) == K.WEEKLY_DIGEST]
+        return message
+
+    closes = utc_label(open_now.submission_deadline)
+    spanish, english = digest(ana), digest(ben)
+    assert spanish["Subject"] == "Tu semana en Weekly Challenges (2026-W49)"
+    assert f"Cierre de participaciones {closes}" in text_part(spanish)
+    assert "Abiertos esta semana" in html_part(spanish)
+    assert english["Subject"] == "Your week on Weekly Challenges (2026-W49)"
+    assert f"Submissions close {closes}" in text_part(english)
