@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -11,36 +12,37 @@ from ..services.accounts import PASSWORD_MAX, PASSWORD_MIN
 
 class ForgotPasswordForm(AppForm):
     email = StringField(
-        "Email",
+        _l("Email"),
         validators=[DataRequired(), Length(max=254)],
-        description="The address of your account.",
+        description=_l("The address of your account."),
         render_kw={"autocomplete": "email", "type": "email", "maxlength": 254},
     )
 
 
 class ResetPasswordForm(AppForm):
     password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
-        description=f"At least {PASSWORD_MIN} characters.",
+        description=_l("At least %(num)d characters.", num=PASSWORD_MIN),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Repeat new password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords don't match.")],
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords don't match."))],
         render_kw={"autocomplete": "new-password"},
     )
 
 
 class EmailChangeForm(AppForm):
     email = StringField(
-        "New email",
+        _l("New email"),
         validators=[DataRequired(), Length(max=254)],
-        description="We send a link to this address; the change happens when you follow it.",
+        description=_l("We send a link to this address; the change happens when you "
+                        "follow it."),
         render_kw={"autocomplete": "email", "type": "email", "maxlength": 254},
     )
     password = PasswordField(
-        "Current password",
+        _l("Current password"),
         validators=[DataRequired(), Length(max=PASSWORD_MAX)],
         render_kw={"autocomplete": "current-password"},
     )

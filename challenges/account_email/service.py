@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -36,10 +39,11 @@ class LinkRefused(DomainError):
 
     code = "link_refused"
     status = 400
-    default_message = "This link is not valid. It may have been cut off: copy the whole link."
+    default_message = _l("This link is not valid. It may have been cut off: copy the whole "
+                         "link.")
 
     def __init__(self, message: str | None = None, *, expired: bool = False) -> None:
-        super().__init__(message)
+        super().__init__(str(message or self.default_message))  # translated now
         self.expired = expired
 
 
@@ -89,34 +93,37 @@ def mark_verified(user: User) -> bool:
 # --- verification --------------------------------------------------------------------------
 
 
-def send_verification(user: User, *, secret_key: str) -> bool:
+def send_verification(user: User, *, secret_key: str, fallback_locale: str | None = None) -> bool:
     """Queue the "confirm your address" email to ``user.email`` (a new link each call; earlier
-    links keep working until they expire or the address changes). False if already verified."""
+    links keep working until they expire or the address changes), in the member's language
+    (else ``fallback_locale``, else English). False if already verified."""
     if user.is_verified:
         return False
     nonce = tokens.new_nonce()
     token = tokens.sign(secret_key, VERIFY, {"u": user.id, "e": user.email, "n": nonce})
     return queue_email(
         to=user.email, kind=KIND_VERIFY, key=f"verify:{user.id}:{nonce}",
-        template="verify_email", user_id=user.id,
+        template="verify_email", user_id=user.id, locale=user.locale or fallback_locale,
         context={"username": user.username, "token": token,
                  "valid_days": VERIFY.max_age.days})
 
 
-def send_verification_to(user_id: int, *, secret_key: str) -> bool:
+def send_verification_to(user_id: int, *, secret_key: str,
+                         fallback_locale: str | None = None) -> bool:
     """``send_verification`` for the account ``user_id`` (False if it is gone or verified)."""
     user = db.session.get(User, user_id)
-    return user is not None and send_verification(user, secret_key=secret_key)
+    return user is not None and send_verification(user, secret_key=secret_key,
+                                                  fallback_locale=fallback_locale)
 
 
 def verify_email(token: str, *, secret_key: str) -> Confirmed:
     """Follow a verification link: mark the account verified (again is fine). Refused when the
     link is tampered with, expired, or was sent to an address the account no longer uses."""
     payload = _payload(secret_key, VERIFY, token,
-                       "This confirmation link has expired. Log in and ask for a new one.")
+                       _("This confirmation link has expired. Log in and ask for a new one."))
     user = _user_for_update(payload.get("u"))
     if user is None or not tokens.same(payload.get("e"), user.email):
-        raise LinkRefused("This link was sent to an address this account no longer uses.")
+        raise LinkRefused(_("This link was sent to an address this account no longer uses."))
     if user.is_verified:
         return Confirmed(user, already=True)
     return Confirmed(user, newly_verified=mark_verified(user))
@@ -132,7 +139,7 @@ def send_registration_attempt_notice(user_id: int, now: datetime) -> bool:
     return queue_email(
         to=user.email, kind=KIND_REGISTRATION_ATTEMPT,
         key=f"registration-attempt:{user.id}:{now:%Y-%m-%dT%H}",
-        template="registration_attempt", user_id=user.id,
+        template="registration_attempt", user_id=user.id, locale=user.locale,
         context={"username": user.username})
 
 
@@ -152,7 +159,7 @@ def request_password_reset(email: str, nonce: str, *, secret_key: str) -> bool:
     })
     queue_email(
         to=user.email, kind=KIND_RESET, key=f"reset:{user.id}:{nonce}",
-        template="password_reset", user_id=user.id,
+        template="password_reset", user_id=user.id, locale=user.locale,
         context={"username": user.username, "token": token, "valid_hours": _hours(RESET)})
     return True
 
@@ -162,14 +169,16 @@ def password_reset_user(token: str, *, secret_key: str) -> User:
     link is tampered with, older than an hour, already used (the password changed since it
     was sent) or sent to an address the account no longer uses."""
     payload = _payload(secret_key, RESET, token,
-                       f"This reset link has expired: links work for {_hours(RESET)} hour. "
-                       "Ask for a new one.")
+                       ngettext("This reset link has expired: links work for %(num)d hour. "
+                                "Ask for a new one.",
+                                "This reset link has expired: links work for %(num)d hours. "
+                                "Ask for a new one.", _hours(RESET)))
     user = _user_for_update(payload.get("u"))
     if (user is None or not tokens.same(payload.get("e"), user.email)
             or not tokens.same(payload.get("p"),
                                tokens.password_fingerprint(secret_key, user.password_hash))):
-        raise LinkRefused("This reset link has already been used or is no longer valid. "
-                          "Ask for a new one.")
+        raise LinkRefused(_("This reset link has already been used or is no longer valid. "
+                            "Ask for a new one."))
     return user
 
 
@@ -195,24 +204,26 @@ def request_email_change(user: User, password: str, new_email: str, *, secret_ke
     try:
         accounts.authenticate(user.username, password)
     except InvalidCredentials:
-        raise ValidationFailed({"password": "That is not your current password."}) from None
+        raise ValidationFailed({"password": _("That is not your current password.")}) from None
     new = accounts.normalize_email(new_email)
     if problem := accounts.email_problem(new):
         raise ValidationFailed({"email": problem})
     if new == user.email:
-        raise ValidationFailed({"email": "That is already your address."})
+        raise ValidationFailed({"email": _("That is already your address.")})
     if db.session.scalar(select(User.id).where(User.email == new)) is not None:
-        raise ValidationFailed({"email": EmailTaken.default_message})
+        raise ValidationFailed({"email": str(EmailTaken.default_message)})
     nonce = tokens.new_nonce()
     token = tokens.sign(secret_key, EMAIL_CHANGE,
                         {"u": user.id, "o": user.email, "e": new, "n": nonce})
     context = {"username": user.username, "old_email": user.email, "new_email": new,
                "token": token, "valid_hours": _hours(EMAIL_CHANGE)}
     queue_email(to=new, kind=KIND_EMAIL_CHANGE, key=f"email-change:{user.id}:{nonce}",
-                template="email_change_confirm", user_id=user.id, context=context)
+                template="email_change_confirm", user_id=user.id, context=context,
+                locale=user.locale)
     queue_email(to=user.email, kind=KIND_EMAIL_CHANGE_NOTICE,
                 key=f"email-change-notice:{user.id}:{nonce}",
-                template="email_change_notice", user_id=user.id, context=context)
+                template="email_change_notice", user_id=user.id, context=context,
+                locale=user.locale)
     return new
 
 
@@ -222,7 +233,7 @@ def confirm_email_change(token: str, *, secret_key: str) -> Confirmed:
     expired, or the account's address changed since it was sent; if the address was taken
     meanwhile, the unique constraint decides and the member gets a clear message."""
     payload = _payload(secret_key, EMAIL_CHANGE, token,
-                       "This confirmation link has expired. Ask for the change again.")
+                       _("This confirmation link has expired. Ask for the change again."))
     user = _user_for_update(payload.get("u"))
     new = payload.get("e")
     if user is None or not isinstance(new, str):
@@ -230,13 +241,13 @@ def confirm_email_change(token: str, *, secret_key: str) -> Confirmed:
     if tokens.same(new, user.email):
         return Confirmed(user, already=True)
     if not tokens.same(payload.get("o"), user.email):
-        raise LinkRefused("Your address changed since this link was sent, so it no longer "
-                          "works. Ask for the change again.")
+        raise LinkRefused(_("Your address changed since this link was sent, so it no longer "
+                            "works. Ask for the change again."))
     try:
         with db.session.begin_nested():
             user.email = new
             newly_verified = mark_verified(user)
     except IntegrityError:
-        raise EmailTaken("Another account uses that address now, so it cannot be yours. "
-                         "Choose another address.") from None
+        raise EmailTaken(_("Another account uses that address now, so it cannot be yours. "
+                           "Choose another address.")) from None
     return Confirmed(user, newly_verified=newly_verified)

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from ..auth.nexturl import safe_next
@@ -69,9 +70,9 @@ def verify(token: str) -> ResponseReturnValue:
     except LinkRefused as refusal:
         if current_user.is_authenticated and not current_user.is_verified:
             return _refused(refusal.message, 400, url_for(".change_email"),
-                            "Send a new confirmation link")
+                            _("Send a new confirmation link"))
         return _refused(refusal.message, 400, url_for("auth.login"),
-                        "Log in to ask for a new link")
+                        _("Log in to ask for a new link"))
     if outcome.newly_verified:
         queue_reweigh(outcome.user.id)
         if not current_user.is_authenticated:
@@ -98,7 +99,8 @@ def resend_verification() -> ResponseReturnValue:
         return htmx_vary(current_app.make_response(
             render_template("account_email/_verify_banner.html", sent=sent)))
     if sent:
-        flash(f"We sent a new confirmation link to {current_user.email}.", "success")
+        flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email),
+              "success")
     return htmx_vary(redirect(safe_next(request.form.get("next"), url_for("pages.home"))))
 
 
@@ -140,7 +142,8 @@ def reset_password(token: str) -> ResponseReturnValue:
         service.password_reset_user(token, secret_key=_secret_key())
     except LinkRefused as refusal:
         db.session.rollback()
-        return _refused(refusal.message, 400, url_for(".forgot_password"), "Ask for a new link")
+        return _refused(refusal.message, 400, url_for(".forgot_password"),
+                        _("Ask for a new link"))
     db.session.rollback()  # only a check: release the row until the form is sent
     form = ResetPasswordForm()
     if form.validate_on_submit():
@@ -150,7 +153,7 @@ def reset_password(token: str) -> ResponseReturnValue:
                 lambda: service.reset_password(token, password, secret_key=_secret_key()))
         except LinkRefused as refusal:  # used by another tab meanwhile
             return _refused(refusal.message, 400, url_for(".forgot_password"),
-                            "Ask for a new link")
+                            _("Ask for a new link"))
         except ValidationFailed as exc:
             attach_errors(form, exc.errors)
         else:
@@ -158,8 +161,8 @@ def reset_password(token: str) -> ResponseReturnValue:
                 queue_reweigh(outcome.user.id)
             session.clear()  # a fresh session, as on login
             login_user(outcome.user)
-            flash("Your password is changed and you are logged in. Every other device was "
-                  "signed out.", "success")
+            flash(_("Your password is changed and you are logged in. Every other device was "
+                    "signed out."), "success")
             return redirect(url_for("pages.home"))
     status = 422 if form.is_submitted() else 200
     return render_template("account_email/reset.html", form=form, token=token), status
@@ -183,8 +186,8 @@ def change_email() -> ResponseReturnValue:
         except ValidationFailed as exc:
             attach_errors(form, exc.errors)
         else:
-            flash(f"Almost done: follow the link we sent to {new} to confirm it. Your "
-                  "address stays the same until then.", "success")
+            flash(_("Almost done: follow the link we sent to %(email)s to confirm it. Your "
+                    "address stays the same until then.", email=new), "success")
             return redirect(url_for(".change_email"))
     status = 422 if form.is_submitted() else 200
     return render_template("account_email/change_email.html", form=form,
@@ -199,9 +202,9 @@ def confirm_email_change(token: str) -> ResponseReturnValue:
         outcome = commit_with_retry(
             lambda: service.confirm_email_change(token, secret_key=_secret_key()))
     except LinkRefused as refusal:
-        return _refused(refusal.message, 400, again, "Change your email")
+        return _refused(refusal.message, 400, again, _("Change your email"))
     except EmailTaken as taken:
-        return _refused(taken.message, 409, again, "Choose another address")
+        return _refused(taken.message, 409, again, _("Choose another address"))
     if outcome.newly_verified:
         queue_reweigh(outcome.user.id)
     return render_template("account_email/email_changed.html", user=outcome.user,

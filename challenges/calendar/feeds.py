@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
+from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, vText
 
 from ..clock import as_utc
@@ -40,18 +41,18 @@ class Moment:
     """One event of a challenge: ``kind`` is the UID's stable part."""
 
     kind: str
-    label: str
+    label: str  # in the active locale ("submissions close")
     at: datetime
     alarm_before: timedelta
 
 
 def moments(challenge: WeeklyChallenge) -> tuple[Moment, ...]:
-    """The challenge's three events, in time order."""
+    """The challenge's three events, in time order, labelled in the active locale."""
     return (
-        Moment("opens", "opens for entries", as_utc(challenge.starts_at), timedelta(0)),
-        Moment("submissions-close", "submissions close", as_utc(challenge.submission_deadline),
-               DEADLINE_ALARM),
-        Moment("voting-closes", "voting closes", as_utc(challenge.voting_deadline),
+        Moment("opens", _("opens for entries"), as_utc(challenge.starts_at), timedelta(0)),
+        Moment("submissions-close", _("submissions close"),
+               as_utc(challenge.submission_deadline), DEADLINE_ALARM),
+        Moment("voting-closes", _("voting closes"), as_utc(challenge.voting_deadline),
                DEADLINE_ALARM),
     )
 
@@ -99,7 +100,7 @@ def build_calendar(
 
 def _event(challenge: WeeklyChallenge, moment: Moment, url: str, host: str,
            stamp: datetime) -> Event:
-    summary = f"{challenge.title}: {moment.label}"
+    summary = _("%(title)s: %(moment)s", title=challenge.title, moment=moment.label)
     when = moment.at.strftime("%Y-%m-%d %H:%M UTC")
     event = Event()
     event.add("uid", event_uid(challenge, moment.kind, host))
@@ -108,8 +109,9 @@ def _event(challenge: WeeklyChallenge, moment: Moment, url: str, host: str,
     event.add("duration", timedelta(0))
     event.add("sequence", challenge.schedule_sequence or 0)
     event.add("summary", summary)
-    event.add("description", f"{challenge.title}: {moment.label} at {when}.\n\n"
-                             f"{challenge.prompt}\n\n{url}")
+    said = _("%(title)s: %(moment)s at %(when)s.", title=challenge.title, moment=moment.label,
+             when=when)
+    event.add("description", f"{said}\n\n{challenge.prompt}\n\n{url}")
     event.add("url", url)
     # A deadline is not a meeting: it must not make the member look busy.
     event.add("transp", "TRANSPARENT")
@@ -144,7 +146,7 @@ def google_calendar_url(challenge: WeeklyChallenge, landing_url: str,
     at = moment.at.strftime("%Y%m%dT%H%M%SZ")
     query = urlencode({
         "action": "TEMPLATE",
-        "text": f"{challenge.title}: {moment.label}",
+        "text": _("%(title)s: %(moment)s", title=challenge.title, moment=moment.label),
         "dates": f"{at}/{at}",
         "details": f"{challenge.prompt}\n\n{landing_url}",
     })

@@ -20,12 +20,16 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from jinja2 import Template
+from sqlalchemy import select
 
 from ..clock import utcnow
+from ..extensions import db
 from ..forms import EmptyForm
 from ..models import User, WeeklyChallenge
+from ..notifications.mail import in_locale
 from ..phase import next_deadline
 from ..transactions import commit_with_retry
 from ..web import htmx_vary, is_htmx, visible_challenge_or_404
@@ -78,9 +82,10 @@ def _feed(challenges: Sequence[WeeklyChallenge], *, name: str, description: str,
 @bp.get("/challenges.ics")
 def public_feed() -> ResponseReturnValue:
     """Every published challenge's opening and deadlines."""
-    return _feed(service.public_feed_challenges(), name="Weekly Challenges",
-                 description="Every Weekly Challenge: openings and deadlines.",
-                 cache_control=PUBLIC_CACHE)
+    with in_locale(None):  # shared by every visitor (and cached): in English
+        return _feed(service.public_feed_challenges(), name=_("Weekly Challenges"),
+                     description=_("Every Weekly Challenge: openings and deadlines."),
+                     cache_control=PUBLIC_CACHE)
 
 
 @bp.get("/challenges/<slug>.ics")
@@ -89,9 +94,11 @@ def challenge_feed(slug: str) -> ResponseReturnValue:
     challenge = visible_challenge_or_404(slug)
     # An editor's copy of a draft must not sit in a shared cache.
     cache = PUBLIC_CACHE if challenge.is_published else "private, no-store"
-    return _feed([challenge], name=f"Weekly Challenges: {challenge.title}",
-                 description=challenge.prompt[:200], cache_control=cache,
-                 filename=f"{challenge.slug}.ics")
+    with in_locale(None):  # shared by every visitor (and cached): in English
+        return _feed([challenge],
+                     name=_("Weekly Challenges: %(title)s", title=challenge.title),
+                     description=challenge.prompt[:200], cache_control=cache,
+                     filename=f"{challenge.slug}.ics")
 
 
 @bp.get("/calendar/<token>.ics")
@@ -101,9 +108,13 @@ def member_feed(token: str) -> ResponseReturnValue:
     user_id = service.feed_owner(token)
     if user_id is None:
         abort(404)
-    response = _feed(service.member_feed_challenges(user_id), name="My Weekly Challenges",
-                     description="The Weekly Challenges you entered or follow.",
-                     cache_control=PRIVATE_CACHE)
+    # A calendar app fetches it without the member's session or language: the feed speaks
+    # its owner's saved language (User.locale), else English.
+    with in_locale(db.session.scalar(select(User.locale).where(User.id == user_id))):
+        response = _feed(service.member_feed_challenges(user_id),
+                         name=_("My Weekly Challenges"),
+                         description=_("The Weekly Challenges you entered or follow."),
+                         cache_control=PRIVATE_CACHE)
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 
@@ -156,10 +167,11 @@ def _set_following(slug: str, follow: bool) -> ResponseReturnValue:
             "calendar/_remind.html", calendar=landing_calendar(challenge, current_user),
             calendar_form=EmptyForm())))
     if follow:
-        flash(f"You'll be reminded of “{challenge.title}”: its deadlines are in your "
-              "private calendar feed.", "success")
+        flash(_("You'll be reminded of “%(title)s”: its deadlines are in your private "
+                "calendar feed.", title=challenge.title), "success")
     else:
-        flash(f"You will no longer be reminded of “{challenge.title}”.", "info")
+        flash(_("You will no longer be reminded of “%(title)s”.", title=challenge.title),
+              "info")
     return htmx_vary(redirect(url_for("pages.challenge_detail", slug=challenge.slug)))
 
 
@@ -212,8 +224,8 @@ def issue_token() -> ResponseReturnValue:
     user_id = current_user.id
     had_feed = service.feed_of(user_id) is not None
     commit_with_retry(lambda: service.issue_feed_token(user_id, utcnow()))
-    flash("Your feed has a new address; the old one no longer works." if had_feed
-          else "Your private calendar feed is ready.", "success")
+    flash(_("Your feed has a new address; the old one no longer works.") if had_feed
+          else _("Your private calendar feed is ready."), "success")
     return redirect(url_for("calendar.account"))
 
 
@@ -225,5 +237,5 @@ def revoke() -> ResponseReturnValue:
         abort(400)
     user_id = current_user.id
     commit_with_retry(lambda: service.revoke_feed(user_id))
-    flash("Your private calendar feed is turned off.", "info")
+    flash(_("Your private calendar feed is turned off."), "info")
     return redirect(url_for("calendar.account"))

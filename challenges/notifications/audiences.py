@@ -60,6 +60,7 @@ class Recipient:
     points: int = 0  # points the ledger holds from this challenge (results)
     tokens: int = 0  # tokens the ledger holds from this challenge (results)
     entered: bool = False  # has a live entry in the challenge (results)
+    locale: str | None = None  # their language preference: their email is written in it
 
 
 def outbox_key(kind: NotificationKind, scope: object, user_id: int | str) -> str:
@@ -91,12 +92,12 @@ def _page(query: Q, kind: NotificationKind, scope: object, after: int, limit: in
             .order_by(User.id).limit(limit))
 
 
-def _people() -> Select[int, str, str]:
-    return select(User.id, User.username, User.email)
+def _people() -> Select[int, str, str, str | None]:
+    return select(User.id, User.username, User.email, User.locale)
 
 
-def _recipients(query: Select[int, str, str]) -> list[Recipient]:
-    return [Recipient(user_id=row[0], username=row[1], email=row[2])
+def _recipients(query: Select[int, str, str, str | None]) -> list[Recipient]:
+    return [Recipient(user_id=row[0], username=row[1], email=row[2], locale=row[3])
             for row in db.session.execute(query)]
 
 
@@ -134,9 +135,10 @@ def voting_closing(challenge_id: uuid.UUID, min_votes: int, now: datetime, after
     minimum, which the caller reads from the challenge's prizes)."""
     kind = NotificationKind.VOTING_CLOSING
     cast_so_far = _votes_cast(challenge_id)
-    query = (select(User.id, User.username, User.email, cast_so_far)
+    query = (select(User.id, User.username, User.email, User.locale, cast_so_far)
              .where(is_member(now), cast_so_far < min_votes))
-    return [Recipient(user_id=row[0], username=row[1], email=row[2], votes_cast=row[3])
+    return [Recipient(user_id=row[0], username=row[1], email=row[2], locale=row[3],
+                      votes_cast=row[4])
             for row in db.session.execute(_page(query, kind, challenge_id, after, limit))]
 
 
@@ -160,14 +162,14 @@ def results(challenge_id: uuid.UUID, now: datetime, after: int = 0,
                        LedgerEntry.currency == currency.value)
                 .correlate(User).scalar_subquery())
 
-    query = (select(User.id, User.username, User.email, _votes_cast(challenge_id), rank,
-                    received, earned(Currency.POINTS), earned(Currency.TOKENS),
-                    _entered(challenge_id))
+    query = (select(User.id, User.username, User.email, User.locale,
+                    _votes_cast(challenge_id), rank, received, earned(Currency.POINTS),
+                    earned(Currency.TOKENS), _entered(challenge_id))
              .where(User.id.in_(participants)))
     return [
-        Recipient(user_id=row[0], username=row[1], email=row[2], votes_cast=row[3],
-                  rank=row[4], counted_votes=float(row[5]), points=int(row[6]),
-                  tokens=int(row[7]), entered=bool(row[8]))
+        Recipient(user_id=row[0], username=row[1], email=row[2], locale=row[3],
+                  votes_cast=row[4], rank=row[5], counted_votes=float(row[6]),
+                  points=int(row[7]), tokens=int(row[8]), entered=bool(row[9]))
         for row in db.session.execute(_page(query, kind, challenge_id, after, limit))
     ]
 

@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..auth.nexturl import safe_next
@@ -104,7 +105,7 @@ def mark_all_read() -> ResponseReturnValue:
     form = EmptyForm()
     if form.validate_on_submit():
         changed = commit_with_retry(lambda: inbox.mark_read(current_user.id, "all", utcnow()))
-        flash("All notifications marked read." if changed else "Nothing unread.", "info")
+        flash(_("All notifications marked read.") if changed else _("Nothing unread."), "info")
     return redirect(url_for(".inbox_page"))
 
 

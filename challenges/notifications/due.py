@@ -31,6 +31,7 @@ from typing import Any
 
 import click
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 
 from ..clock import as_utc, utcnow
@@ -154,7 +155,8 @@ def _build(due: Due, now: datetime, after: int, limit: int
         digest = weekly_digest_context(now) if recipients else None
         if digest is None:  # nothing open and no results: no digest this week
             return recipients, []
-        return recipients, emails.weekly_digest_emails(due.week, digest, recipients)
+        in_each_locale = emails.per_locale(lambda: weekly_digest_context(now) or digest)
+        return recipients, emails.weekly_digest_emails(due.week, in_each_locale, recipients)
     assert due.challenge_id is not None
     challenge = db.session.get(WeeklyChallenge, due.challenge_id)
     if challenge is None:
@@ -206,12 +208,18 @@ def weekly_digest_context(now: datetime) -> dict[str, Any] | None:
     }
 
 
+# ``next_deadline``'s words, as the digest's reader reads them (made in their locale).
+DEADLINE_WORDS = {"Starts": _l("Starts"), "Submissions close": _l("Submissions close"),
+                  "Voting ends": _l("Voting ends")}
+
+
 def _open_line(challenge: WeeklyChallenge, now: datetime) -> dict[str, str]:
     upcoming = next_deadline(challenge, now)
     return {
         "title": challenge.title,
         "url": site_url_for("pages.challenge_detail", slug=challenge.slug),
-        "next": f"{upcoming[0]} {utc_label(upcoming[1])}" if upcoming else "",
+        "next": f"{DEADLINE_WORDS.get(upcoming[0], upcoming[0])} {utc_label(upcoming[1])}"
+        if upcoming else "",
     }
 
 

@@ -1,8 +1,10 @@
 """The in-app twin of every notification email: the same event, for the same member, under the
 same key, so the bell says what the inbox got (issue #9, "the same events as the emails").
 
-Built from the emails themselves (``EmailToQueue``), right beside them in ``due.queue_page``:
-one audience query, one transaction for both, exactly-once by the shared key.
+Stored as finished text, written in the recipient's language (``User.locale``, else English),
+as their email is. Built from the emails themselves (``EmailToQueue``), right beside them in
+``due.queue_page``: one audience query, one transaction for both, exactly-once by the shared
+key.
 """
 
 from __future__ import annotations
@@ -11,8 +13,12 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from .inbox import InboxItem
 from .kinds import NotificationKind
+from .mail import in_locale
 from .outbox import EmailToQueue
 
 K = NotificationKind
@@ -27,34 +33,41 @@ def _path(url: str) -> str:
 
 
 def _describe(email: EmailToQueue) -> tuple[str, str]:
-    """What the bell says for one email, and where it leads."""
+    """What the bell says for one email, and where it leads (in the active locale)."""
     context: dict[str, Any] = email.context
     challenge = context.get("challenge") or {}
-    title = f"“{challenge.get('title', '')}”"  # quoted, as the bell's other news names it
+    title = _("“%(title)s”", title=challenge.get("title", ""))  # quoted, as the bell's other news
     kind = K(email.kind)
     if kind == K.CHALLENGE_STARTED:
-        return (f"{title} has started: submissions are open until "
-                f"{challenge['submission_deadline']}.", _path(challenge["url"]))
+        return (_("%(title)s has started: submissions are open until %(deadline)s.",
+                  title=title, deadline=challenge["submission_deadline"]),
+                _path(challenge["url"]))
     if kind == K.SUBMISSIONS_CLOSING:
-        return (f"Submissions to {title} close in 24 hours, and you have not entered yet.",
-                _path(challenge["submit_url"]))
+        return (_("Submissions to %(title)s close in 24 hours, and you have not entered yet.",
+                  title=title), _path(challenge["submit_url"]))
     if kind == K.VOTING_OPEN:
-        return f"Voting is open in {title}: see every entry and vote.", _path(
-            challenge["gallery_url"])
+        return (_("Voting is open in %(title)s: see every entry and vote.", title=title),
+                _path(challenge["gallery_url"]))
     if kind == K.VOTING_CLOSING:
         needed = context.get("votes_needed", 0)
-        more = f" {needed} more vote{'s' if needed != 1 else ''} earn your voting reward." \
-            if needed and context.get("voting_reward") else ""
-        return f"Voting in {title} closes in 24 hours.{more}", _path(challenge["gallery_url"])
+        text = _("Voting in %(title)s closes in 24 hours.", title=title)
+        if needed and context.get("voting_reward"):
+            text += " " + ngettext("%(num)d more vote earns your voting reward.",
+                                   "%(num)d more votes earn your voting reward.", needed)
+        return text, _path(challenge["gallery_url"])
     if kind == K.RESULTS:
         if context.get("rank"):
-            text = (f"Results of {title}: you placed {context['rank_label']} of "
-                    f"{context['ranked']} with {context['votes']} "
-                    f"vote{'' if context.get('votes_is_one') else 's'}.")
+            text = ngettext(
+                "Results of %(title)s: you placed %(place)s of %(ranked)s with %(votes)s vote.",
+                "Results of %(title)s: you placed %(place)s of %(ranked)s with %(votes)s votes.",
+                1 if context.get("votes_is_one") else 2,
+                title=title, place=context["rank_label"], ranked=context["ranked"],
+                votes=context["votes"])
         else:
-            text = f"The results of {title} are in."
+            text = _("The results of %(title)s are in.", title=title)
         return text, _path(context["share_url"])
-    return f"Your weekly digest for {context.get('week', 'this week')} is in your inbox.", "/"
+    return _("Your weekly digest for %(week)s is in your inbox.",
+             week=context.get("week", "")), "/"
 
 
 def in_app_items(emails: Sequence[EmailToQueue]) -> list[InboxItem]:
@@ -63,7 +76,8 @@ def in_app_items(emails: Sequence[EmailToQueue]) -> list[InboxItem]:
     for email in emails:
         if email.user_id is None:
             continue
-        text, link = _describe(email)
+        with in_locale(email.locale):  # stored as text: written in the recipient's language
+            text, link = _describe(email)
         items.append(InboxItem(user_id=email.user_id, kind=email.kind, key=email.key, text=text,
                                link=link, challenge_id=email.challenge_id))
     return items

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
+
 
 class NotificationKind(StrEnum):
     """Every kind of notification email. The value is stored in preferences, in outbox keys
@@ -25,31 +27,31 @@ class KindInfo:
     """How a kind behaves by default and how it is described to members."""
 
     default_enabled: bool
-    label: str
+    label: str  # lazy: str() it in the reader's locale
     description: str
 
 
 KINDS: dict[NotificationKind, KindInfo] = {
     NotificationKind.CHALLENGE_STARTED: KindInfo(
-        True, "A new challenge starts",
-        "An email when a new weekly challenge opens, with its prompt and deadlines."),
+        True, _l("A new challenge starts"),
+        _l("An email when a new weekly challenge opens, with its prompt and deadlines.")),
     NotificationKind.SUBMISSIONS_CLOSING: KindInfo(
-        True, "Submissions close in 24 hours",
-        "A reminder a day before the submission deadline, if you have not entered yet."),
+        True, _l("Submissions close in 24 hours"),
+        _l("A reminder a day before the submission deadline, if you have not entered yet.")),
     NotificationKind.VOTING_OPEN: KindInfo(
-        True, "Voting opens on a challenge you entered",
-        "An email when submissions close and voting starts on a challenge you entered."),
+        True, _l("Voting opens on a challenge you entered"),
+        _l("An email when submissions close and voting starts on a challenge you entered.")),
     NotificationKind.VOTING_CLOSING: KindInfo(
-        True, "Voting closes in 24 hours",
-        "A reminder a day before voting ends, if you have not yet voted on enough entries "
-        "to earn the voting reward."),
+        True, _l("Voting closes in 24 hours"),
+        _l("A reminder a day before voting ends, if you have not yet voted on enough entries "
+        "to earn the voting reward.")),
     NotificationKind.RESULTS: KindInfo(
-        True, "Results of challenges you took part in",
-        "Your rank, votes and points when a challenge you entered or voted in is final "
-        "(and your prize, if you won one)."),
+        True, _l("Results of challenges you took part in"),
+        _l("Your rank, votes and points when a challenge you entered or voted in is final "
+        "(and your prize, if you won one).")),
     NotificationKind.WEEKLY_DIGEST: KindInfo(
-        False, "Weekly digest",
-        "One email each Monday: this week's open challenges and last week's results."),
+        False, _l("Weekly digest"),
+        _l("One email each Monday: this week's open challenges and last week's results.")),
 }
 
 

@@ -12,6 +12,8 @@ import logging
 import re
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -22,8 +24,10 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
+from flask_babel import force_locale
 
 from ..clock import utcnow
+from ..i18n import DEFAULT_LOCALE, is_supported
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +80,33 @@ class RenderedEmail:
     html: str
 
 
-def render_email(template: str, context: dict[str, Any]) -> RenderedEmail:
-    """Render ``email/<template>.txt`` and ``.html``; the subject is the ``.txt`` template's
-    ``subject`` block, with whitespace collapsed (a header is one line)."""
+def recipient_locale(preference: str | None) -> str:
+    """The language to write to a member in: their saved preference (``User.locale``), else
+    English. Not the language of whoever caused the message (a job has no browser to ask, and
+    a vote or an admin's action must not decide the language someone else reads)."""
+    return preference if preference is not None and is_supported(preference) \
+        else DEFAULT_LOCALE
+
+
+@contextmanager
+def in_locale(preference: str | None) -> Iterator[str]:
+    """Render and translate in the recipient's language (``recipient_locale``) for the block:
+    gettext, templates and Babel's dates and numbers all follow it; yields the locale."""
+    locale = recipient_locale(preference)
+    with force_locale(locale):
+        yield locale
+
+
+def render_email(template: str, context: dict[str, Any],
+                 locale: str | None = None) -> RenderedEmail:
+    """Render ``email/<template>.txt`` and ``.html`` in ``locale`` (the recipient's
+    preference; None: English); the subject is the ``.txt`` template's ``subject`` block, with
+    whitespace collapsed (a header is one line)."""
+    with in_locale(locale) as language:
+        return _render_email(template, {"lang": language, **context})
+
+
+def _render_email(template: str, context: dict[str, Any]) -> RenderedEmail:
     env = current_app.jinja_env
     values = {"site_url": site_url(), "site_url_for": site_url_for, **context}
     text_template = env.get_template(f"email/{template}.txt")

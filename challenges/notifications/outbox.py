@@ -114,12 +114,14 @@ class EmailToQueue:
     user_id: int | None = None
     challenge_id: uuid.UUID | None = None
     headers: dict[str, str] | None = field(default=None)
+    locale: str | None = None  # the recipient's preference (User.locale); None: English
 
 
 def queue_email(*, to: str, kind: str, key: str, template: str, context: dict[str, Any],
                 user_id: int | None = None, challenge_id: uuid.UUID | None = None,
-                headers: dict[str, str] | None = None) -> bool:
-    """Render ``templates/email/<template>.txt`` and ``.html`` and insert one outbox row.
+                headers: dict[str, str] | None = None, locale: str | None = None) -> bool:
+    """Render ``templates/email/<template>.txt`` and ``.html`` in the recipient's ``locale``
+    (their ``User.locale``; None: English) and insert one outbox row.
 
     ``key`` makes it exactly-once (convention: ``"<kind>:<challenge_id>:<user_id>"`` for
     notifications; account emails use their own, e.g. with a token id). Returns True if this
@@ -128,7 +130,8 @@ def queue_email(*, to: str, kind: str, key: str, template: str, context: dict[st
     """
     return queue_emails([EmailToQueue(to=to, kind=kind, key=key, template=template,
                                       context=context, user_id=user_id,
-                                      challenge_id=challenge_id, headers=headers)]) == 1
+                                      challenge_id=challenge_id, headers=headers,
+                                      locale=locale)]) == 1
 
 
 def queue_emails(messages: Sequence[EmailToQueue]) -> int:
@@ -155,7 +158,7 @@ def queue_emails(messages: Sequence[EmailToQueue]) -> int:
 
 
 def _row(message: EmailToQueue, now: datetime) -> dict[str, Any]:
-    rendered = render_email(message.template, message.context)
+    rendered = render_email(message.template, message.context, message.locale)
     return {
         "key": message.key,
         "kind": message.kind,

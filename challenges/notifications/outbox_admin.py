@@ -8,6 +8,8 @@ from typing import Any
 from flask import flash
 from flask_admin import Admin
 from flask_admin.actions import action
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from ..admin.security import ReadOnlyModelView
 from ..extensions import db
@@ -27,13 +29,15 @@ class OutboxView(ReadOnlyModelView):
     named_filter_urls = True  # /admin/outbox/?flt0_status_equals=failed, a link worth sharing
     column_searchable_list = ("to_address", "key")
     column_default_sort = ("id", True)
-    column_labels = {"to_address": "To", "text_body": "Text"}
+    column_labels = {"to_address": _l("To"), "text_body": _l("Text")}
 
-    @action("retry", "Retry failed", "Send the selected failed emails again?")
+    @action("retry", _l("Retry failed"), _l("Send the selected failed emails again?"))
     def action_retry(self, ids: list[str]) -> None:
         keys = [key for key in map(self.primary_key, ids) if isinstance(key, int)]
         moved = commit_with_retry(lambda: retry_failed(keys))
-        flash(f"{moved} failed email(s) queued again; the next sweep sends them.", "success")
+        flash(ngettext("%(num)d failed email queued again; the next sweep sends it.",
+                       "%(num)d failed emails queued again; the next sweep sends them.", moved),
+              "success")
 
 
 def add_views(admin: Admin) -> Any:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from .kinds import NotificationKind, parse_kind
@@ -50,14 +51,14 @@ def read_unsubscribe_link(kind_in_path: str, token: str) -> UnsubscribeRequest:
     try:
         payload = _serializer().loads(token)
     except BadSignature:
-        raise BadUnsubscribeLink("The link's signature does not match.") from None
+        raise BadUnsubscribeLink(_("The link's signature does not match.")) from None
     if (not isinstance(payload, list) or len(payload) != 2 or not isinstance(payload[0], int)
             or isinstance(payload[0], bool) or not isinstance(payload[1], str)):
-        raise BadUnsubscribeLink("The link is malformed.")
+        raise BadUnsubscribeLink(_("The link is malformed."))
     user_id, signed_kind = payload
     kind = parse_kind(signed_kind)
     if kind is None or kind_in_path != signed_kind:
-        raise BadUnsubscribeLink("The link names another kind of email.")
+        raise BadUnsubscribeLink(_("The link names another kind of email."))
     return UnsubscribeRequest(user_id, kind)
 
 

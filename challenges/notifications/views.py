@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import BooleanField
 
@@ -49,7 +50,7 @@ def preferences_page() -> ResponseReturnValue:
         if form.validate_on_submit():
             commit_with_retry(
                 lambda: preferences.set_preferences(user_id, form.choices(), utcnow()))
-            flash("Your email preferences are saved.", "success")
+            flash(_("Your email preferences are saved."), "success")
             return redirect(url_for("notification_prefs.preferences_page"))
         return render_template("notifications/preferences.html", form=form), 422
     current = preferences.preferences_of(user_id)
@@ -70,7 +71,7 @@ def unsubscribe(kind: str, token: str) -> ResponseReturnValue:
         return render_template("notifications/unsubscribe_invalid.html", reason=str(exc)), 400
     if db.session.get(User, link.user_id) is None:
         return render_template("notifications/unsubscribe_invalid.html",
-                               reason="The account this link was sent to no longer exists."), 400
+                               reason=_("The account this link was sent to no longer exists.")), 400
     info = kind_info(link.kind)
     if request.method == "POST":
         commit_with_retry(lambda: preferences.turn_off(link.user_id, link.kind, utcnow()))

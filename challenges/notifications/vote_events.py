@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import redis
 from flask import current_app
+from flask_babel import gettext as _
 from rq import Retry
 from sqlalchemy import select
 
@@ -27,6 +28,7 @@ from ..models import ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
 from ..transactions import commit_with_retry
 from . import keys
 from .inbox import REDIS_ERRORS, InboxItem, add_notifications, site_path
+from .mail import in_locale
 
 log = logging.getLogger(__name__)
 
@@ -65,18 +67,21 @@ def _add_vote_notifications(challenge_id: uuid.UUID, submission_id: uuid.UUID, v
                             author_id: int, score: float | None, now: datetime) -> int:
     row = db.session.execute(
         select(ChallengeSubmission.title, WeeklyChallenge.slug, WeeklyChallenge.title,
-               ChallengeVote.weight)
+               ChallengeVote.weight, User.locale)
         .join(WeeklyChallenge, WeeklyChallenge.id == ChallengeSubmission.challenge_id)
+        .join(User, User.id == ChallengeSubmission.user_id)
         .join(ChallengeVote, (ChallengeVote.submission_id == ChallengeSubmission.id)
               & (ChallengeVote.voter_id == voter_id))
         .where(ChallengeSubmission.id == submission_id)
     ).first()
     if row is None:  # the vote was withdrawn before the job ran: nothing to tell
         return 0
-    entry_title, slug, challenge_title, weight = row
+    entry_title, slug, challenge_title, weight, author_locale = row
+    with in_locale(author_locale):  # stored as text, in the author's language
+        text = _("Your entry “%(title)s” got its first vote.", title=entry_title)
     items = [InboxItem(
         user_id=author_id, kind=FIRST_VOTE, key=f"first-vote:{submission_id}",
-        text=f"Your entry “{entry_title}” got its first vote.",
+        text=text,
         link=site_path("entries.submission_detail", slug=slug, submission_id=submission_id),
         challenge_id=challenge_id,
     )]
@@ -101,13 +106,18 @@ def _passed_items(challenge_id: uuid.UUID, slug: str, challenge_title: str, auth
     if not passed:
         return []
     author = db.session.scalar(select(User.username).where(User.id == author_id)) or ""
+    locales = {user_id: locale for user_id, locale in db.session.execute(
+        select(User.id, User.locale).where(User.id.in_(passed)))}
     hour = int(now.timestamp()) // int(PASSED_EVERY.total_seconds())
     link = site_path("pages.leaderboard", slug=slug, at="me") + "#you"
-    return [InboxItem(
-        user_id=member, kind=PASSED, key=f"passed:{member}:{hour}",
-        text=f"@{author} passed you on the “{challenge_title}” leaderboard.",
-        link=link, challenge_id=challenge_id,
-    ) for member in passed]
+    items = []
+    for member in passed:
+        with in_locale(locales.get(member)):  # each member reads it in their own language
+            text = _("@%(author)s passed you on the “%(challenge)s” leaderboard.",
+                     author=author, challenge=challenge_title)
+        items.append(InboxItem(user_id=member, kind=PASSED, key=f"passed:{member}:{hour}",
+                               text=text, link=link, challenge_id=challenge_id))
+    return items
 
 
 # KEYS: the member's gate. ARGV: now (epoch seconds, the app clock), the interval in seconds.

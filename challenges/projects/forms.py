@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField, URLField
 
 # SelectChoice is new in WTForms 3.3; types-wtforms 3.2 lacks it (hence the ignore).
@@ -20,13 +22,14 @@ _CAP = [Length(max=20_000)]
 
 
 class ProjectForm(AppForm):
-    title = StringField("Title", validators=_CAP,
+    title = StringField(_l("Title"), validators=_CAP,
                         render_kw={"maxlength": 200, "autocomplete": "off"})
-    url = URLField("Link", validators=_CAP, description="Where the project lives (https://…).",
+    url = URLField(_l("Link"), validators=_CAP,
+                   description=_l("Where the project lives (https://…)."),
                    render_kw={"placeholder": "https://…", "inputmode": "url"})
-    image_url = URLField("Image link (optional)", validators=_CAP,
+    image_url = URLField(_l("Image link (optional)"), validators=_CAP,
                          render_kw={"placeholder": "https://…", "inputmode": "url"})
-    description = TextAreaField("Description (optional)", validators=_CAP,
+    description = TextAreaField(_l("Description (optional)"), validators=_CAP,
                                 render_kw={"rows": 4, "maxlength": 5000})
 
     def to_input(self) -> ProjectInput:
@@ -40,14 +43,14 @@ class ProjectPickerFields:
     no existing project is chosen (so the form works without JavaScript; with htmx the same
     fields create the project inline and the picker comes back with it selected)."""
 
-    project_id = SelectField("Link a project", choices=[], validate_choice=False)
-    new_project_title = StringField("New project name", validators=_CAP,
+    project_id = SelectField(_l("Link a project"), choices=[], validate_choice=False)
+    new_project_title = StringField(_l("New project name"), validators=_CAP,
                                     render_kw={"maxlength": 200, "autocomplete": "off"})
-    new_project_url = URLField("New project link", validators=_CAP,
+    new_project_url = URLField(_l("New project link"), validators=_CAP,
                                render_kw={"placeholder": "https://…", "inputmode": "url"})
 
     def set_projects(self, projects: list[Project], required: bool = False) -> None:
-        empty = "Choose a project…" if required else "No project"
+        empty = _("Choose a project…") if required else _("No project")
         self.project_id.choices = [SelectChoice("", empty)] + [
             SelectChoice(str(p.id), p.title) for p in projects
         ]

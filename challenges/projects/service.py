@@ -9,7 +9,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
+from typing import Any
 
+from flask_babel import format_number, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -29,15 +33,22 @@ class NotYourProject(Forbidden):
     default_message = "Only its owner can change this project."
 
 
-class ProjectInUse(Conflict):
+class _ProjectConflict(Conflict):
+    """A conflict whose default message is translated when raised (the API serialises a str)."""
+
+    def __init__(self, message: str | None = None, **details: Any) -> None:
+        super().__init__(str(message or self.default_message), **details)
+
+
+class ProjectInUse(_ProjectConflict):
     code = "project_in_use"
-    default_message = "This project is linked to an entry, so it can't be deleted."
+    default_message = _l("This project is linked to an entry, so it can't be deleted.")
 
 
-class TooManyProjects(Conflict):
+class TooManyProjects(_ProjectConflict):
     code = "too_many_projects"
-    default_message = (f"You can have at most {MAX_PROJECTS} projects. "
-                       "Delete one you no longer need.")
+    default_message = _l("You can have at most %(max)s projects. Delete one you no longer "
+                         "need.", max=MAX_PROJECTS)
 
 
 @dataclass
@@ -54,15 +65,16 @@ def validate_project(data: ProjectInput) -> dict[str, str]:
     """Field -> message for everything wrong with ``data`` (empty when it is fine)."""
     errors: dict[str, str] = {}
     if not data.title:
-        errors["title"] = "Give your project a title."
+        errors["title"] = _("Give your project a title.")
     elif len(data.title) > TITLE_MAX:
-        errors["title"] = f"Titles can be at most {TITLE_MAX} characters."
+        errors["title"] = _("Titles can be at most %(max)s characters.", max=TITLE_MAX)
     for name in ("url", "image_url"):
         value = getattr(data, name)
         if value and (problem := url_problem(value)):
             errors[name] = problem
     if len(data.description) > DESCRIPTION_MAX:
-        errors["description"] = f"Descriptions can be at most {DESCRIPTION_MAX:,} characters."
+        errors["description"] = _("Descriptions can be at most %(max)s characters.",
+                                  max=format_number(DESCRIPTION_MAX))
     return errors
 
 
@@ -106,7 +118,7 @@ def own_project(project_id: uuid.UUID, owner: User) -> Project:
     """``owner``'s project; NotFound if there is none, NotYourProject if it is someone else's."""
     project = db.session.get(Project, project_id)
     if project is None:
-        raise NotFound("No such project.")
+        raise NotFound(_("No such project."))
     if project.owner_id != owner.id:
         raise NotYourProject()
     return project
@@ -144,10 +156,12 @@ def delete_project(project_id: uuid.UUID, owner: User) -> None:
     project = own_project(project_id, owner)
     in_use = entry_counts([project.id]).get(project.id, 0)
     if in_use:
-        raise ProjectInUse(
-            f"“{project.title}” is linked to {in_use} "
-            f"{'entry' if in_use == 1 else 'entries'}, so it can't be deleted. "
-            "Withdraw the entries (or link them to another project) first.")
+        raise ProjectInUse(ngettext(
+            "“%(title)s” is linked to %(num)d entry, so it can't be deleted. "
+            "Withdraw the entries (or link them to another project) first.",
+            "“%(title)s” is linked to %(num)d entries, so it can't be deleted. "
+            "Withdraw the entries (or link them to another project) first.",
+            in_use, title=project.title))
     db.session.delete(project)
     db.session.flush()
 

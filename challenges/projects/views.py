@@ -7,6 +7,7 @@ import uuid
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..clock import utcnow
@@ -64,7 +65,7 @@ def create() -> ResponseReturnValue:
         except DomainError as error:
             form.form_errors.append(error.message)
         else:
-            flash(f"Project “{project.title}” created.", "success")
+            flash(_("Project “%(title)s” created.", title=project.title), "success")
             return redirect(url_for(".mine"))
     status = 422 if form.is_submitted() else 200
     return render_template("projects/form.html", form=form, project=None), status
@@ -82,7 +83,7 @@ def edit(project_id: uuid.UUID) -> ResponseReturnValue:
         except ValidationFailed as error:
             attach_errors(form, error.errors)
         else:
-            flash("Project updated.", "success")
+            flash(_("Project updated."), "success")
             return redirect(url_for(".mine"))
     status = 422 if form.is_submitted() else 200
     return render_template("projects/form.html", form=form, project=project), status
@@ -98,7 +99,7 @@ def delete(project_id: uuid.UUID) -> ResponseReturnValue:
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(f"Project “{title}” deleted.", "info")
+        flash(_("Project “%(title)s” deleted.", title=title), "info")
     return redirect(url_for(".mine"))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import BooleanField, HiddenField
@@ -19,15 +21,15 @@ class ImageUploadFields:
     """Mix into an AppForm: a file input, the key of an image already uploaded (so a form sent
     back with errors keeps it), and a box to remove it."""
 
-    image_file = FileField("Or upload an image", render_kw={"accept": ACCEPT})
+    image_file = FileField(_l("Or upload an image"), render_kw={"accept": ACCEPT})
     image_upload = HiddenField()
-    remove_upload = BooleanField("Remove the uploaded image")
+    remove_upload = BooleanField(_l("Remove the uploaded image"))
 
     def describe_upload_limit(self) -> None:
         """Say the configured limit in the hint (and in ``data-max-bytes`` for app.js)."""
         limit = current_app.config["MAX_UPLOAD_BYTES"]
         field: Any = self.image_file
-        field.description = f"PNG, JPEG or WebP, up to {megabytes(limit)}."
+        field.description = _("PNG, JPEG or WebP, up to %(size)s.", size=megabytes(limit))
         field.render_kw = {**(field.render_kw or {}), "data-max-bytes": str(limit)}
 
     def take_upload(self) -> bool:

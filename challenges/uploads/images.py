@@ -14,6 +14,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import DomainError
@@ -60,17 +61,17 @@ def megabytes(n: int) -> str:
 def process_image(data: bytes, max_bytes: int) -> ProcessedImage:
     """Check and re-encode ``data``; raises UploadRefused with a message for the member."""
     if not data:
-        raise UploadRefused("That file is empty.")
+        raise UploadRefused(_("That file is empty."))
     if len(data) > max_bytes:
-        raise UploadRefused(f"That file is larger than {megabytes(max_bytes)}. "
-                            "Choose a smaller image.")
+        raise UploadRefused(_("That file is larger than %(size)s. Choose a smaller image.",
+                              size=megabytes(max_bytes)))
     image = _decode(data)
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
         image.mode == "P" and "transparency" in image.info)
     try:
         image = image.convert("RGBA" if has_alpha else "RGB")
     except ValueError:  # an exotic mode (e.g. 16-bit grey) Pillow cannot map to RGB
-        raise UploadRefused("That image uses a colour format we can't read.") from None
+        raise UploadRefused(_("That image uses a colour format we can't read.")) from None
     display = _fit(image, DISPLAY_WIDTH)
     return ProcessedImage(
         key=hashlib.sha256(data).hexdigest(),
@@ -97,13 +98,12 @@ def _decode(data: bytes) -> Image.Image:
                 upright = ImageOps.exif_transpose(source)
                 return upright if upright is not source else source.copy()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UploadRefused(
-            f"That image is too large in pixels (at most {MAX_PIXELS // 1_000_000} "
-            "megapixels).") from None
+        raise UploadRefused(_("That image is too large in pixels (at most %(n)s megapixels).",
+                              n=MAX_PIXELS // 1_000_000)) from None
     except UnidentifiedImageError:
-        raise UploadRefused("That file is not a PNG, JPEG or WebP image.") from None
+        raise UploadRefused(_("That file is not a PNG, JPEG or WebP image.")) from None
     except (OSError, SyntaxError, ValueError, EOFError):
-        raise UploadRefused("That image could not be read; the file may be damaged.") from None
+        raise UploadRefused(_("That image could not be read; the file may be damaged.")) from None
 
 
 def _fit(image: Image.Image, width: int) -> Image.Image:

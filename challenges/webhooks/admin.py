@@ -11,6 +11,9 @@ from flask import flash, redirect, request, url_for
 from flask_admin import Admin, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -50,14 +53,14 @@ def _safe_url(form: FlaskForm, field: Any) -> None:
 
 def _some_events(form: FlaskForm, field: Any) -> None:
     if not field.data:
-        raise ValidationError("Choose at least one event.")
+        raise ValidationError(_("Choose at least one event."))
 
 
 class EndpointFilter(BaseSQLAFilter):
     """The deliveries of one endpoint (its id), which the endpoint list links to."""
 
     def __init__(self) -> None:
-        super().__init__(WebhookDelivery.endpoint_id, "Endpoint id")
+        super().__init__(WebhookDelivery.endpoint_id, _l("Endpoint id"))
 
     def validate(self, value: str) -> bool:
         return _uuid(value) is not None
@@ -86,8 +89,8 @@ class WebhookEndpointView(SecureModelView):
     column_details_list = ("url", "description", "event_types", "secret", "owner", "sponsor",
                            "enabled", "disabled_reason", "consecutive_failures", "failing_since",
                            "created_at")
-    column_labels = {"event_types": "Events", "secret": "Signing secret",
-                     "consecutive_failures": "Failures in a row"}
+    column_labels = {"event_types": _l("Events"), "secret": _l("Signing secret"),
+                     "consecutive_failures": _l("Failures in a row")}
     column_searchable_list = ("url", "description")
     column_filters = ("enabled",)
     column_default_sort = ("created_at", True)
@@ -95,11 +98,12 @@ class WebhookEndpointView(SecureModelView):
     form_columns = ("url", "description", "event_types", "sponsor", "enabled")
     form_overrides = {"event_types": EventTypesField}
     form_args = {
-        "url": {"label": "Endpoint URL", "validators": [_safe_url],
-                "description": "Public http(s) URL; each event is POSTed there, signed."},
-        "event_types": {"label": "Events", "validators": [_some_events]},
-        "sponsor": {"description": "Leave empty to receive every challenge's events; a sponsor "
-                                   "limits the endpoint to that sponsor's challenges."},
+        "url": {"label": _l("Endpoint URL"), "validators": [_safe_url],
+                "description": _l("Public http(s) URL; each event is POSTed there, signed.")},
+        "event_types": {"label": _l("Events"), "validators": [_some_events]},
+        "sponsor": {"description": _l("Leave empty to receive every challenge's events; a "
+                                      "sponsor limits the endpoint to that sponsor's "
+                                      "challenges.")},
     }
     details_template = "webhooks/admin_endpoint_details.html"
 
@@ -125,14 +129,14 @@ class WebhookEndpointView(SecureModelView):
         endpoint_id = _uuid(request.form.get("id"))
         endpoint = db.session.get(WebhookEndpoint, endpoint_id) if endpoint_id else None
         if endpoint is None:
-            flash("No such endpoint.", "error")
+            flash(_("No such endpoint."), "error")
             return redirect(url_for(".index_view"))
         commit_with_retry(lambda: rotate_secret(endpoint))
-        flash("New signing secret created; the old one no longer verifies.", "success")
+        flash(_("New signing secret created; the old one no longer verifies."), "success")
         return redirect(url_for(".details_view", id=str(endpoint_id)))
 
-    @action("rotate_secret", "Rotate secret",
-            "Give the selected endpoints new secrets? The old ones stop verifying at once.")
+    @action("rotate_secret", _l("Rotate secret"),
+            _l("Give the selected endpoints new secrets? The old ones stop verifying at once."))
     def action_rotate_secret(self, ids: list[str]) -> None:
         keys = [k for k in map(_uuid, ids) if k is not None]
 
@@ -143,7 +147,7 @@ class WebhookEndpointView(SecureModelView):
             return len(endpoints)
 
         done = commit_with_retry(work)
-        flash(f"{done} secret(s) rotated.", "success")
+        flash(ngettext("%(num)d secret rotated.", "%(num)d secrets rotated.", done), "success")
 
 
 def _attempt_log(view: Any, context: Any, model: WebhookDelivery, name: str) -> Markup:
@@ -173,8 +177,8 @@ class WebhookDeliveryView(ReadOnlyModelView):
                            "max_attempts", "response_status", "latency_ms", "last_error",
                            "next_attempt_at", "created_at", "delivered_at", "payload",
                            "attempt_log")
-    column_labels = {"event_id": "webhook-id", "latency_ms": "Latency (ms)",
-                     "response_status": "Response", "attempt_log": "Attempts"}
+    column_labels = {"event_id": "webhook-id", "latency_ms": _l("Latency (ms)"),
+                     "response_status": _l("Response"), "attempt_log": _l("Attempts")}
     column_searchable_list = ("event_id",)
     column_filters = (EndpointFilter(), "status", "event_type", "endpoint.url")
     column_default_sort = ("created_at", True)
@@ -190,7 +194,8 @@ class WebhookDeliveryView(ReadOnlyModelView):
             return redirect(back)
         return redirect(url_for(".index_view"))
 
-    @action("replay", "Replay", "Send the selected deliveries again (same webhook-id)?")
+    @action("replay", _l("Replay"),
+            _l("Send the selected deliveries again (same webhook-id)?"))
     def action_replay(self, ids: list[str]) -> None:
         self._replay([k for k in map(_uuid, ids) if k is not None])
 
@@ -204,7 +209,8 @@ class WebhookDeliveryView(ReadOnlyModelView):
                 continue
             enqueue_delivery(delivery.id, delivery.attempts)
             queued += 1
-        flash(f"{queued} deliver{'y' if queued == 1 else 'ies'} queued again.", "success")
+        flash(ngettext("%(num)d delivery queued again.", "%(num)d deliveries queued again.",
+                       queued), "success")
 
 
 def add_admin_views(admin: Admin) -> None:

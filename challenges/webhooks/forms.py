@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField, StringField, URLField, widgets
 from wtforms.validators import Length
 
@@ -13,10 +14,12 @@ from .models import EVENT_TYPES
 from .service import EndpointInput
 
 EVENT_LABELS = {
-    "challenge.published": "challenge.published: a challenge is announced",
-    "challenge.phase_changed": "challenge.phase_changed: submissions or voting open or close",
-    "submission.created": "submission.created: a new entry",
-    "challenge.finalized": "challenge.finalized: results are final",
+    "challenge.published": _l("%(event)s: a challenge is announced",
+                              event="challenge.published"),
+    "challenge.phase_changed": _l("%(event)s: submissions or voting open or close",
+                                  event="challenge.phase_changed"),
+    "submission.created": _l("%(event)s: a new entry", event="submission.created"),
+    "challenge.finalized": _l("%(event)s: results are final", event="challenge.finalized"),
 }
 
 
@@ -41,13 +44,14 @@ class EventTypesField(SelectMultipleField):
 
 
 class EndpointForm(AppForm):
-    url = URLField("Endpoint URL", validators=[Length(max=4096)],
-                   description="Where we POST each event (https://…). It must be reachable "
-                               "on the public internet.",
+    url = URLField(_l("Endpoint URL"), validators=[Length(max=4096)],
+                   description=_l("Where we POST each event (https://…). It must be reachable "
+                                  "on the public internet."),
                    render_kw={"placeholder": "https://…", "inputmode": "url"})
-    description = StringField("Description (optional)", validators=[Length(max=1000)],
+    description = StringField(_l("Description (optional)"), validators=[Length(max=1000)],
                               render_kw={"maxlength": 200, "autocomplete": "off"})
-    events = EventTypesField("Events", description="Only your challenges' events are sent.")
+    events = EventTypesField(_l("Events"),
+                             description=_l("Only your challenges' events are sent."))
 
     def to_input(self) -> EndpointInput:
         return EndpointInput(url=self.url.data or "", description=self.description.data or "",

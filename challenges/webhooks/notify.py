@@ -32,4 +32,5 @@ def notify_owner_endpoint_disabled(endpoint_id: uuid.UUID) -> bool:
                  "reason": endpoint.disabled_reason, "manage_url": manage_url,
                  "username": endpoint.owner.username},
         user_id=endpoint.owner_id,
+        locale=endpoint.owner.locale,
     )

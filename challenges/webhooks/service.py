@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -51,7 +52,7 @@ def endpoint_url_problem(url: str) -> str | None:
     every delivery checks it again)."""
     url = url.strip()
     if not url:
-        return "Enter the URL that receives the webhooks."
+        return _("Enter the URL that receives the webhooks.")
     try:
         vet_webhook_url(url, allow_private())
     except UnsafeURL as exc:
@@ -73,12 +74,13 @@ def validate_endpoint(data: EndpointInput) -> dict[str, str]:
     if problem := endpoint_url_problem(data.url):
         errors["url"] = problem
     if len(data.description.strip()) > MAX_DESCRIPTION:
-        errors["description"] = f"Keep the description to {MAX_DESCRIPTION} characters."
+        errors["description"] = _("Keep the description to %(max)s characters.",
+                                  max=MAX_DESCRIPTION)
     unknown = [e for e in data.events if e not in EVENT_TYPES]
     if unknown:
-        errors["events"] = "Unknown event type: " + ", ".join(unknown)
+        errors["events"] = _("Unknown event type: %(types)s", types=", ".join(unknown))
     elif not data.events:
-        errors["events"] = "Choose at least one event."
+        errors["events"] = _("Choose at least one event.")
     return errors
 
 
@@ -159,7 +161,7 @@ def sponsor_of(viewer: User) -> uuid.UUID:
     """The sponsor whose endpoints ``viewer`` manages on the sponsor pages; ``Forbidden`` for a
     user who is not a sponsor's (editors manage every endpoint in the admin)."""
     if viewer.role != Role.SPONSOR.value or viewer.sponsor_id is None:
-        raise Forbidden("Only a sponsor's users manage its webhooks here.")
+        raise Forbidden(_("Only a sponsor's users manage its webhooks here."))
     return viewer.sponsor_id
 
 
@@ -175,7 +177,7 @@ def sponsor_endpoint(sponsor_id: uuid.UUID, endpoint_id: uuid.UUID) -> WebhookEn
     """One of the sponsor's endpoints; ``NotFound`` for anyone else's (never revealing it)."""
     endpoint = db.session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None or endpoint.sponsor_id != sponsor_id:
-        raise NotFound("No such webhook endpoint.")
+        raise NotFound(_("No such webhook endpoint."))
     return endpoint
 
 
@@ -254,11 +256,11 @@ def replay_delivery(delivery_id: uuid.UUID, now: datetime,
     delivery of any other endpoint is not found."""
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None or (endpoint_id is not None and delivery.endpoint_id != endpoint_id):
-        raise NotFound("No such delivery.")
+        raise NotFound(_("No such delivery."))
     if not delivery.endpoint.enabled:
-        raise Conflict("Enable the endpoint before replaying its deliveries.")
+        raise Conflict(_("Enable the endpoint before replaying its deliveries."))
     if delivery.status == DeliveryStatus.DELIVERING.value:
-        raise Conflict("That delivery is being sent right now.")
+        raise Conflict(_("That delivery is being sent right now."))
     delivery.status = DeliveryStatus.PENDING.value
     delivery.next_attempt_at = now
     delivery.lease_until = None

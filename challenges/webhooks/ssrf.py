@@ -14,6 +14,8 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
+
 from ..services.urls import url_problem
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -65,7 +67,7 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise UnsafeURL("That host name does not resolve.") from exc
+        raise UnsafeURL(_("That host name does not resolve.")) from exc
     # getaddrinfo may add a scope ("fe80::1%eth0"); the address is what precedes it.
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
@@ -81,19 +83,19 @@ def vet_webhook_url(url: str, allow_private: bool) -> Target:
         raise UnsafeURL(problem)
     parts = urlsplit(url)
     if parts.username is not None or parts.password is not None:
-        raise UnsafeURL("Webhook URLs cannot carry a user name or password.")
+        raise UnsafeURL(_("Webhook URLs cannot carry a user name or password."))
     scheme = parts.scheme.lower()
     try:
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError as exc:
-        raise UnsafeURL("That link has an invalid port.") from exc
+        raise UnsafeURL(_("That link has an invalid port.")) from exc
     host = parts.hostname or ""
     addresses = _resolve(host, port)
     if not addresses:
-        raise UnsafeURL("That host name does not resolve.")
+        raise UnsafeURL(_("That host name does not resolve."))
     if not allow_private and not all(is_public_address(a) for a in addresses):
-        raise UnsafeURL("Webhooks can only be sent to public internet addresses "
-                        "(not private, loopback or link-local ones).")
+        raise UnsafeURL(_("Webhooks can only be sent to public internet addresses "
+                          "(not private, loopback or link-local ones)."))
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query

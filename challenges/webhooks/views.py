@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..clock import utcnow
@@ -69,7 +70,7 @@ def index() -> ResponseReturnValue:
         except DomainError as error:
             form.form_errors.append(error.message)
         else:
-            flash("Endpoint added. Copy its signing secret below.", "success")
+            flash(_("Endpoint added. Copy its signing secret below."), "success")
             return redirect(url_for(".endpoint", endpoint_id=endpoint.id))
     status = 422 if form.is_submitted() else 200
     return render_template("webhooks/index.html", form=form,
@@ -91,7 +92,7 @@ def endpoint(endpoint_id: uuid.UUID) -> ResponseReturnValue:
             db.session.rollback()
             attach_errors(form, error.errors)
         else:
-            flash("Endpoint saved.", "success")
+            flash(_("Endpoint saved."), "success")
             return redirect(url_for(".endpoint", endpoint_id=endpoint_id))
     status = 422 if form.is_submitted() else 200
     return render_template("webhooks/endpoint.html", endpoint=found, form=form,
@@ -118,14 +119,14 @@ def _endpoint_action(endpoint_id: uuid.UUID, work: Callable[[], object],
 @login_required
 def rotate(endpoint_id: uuid.UUID) -> ResponseReturnValue:
     return _endpoint_action(endpoint_id, lambda: rotate_secret(_endpoint_or_404(endpoint_id)),
-                            "New signing secret created; the old one no longer verifies.")
+                            _("New signing secret created; the old one no longer verifies."))
 
 
 @bp.post("/<uuid:endpoint_id>/enable")
 @login_required
 def enable(endpoint_id: uuid.UUID) -> ResponseReturnValue:
     return _endpoint_action(endpoint_id, lambda: enable_endpoint(_endpoint_or_404(endpoint_id)),
-                            "Endpoint enabled.")
+                            _("Endpoint enabled."))
 
 
 @bp.post("/<uuid:endpoint_id>/disable")
@@ -134,7 +135,7 @@ def disable(endpoint_id: uuid.UUID) -> ResponseReturnValue:
     reason = f"Disabled by @{current_user.username}."
     return _endpoint_action(endpoint_id,
                             lambda: disable_endpoint(endpoint_id, reason, utcnow()),
-                            "Endpoint disabled.")
+                            _("Endpoint disabled."))
 
 
 @bp.post("/<uuid:endpoint_id>/delete")
@@ -147,7 +148,7 @@ def delete(endpoint_id: uuid.UUID) -> ResponseReturnValue:
         db.session.delete(_endpoint_or_404(endpoint_id))
 
     commit_with_retry(work)
-    flash("Endpoint deleted.", "success")
+    flash(_("Endpoint deleted."), "success")
     return redirect(url_for(".index"))
 
 
@@ -167,5 +168,5 @@ def replay(endpoint_id: uuid.UUID, delivery_id: uuid.UUID) -> ResponseReturnValu
         flash(error.message, "error")
     else:
         enqueue_delivery(delivery.id, delivery.attempts)
-        flash("Delivery queued again.", "success")
+        flash(_("Delivery queued again."), "success")
     return redirect(url_for(".endpoint", endpoint_id=endpoint_id))

@@ -145,7 +145,7 @@ def test_every_notification_is_multipart_with_one_click_headers_and_a_footer(sea
             assert url in text and url in html
             assert f"{site}/account/notifications" in text
             assert f'href="{site}/account/notifications"' in html
-            assert KINDS[kind].label in text, (kind, name)
+            assert str(KINDS[kind].label) in text, (kind, name)
 
 
 def test_the_unsubscribe_headers_go_over_the_wire_as_plain_urls(season, smtp_server):

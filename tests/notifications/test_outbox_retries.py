@@ -133,7 +133,7 @@ def test_editors_see_failed_emails_with_their_error_and_can_retry_them(
         "csrf_token": token.group(1), "action": "retry", "rowid": [str(row_id)]})
 
     assert response.status_code == 302
-    assert "1 failed email(s) queued again" in html.unescape(
+    assert "1 failed email queued again" in html.unescape(
         editor.get(response.headers["Location"]).get_data(as_text=True))
     db.session.expire_all()
     row = db.session.get(EmailOutbox, row_id)
