@@ -101,45 +101,52 @@ def _place(key: str) -> int:
 
 def _parse_prize(key: str, value: Any, *, tokens_only: bool) -> Prize:
     if not isinstance(value, dict):
-        raise _invalid(f'"{key}" must be an object like {{"type": "tokens", "amount": 1000}}.')
+        raise _invalid(
+            f'{_prize(key)} must be an object like {{"type": "tokens", "amount": 1000}}.')
     unknown = set(value) - {"type", "amount", "currency", "min_votes"}
     if unknown:
-        raise _invalid(f'"{key}" has unknown field(s): {", ".join(sorted(unknown))}.')
+        raise _invalid(f'{_prize(key)} has unknown field(s): {", ".join(sorted(unknown))}.')
     kind = value.get("type")
     if kind not in ("cash", "tokens"):
-        raise _invalid(f'"{key}".type must be "cash" or "tokens".')
+        raise _invalid(f'{_prize(key)}: the type must be "cash" or "tokens".')
     if tokens_only and kind != "tokens":
-        raise _invalid(f'"{key}" can only be a tokens prize.')
+        raise _invalid(f'{_prize(key)} can only be a tokens prize.')
     amount = _amount(key, value.get("amount"), whole=kind == "tokens")
     currency = ""
     if kind == "cash":
         currency = str(value.get("currency", "USD"))
         if not _CURRENCY.match(currency):
-            raise _invalid(f'"{key}".currency must be a 3-letter code such as "USD".')
+            raise _invalid(f'{_prize(key)}: the currency must be a 3-letter code such as "USD".')
     return Prize(kind, amount, currency)
 
 
 def _amount(key: str, value: Any, *, whole: bool) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise _invalid(f'"{key}".amount must be a positive number.')
+        raise _invalid(f'{_prize(key)}: the amount must be a positive number.')
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
-        raise _invalid(f'"{key}".amount must be a positive number.') from None
+        raise _invalid(f'{_prize(key)}: the amount must be a positive number.') from None
     if not amount.is_finite() or amount <= 0 or amount > Decimal("1e12"):
-        raise _invalid(f'"{key}".amount must be a positive number.')
+        raise _invalid(f'{_prize(key)}: the amount must be a positive number.')
     if whole and amount != amount.to_integral_value():
-        raise _invalid(f'"{key}".amount must be a whole number of tokens.')
+        raise _invalid(f'{_prize(key)}: the amount must be a whole number of tokens.')
     if not whole and amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise _invalid(f'"{key}".amount has more than 2 decimal places.')
+        raise _invalid(f'{_prize(key)}: the amount has more than 2 decimal places.')
     return amount
 
 
 def _min_votes(value: dict[str, Any]) -> int:
     min_votes = value.get("min_votes", DEFAULT_VOTING_REWARD_MIN_VOTES)
     if isinstance(min_votes, bool) or not isinstance(min_votes, int) or not 1 <= min_votes <= 1000:
-        raise _invalid('"voting_reward".min_votes must be a whole number from 1 to 1000.')
+        raise _invalid(
+            'The "voting_reward" prize: min_votes must be a whole number from 1 to 1000.')
     return min_votes
+
+
+def _prize(key: str) -> str:
+    """How a message names a prize: in words, never as a JSON path such as ``"1st".amount``."""
+    return f'The "{key}" prize'
 
 
 def _invalid(message: str) -> ValidationFailed:
