@@ -71,6 +71,7 @@ class ChallengeView(SecureModelView):
         "prizes": {"description": _l('For example {"1st": {"type": "cash", "amount": 100, '
                                      '"currency": "USD"}, "participation": {"type": "tokens", '
                                      '"amount": 10000}}')},
+        "sponsor": {"blank_text": _l("No sponsor")},
         "status": {"description": _l("Draft hides the challenge. Once published, the schedule "
                                      "decides the phase; the phase job keeps this column in "
                                      "step.")},
@@ -117,6 +118,7 @@ class UserView(SecureModelView):
     column_filters = ("role", "is_verified")
     column_details_exclude_list = ("password_hash", "session_token")
     form_columns = ("role", "is_verified", "sponsor")
+    form_args = {"sponsor": {"blank_text": _l("No sponsor")}}
     form_choices = {"role": ROLE_CHOICES}
 
     def on_model_change(self, form: FlaskForm, model: User, is_created: bool) -> None:
