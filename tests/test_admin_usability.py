@@ -159,5 +159,7 @@ def test_the_admin_speaks_spanish(editor_client, make_challenge):
     assert "Ver el sitio" in page and "Cerrar sesión" in page
     form = text_of(editor_client.get("/admin/challenges/new/", headers=spanish))
     assert "Guardar" in form and "Borrador" in form and "En UTC." in form
+    entries = text_of(editor_client.get("/admin/submissions/", headers=spanish))
+    assert "Destacar (elección del editor)" in entries and "Participaciones" in entries
     dashboard = text_of(editor_client.get("/admin/", headers=spanish))
     assert "Pagos pendientes" in dashboard and "Retos por estado" in dashboard
