@@ -94,6 +94,10 @@ def test_every_problem_is_shown_at_its_own_field_in_plain_words(editor_client):
     assert len(errors["hero_image_url"]) == 1
     assert set(errors) == {"submission_deadline", "prizes", "hero_image_url"}
     assert ".;" not in page and '".amount' not in page
+    # Each field names its errors for screen readers.
+    tag = re.search(r'<textarea[^>]*\bid="prizes"[^>]*>', page)
+    assert tag and 'aria-describedby="prizes-errors"' in tag.group(0)
+    assert 'aria-invalid="true"' in tag.group(0) and 'id="prizes-errors"' in page
     assert db.session.scalar(select(WeeklyChallenge)) is None
 
 
