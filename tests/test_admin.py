@@ -385,11 +385,11 @@ INVALID = {
     ),
     "a negative amount": (
         {"prizes": '{"1st": {"type": "cash", "amount": -100, "currency": "USD"}}'},
-        '"1st".amount must be a positive number.',
+        'The "1st" prize: the amount must be a positive number.',
     ),
     "cash without a valid currency": (
         {"prizes": '{"1st": {"type": "cash", "amount": 100, "currency": "dollars"}}'},
-        '"1st".currency must be a 3-letter code such as "USD".',
+        'The "1st" prize: the currency must be a 3-letter code such as "USD".',
     ),
 }
 

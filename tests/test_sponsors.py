@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from challenges.extensions import db
 from challenges.models import Role, WeeklyChallenge
+from challenges.services.sponsors import prize_totals
 from jobs.stats import flush_sponsor_counters
 
 
@@ -54,3 +57,44 @@ def test_editors_can_look_at_any_sponsor(client, login, make_user, make_sponsor,
     login(client, make_user(role=Role.EDITOR))
     body = client.get("/sponsor/?sponsor=acme").get_data(as_text=True)
     assert "Acme Week" in body
+
+
+TOKEN_AND_CASH_PRIZES = [
+    {"1st": {"type": "cash", "amount": 1000, "currency": "USD"},
+     "2nd": {"type": "cash", "amount": 500, "currency": "USD"}},
+    {"1st": {"type": "tokens", "amount": 500000}, "2nd": {"type": "tokens", "amount": 250000},
+     # Per member, so no fixed value: not part of the sponsor's prize value.
+     "participation": {"type": "tokens", "amount": 10000}},
+]
+
+
+def test_the_prize_value_counts_cash_and_tokens(make_sponsor, make_challenge):
+    sponsor = make_sponsor(name="DreamLabs")
+    for prizes in TOKEN_AND_CASH_PRIZES:
+        make_challenge("active", sponsor=sponsor, prizes=prizes)
+    make_challenge("active", sponsor=sponsor, status="draft",
+                   prizes={"1st": {"type": "tokens", "amount": 999}})  # not published
+    totals = prize_totals(sponsor.id)
+    assert (totals.challenges, totals.cash, totals.tokens) == (2, Decimal("1500.00"), 750000)
+
+
+def test_the_sponsor_dashboard_shows_cash_and_tokens(client, login, make_user, make_sponsor,
+                                                    make_challenge):
+    sponsor = make_sponsor(name="DreamLabs")
+    for prizes in TOKEN_AND_CASH_PRIZES:
+        make_challenge("active", sponsor=sponsor, prizes=prizes)
+    login(client, make_user(role=Role.SPONSOR, sponsor_id=sponsor.id))
+    english = client.get("/sponsor/").get_data(as_text=True)
+    assert "$1,500 and 750,000 tokens" in english
+    spanish = client.get("/sponsor/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "1.500\xa0US$ y 750.000 tokens" in spanish
+    assert "Valor de los premios" in spanish
+
+
+def test_a_sponsor_with_only_token_prizes_shows_tokens(client, login, make_user, make_sponsor,
+                                                      make_challenge):
+    sponsor = make_sponsor(name="DreamLabs")
+    make_challenge("active", sponsor=sponsor, prizes=TOKEN_AND_CASH_PRIZES[1])
+    login(client, make_user(role=Role.SPONSOR, sponsor_id=sponsor.id))
+    page = client.get("/sponsor/").get_data(as_text=True)
+    assert ">750,000 tokens<" in page

@@ -12,15 +12,18 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model.base import ViewArgs
 from flask_admin.model.form import converts
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import BigInteger
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from ..errors import DomainError
+from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..forms import mark_control_characters
+from .fields import UTCDateTimeField
+from .labels import COLUMN_LABELS, DETAIL_TYPE_FORMATTERS, TYPE_FORMATTERS
 
 MAX_LIST_PAGE = 100_000  # page * page_size stays a sane OFFSET
 
@@ -78,9 +81,11 @@ class ModelConverter(AdminModelConverter):
     form had no schedule fields at all.
     """
 
-    @converts("UTCDateTime")
+    @converts("UTCDateTime", "DateTime")
     def convert_utc_datetime(self, field_args: Any, **extra: Any) -> Any:
-        return self.convert_datetime(field_args=field_args, **extra)
+        # The browser's own date-time control, read as UTC (not Flask-Admin's picker, which
+        # garbled a date typed character by character).
+        return UTCDateTimeField(**field_args)
 
 
 class SecureModelView(EditorOnly, ModelView):
@@ -92,6 +97,9 @@ class SecureModelView(EditorOnly, ModelView):
 
     form_base_class = AdminForm
     model_form_converter = ModelConverter
+    column_labels = COLUMN_LABELS
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
     page_size = 50
     can_view_details = True
     can_export = False
@@ -130,14 +138,51 @@ class SecureModelView(EditorOnly, ModelView):
         keys = [key for key in map(self.primary_key, ids) if key is not None]
         super().action_delete(keys)
 
+    def _on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        """Flask-Admin's hook, with a refusal's reasons put beside the fields they are about:
+        one plain message per field, as a failed form validation shows them."""
+        try:
+            super()._on_model_change(form, model, is_created)
+        except ValidationFailed as exc:
+            raise FieldProblems(place_errors(form, exc.errors)) from exc
+
     def handle_view_exception(self, exc: Exception) -> bool:
+        if isinstance(exc, FieldProblems):
+            # The same words Flask-Admin uses when a field fails its own validation.
+            flash(_("Some fields need attention."), "error")
+            for message in exc.unplaced:
+                flash(message, "error")
+            return True
         if isinstance(exc, DomainError):
             flash(exc.message, "error")
             return True
         if isinstance(exc, IntegrityError):
-            flash("That conflicts with an existing record (for example a duplicate slug).", "error")
+            flash(_("That conflicts with an existing record (for example a duplicate slug)."),
+                  "error")
             return True
         return super().handle_view_exception(exc)
+
+
+class FieldProblems(Exception):
+    """A save refused, its reasons already shown at their fields; ``unplaced`` holds those
+    about no field of the form (each flashed on its own)."""
+
+    def __init__(self, unplaced: list[str]) -> None:
+        super().__init__("; ".join(unplaced))
+        self.unplaced = unplaced
+
+
+def place_errors(form: Any, errors: dict[str, str]) -> list[str]:
+    """Add each message of ``errors`` (field name -> message) to that field of ``form``;
+    returns the messages whose field the form does not have."""
+    unplaced = []
+    for name, message in errors.items():
+        field = getattr(form, name, None)
+        if field is None or not hasattr(field, "errors"):
+            unplaced.append(str(message))
+            continue
+        field.errors = [*field.errors, str(message)]
+    return unplaced
 
 
 def _without_nul(value: Any) -> Any:

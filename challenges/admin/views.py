@@ -4,34 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import Boolean, Integer
 from sqlalchemy import inspect as sa_inspect
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import Optional
 
 from .. import events
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..leaderboard.updates import refresh_meta
-from ..models import THEME_COLORS, ChallengeSponsor, Project, User, WeeklyChallenge
-from ..models.challenge import PUBLISHED_STATUSES, STATUSES
-from ..models.user import ROLES
+from ..models import ChallengeSponsor, Project, User, WeeklyChallenge
+from ..models.challenge import PUBLISHED_STATUSES
 from ..services.accounts import set_role
 from ..services.challenges import prepare_challenge
 from ..services.sponsors import refresh_sponsor_stats
 from ..services.urls import url_problem
 from ..transactions import commit_with_retry
+from .labels import ROLE_CHOICES, STATUS_CHOICES, THEME_CHOICES
 from .security import ReadOnlyModelView, SecureModelView
 
 
 def _check_urls(model: Any, *fields: str) -> None:
-    problems = []
+    """Refuse a link no member should be sent to, naming each field it is in."""
+    problems = {}
     for name in fields:
         value = getattr(model, name, "") or ""
         if value and (problem := url_problem(value)):
-            problems.append(f"{name.replace('_', ' ').capitalize()}: {problem}")
+            problems[name] = problem
     if problems:
-        raise ValidationError(" ".join(problems))
+        raise ValidationFailed(problems)
 
 
 def _was_published(model: WeeklyChallenge) -> bool:
@@ -56,31 +58,27 @@ class ChallengeView(SecureModelView):
     )
     # Week and year may be left empty (derived from the start), so integers are not required.
     form_optional_types = (Boolean, Integer)
-    form_choices = {
-        "status": [(s, s.title()) for s in STATUSES],
-        "theme_color": [(c, c.title()) for c in THEME_COLORS],
-    }
+    form_choices = {"status": STATUS_CHOICES, "theme_color": THEME_CHOICES}
     form_args = {
-        "starts_at": {"description": "UTC"},
-        "submission_deadline": {"description": "UTC. Entries close here; voting opens."},
-        "voting_deadline": {"description": "UTC. Voting closes; results are computed."},
-        "ends_at": {"description": "UTC. When results are final and published."},
-        "week_number": {"description": "Leave empty to derive the ISO week from the start.",
+        "starts_at": {"description": _l("In UTC. The challenge opens for entries.")},
+        "submission_deadline": {"description": _l("In UTC. Entries close here; voting opens.")},
+        "voting_deadline": {"description": _l("In UTC. Voting closes; results are computed.")},
+        "ends_at": {"description": _l("In UTC. When results are final and published.")},
+        "week_number": {"description": _l("Leave empty to derive the ISO week from the start."),
                         "validators": [Optional()]},
-        "year": {"description": "Leave empty to derive from the start.",
+        "year": {"description": _l("Leave empty to derive from the start."),
                  "validators": [Optional()]},
-        "prizes": {"description": 'e.g. {"1st": {"type": "cash", "amount": 100, '
-                                  '"currency": "USD"}, '
-                                  '"participation": {"type": "tokens", "amount": 10000}}'},
-        "status": {"description": "Draft hides the challenge. Once published, the schedule "
-                                  "decides the phase; the phase job keeps this column in step."},
+        "prizes": {"description": _l('For example {"1st": {"type": "cash", "amount": 100, '
+                                     '"currency": "USD"}, "participation": {"type": "tokens", '
+                                     '"amount": 10000}}')},
+        "sponsor": {"blank_text": _l("No sponsor")},
+        "status": {"description": _l("Draft hides the challenge. Once published, the schedule "
+                                     "decides the phase; the phase job keeps this column in "
+                                     "step.")},
     }
 
     def on_model_change(self, form: FlaskForm, model: WeeklyChallenge, is_created: bool) -> None:
-        try:
-            prepare_challenge(model)
-        except ValidationFailed as exc:
-            raise ValidationError(exc.message) from exc
+        prepare_challenge(model)  # a ValidationFailed is shown at its fields (SecureModelView)
         # The form sets the ``sponsor`` relationship; ``sponsor_id`` follows only at the flush.
         previous = [model.sponsor_id, *sa_inspect(model).attrs.sponsor_id.history.deleted]
         was_hidden = is_created or not _was_published(model)
@@ -120,7 +118,8 @@ class UserView(SecureModelView):
     column_filters = ("role", "is_verified")
     column_details_exclude_list = ("password_hash", "session_token")
     form_columns = ("role", "is_verified", "sponsor")
-    form_choices = {"role": [(r, r.title()) for r in ROLES]}
+    form_args = {"sponsor": {"blank_text": _l("No sponsor")}}
+    form_choices = {"role": ROLE_CHOICES}
 
     def on_model_change(self, form: FlaskForm, model: User, is_created: bool) -> None:
         # The form has set the column; set_role adds what a role change needs after the

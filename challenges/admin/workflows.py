@@ -11,6 +11,9 @@ from typing import Any
 from flask import Response, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -47,7 +50,6 @@ class PayoutView(ReadOnlyModelView):
     column_list = ("challenge", "place", "user", "amount", "currency", "status", "needs_review",
                    "reference", "approved_by", "approved_at", "paid_by", "paid_at", "created_at")
     column_filters = ("status", "needs_review", "challenge.slug")
-    column_labels = {"needs_review": "Needs review"}
     column_default_sort = ("created_at", True)
     details_template = "admin/payouts/details.html"
     list_template = "admin/payouts/list.html"
@@ -62,7 +64,7 @@ class PayoutView(ReadOnlyModelView):
         payout_id = _uuid(request.form.get("id"))
         back = url_for(".details_view", id=str(payout_id)) if payout_id else url_for(".index_view")
         if payout_id is None:
-            flash("No such payout.", "error")
+            flash(_("No such payout."), "error")
             return redirect(url_for(".index_view"))
         try:
             commit_with_retry(lambda: move_payout(
@@ -72,7 +74,7 @@ class PayoutView(ReadOnlyModelView):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash("Payout updated.", "success")
+            flash(_("Payout updated."), "success")
         return redirect(back)
 
     @expose("/resolve/", methods=["POST"])
@@ -80,7 +82,7 @@ class PayoutView(ReadOnlyModelView):
         """Clear the review flag a re-ranking put on a paid payout, saying what was done."""
         payout_id = _uuid(request.form.get("id"))
         if payout_id is None:
-            flash("No such payout.", "error")
+            flash(_("No such payout."), "error")
             return redirect(url_for(".index_view"))
         try:
             commit_with_retry(lambda: resolve_review(payout_id, current_user,
@@ -88,14 +90,14 @@ class PayoutView(ReadOnlyModelView):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash("Review resolved.", "success")
+            flash(_("Review resolved."), "success")
         return redirect(url_for(".details_view", id=str(payout_id)))
 
     @expose("/export.csv")
     def export_csv(self) -> WerkzeugResponse:
         challenge_id = _uuid(request.args.get("challenge"))
         if challenge_id is None:
-            flash("Choose a challenge to export.", "error")
+            flash(_("Choose a challenge to export."), "error")
             return redirect(url_for(".index_view"))
         try:
             filename, text = payouts_csv(challenge_id)
@@ -122,11 +124,11 @@ class SubmissionView(ReadOnlyModelView):
         if m.image_url else "",
     }
 
-    @action("feature", "Feature (editor's pick)")
+    @action("feature", _l("Feature (editor's pick)"))
     def action_feature(self, ids: list[str]) -> None:
         self._feature(ids, True)
 
-    @action("unfeature", "Remove editor's pick")
+    @action("unfeature", _l("Remove editor's pick"))
     def action_unfeature(self, ids: list[str]) -> None:
         self._feature(ids, False)
 
@@ -142,7 +144,7 @@ class SubmissionView(ReadOnlyModelView):
                 done += 1
             except DomainError as error:
                 flash(error.message, "error")
-        flash(f"{done} entr{'y' if done == 1 else 'ies'} updated.", "success")
+        flash(ngettext("%(num)d entry updated.", "%(num)d entries updated.", done), "success")
 
     def render(self, template: str, **kwargs: Any) -> str:
         if template == self.details_template and kwargs.get("model") is not None:
@@ -154,21 +156,21 @@ class SubmissionView(ReadOnlyModelView):
         return self._moderate(
             lambda entry_id: disqualify_entry(entry_id, current_user,
                                               request.form.get("reason", ""), utcnow()),
-            "Entry disqualified. It left every ranking; its votes no longer count (after "
-            "results: re-ranked, points and payouts compensated).")
+            _("Entry disqualified. It left every ranking; its votes no longer count (after "
+              "results: re-ranked, points and payouts compensated)."))
 
     @expose("/reinstate/", methods=["POST"])
     def reinstate(self) -> WerkzeugResponse:
         return self._moderate(
             lambda entry_id: reinstate_entry(entry_id, current_user, utcnow(),
                                              request.form.get("reason", "")),
-            "Entry reinstated. Its votes count again (after results: re-ranked, points and "
-            "payouts compensated).")
+            _("Entry reinstated. Its votes count again (after results: re-ranked, points and "
+              "payouts compensated)."))
 
     def _moderate(self, work: Any, done: str) -> WerkzeugResponse:
         entry_id = _uuid(request.form.get("id"))
         if entry_id is None:
-            flash("No such entry.", "error")
+            flash(_("No such entry."), "error")
             return redirect(url_for(".index_view"))
         try:
             commit_with_retry(lambda: work(entry_id))

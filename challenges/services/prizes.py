@@ -104,48 +104,53 @@ def _place(key: str) -> int:
 
 def _parse_prize(key: str, value: Any, *, tokens_only: bool) -> Prize:
     if not isinstance(value, dict):
-        raise _invalid(_('"%(key)s" must be an object like {"type": "tokens", "amount": 1000}.',
-                           key=key))
+        raise _invalid(_('The "%(key)s" prize must be an object like '
+                         '{"type": "tokens", "amount": 1000}.', key=key))
     unknown = set(value) - {"type", "amount", "currency", "min_votes"}
     if unknown:
-        raise _invalid(_('"%(key)s" has unknown field(s): %(fields)s.', key=key,
-                           fields=", ".join(sorted(unknown))))
+        raise _invalid(_('The "%(key)s" prize has unknown field(s): %(fields)s.', key=key,
+                         fields=", ".join(sorted(unknown))))
     kind = value.get("type")
     if kind not in ("cash", "tokens"):
-        raise _invalid(_('"%(key)s".type must be "cash" or "tokens".', key=key))
+        raise _invalid(_('The "%(key)s" prize: the type must be "cash" or "tokens".', key=key))
     if tokens_only and kind != "tokens":
-        raise _invalid(_('"%(key)s" can only be a tokens prize.', key=key))
+        raise _invalid(_('The "%(key)s" prize can only be a tokens prize.', key=key))
     amount = _amount(key, value.get("amount"), whole=kind == "tokens")
     currency = ""
     if kind == "cash":
         currency = str(value.get("currency", "USD"))
         if not _CURRENCY.match(currency):
-            raise _invalid(_('"%(key)s".currency must be a 3-letter code such as "USD".',
-                               key=key))
+            raise _invalid(_('The "%(key)s" prize: the currency must be a 3-letter code '
+                             'such as "USD".', key=key))
     return Prize(kind, amount, currency)
 
 
 def _amount(key: str, value: Any, *, whole: bool) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise _invalid(_('"%(key)s".amount must be a positive number.', key=key))
+        raise _invalid(_('The "%(key)s" prize: the amount must be a positive number.', key=key))
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
-        raise _invalid(_('"%(key)s".amount must be a positive number.', key=key)) from None
+        raise _invalid(_('The "%(key)s" prize: the amount must be a positive number.',
+                         key=key)) from None
     if not amount.is_finite() or amount <= 0 or amount > Decimal("1e12"):
-        raise _invalid(_('"%(key)s".amount must be a positive number.', key=key))
+        raise _invalid(_('The "%(key)s" prize: the amount must be a positive number.', key=key))
     if whole and amount != amount.to_integral_value():
-        raise _invalid(_('"%(key)s".amount must be a whole number of tokens.', key=key))
+        raise _invalid(_('The "%(key)s" prize: the amount must be a whole number of tokens.',
+                         key=key))
     if not whole and amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise _invalid(_('"%(key)s".amount has more than 2 decimal places.', key=key))
+        raise _invalid(_('The "%(key)s" prize: the amount has more than 2 decimal places.',
+                         key=key))
     return amount
 
 
 def _min_votes(value: dict[str, Any]) -> int:
     min_votes = value.get("min_votes", DEFAULT_VOTING_REWARD_MIN_VOTES)
     if isinstance(min_votes, bool) or not isinstance(min_votes, int) or not 1 <= min_votes <= 1000:
-        raise _invalid(_('"voting_reward".min_votes must be a whole number from 1 to 1000.'))
+        raise _invalid(_('The "voting_reward" prize: min_votes must be a whole number '
+                         'from 1 to 1000.'))
     return min_votes
+
 
 
 def _invalid(message: str) -> ValidationFailed:

@@ -38,15 +38,38 @@ def refresh_sponsor_stats(sponsor_ids: Iterable[uuid.UUID | None]) -> None:
         sponsor = db.session.get(ChallengeSponsor, sponsor_id)
         if sponsor is None:
             continue
-        prizes = db.session.scalars(
+        totals = prize_totals(sponsor_id)
+        sponsor.total_challenges_sponsored = totals.challenges
+        sponsor.total_prize_value = totals.cash
+
+
+@dataclass(frozen=True)
+class PrizeTotals:
+    """What a sponsor puts up across its published challenges: the places' cash and tokens.
+
+    Participation and voting rewards are per member (their total depends on turnout), so only
+    the prizes of places count, as on the prizes card.
+    """
+
+    challenges: int
+    cash: Decimal
+    tokens: int
+
+
+def prize_totals(sponsor_id: uuid.UUID) -> PrizeTotals:
+    """The sponsor's prize value in cash and in tokens, from its published challenges' prizes:
+    the one definition the stored totals and the dashboard share."""
+    tables = [
+        parse_prizes(raw) for raw in db.session.scalars(
             select(WeeklyChallenge.prizes).where(
                 WeeklyChallenge.sponsor_id == sponsor_id, WeeklyChallenge.is_published
             )
         ).all()
-        sponsor.total_challenges_sponsored = len(prizes)
-        sponsor.total_prize_value = sum(
-            (parse_prizes(p).total_cash() for p in prizes), Decimal("0")
-        ).quantize(Decimal("0.01"))
+    ]
+    tokens = sum(int(prize.amount) for table in tables for prize in table.places.values()
+                 if not prize.is_cash)
+    cash = sum((table.total_cash() for table in tables), Decimal("0"))
+    return PrizeTotals(len(tables), cash.quantize(Decimal("0.01")), tokens)
 
 
 def dashboard_sponsor(viewer: User, slug: str | None) -> ChallengeSponsor:

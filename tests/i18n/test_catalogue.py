@@ -30,11 +30,6 @@ KEYWORDS = {
 }
 
 NOT_YET_MARKED = {
-    "admin/dashboard.html",
-    "admin/payouts/details.html",
-    "admin/payouts/list.html",
-    "admin/submissions/details.html",
-    "sponsors/dashboard.html",
 }
 
 
