@@ -54,7 +54,7 @@ def test_the_account_page_needs_a_login(client):
 
 
 def test_the_account_page_links_to_the_feed_page(client, member):
-    page = client.get("/account/password").get_data(as_text=True)
+    page = client.get("/account").get_data(as_text=True)  # the account menu's "Account"
     assert 'href="/account/calendar"' in page
 
 
