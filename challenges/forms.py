@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField, TextAreaField
+from wtforms.validators import Length
 
 _FORBIDDEN = {chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"} | {"\x7f"}
 
@@ -39,3 +40,18 @@ def _is_text(field: Field) -> bool:
 
 class EmptyForm(AppForm):
     """Just a CSRF token: for buttons that POST (log out, vote without JavaScript)."""
+
+
+class StatedLength(Length):
+    """A field's maximum length, stated: WTForms puts it in the field's flags, where the forms
+    macro reads it for the hint ("Up to 200 characters") and ``maxlength``. The check itself is
+    the service's (e.g. ``validate_entry``), which runs for every posted form and puts its message
+    at the field, so a value that gets past the browser is never refused in silence."""
+
+    def __call__(self, form: Any, field: Field) -> None:
+        return None
+
+
+def up_to(limit: int) -> list[Length]:
+    """The field's stated maximum length (enforced by the service)."""
+    return [StatedLength(max=limit)]

@@ -23,8 +23,7 @@ class ResetPasswordForm(AppForm):
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
-        description=_l("At least %(num)d characters.", num=PASSWORD_MIN),
-        render_kw={"autocomplete": "new-password"},
+        render_kw={"autocomplete": "new-password"},  # the macro states "8 to 128 characters"
     )
     confirm = PasswordField(
         _l("Repeat new password"),

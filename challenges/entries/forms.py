@@ -12,29 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, StringField, TextAreaField, URLField
-from wtforms.validators import Length
+from wtforms import StringField, TextAreaField, URLField
 
-from ..forms import AppForm
+from ..forms import AppForm, up_to
 from ..projects.forms import ProjectPickerFields
 from ..services.entries import ALT_MAX, DESCRIPTION_MAX, PROMPT_MAX, TITLE_MAX, TOOL_MAX, EntryInput
 from ..services.urls import MAX_URL_LENGTH
 from ..uploads.forms import ImageUploadFields
-
-
-class StatedLength(Length):
-    """A field's maximum length, stated: WTForms puts it in the field's flags, where the forms
-    macro reads it for the hint ("Up to 200 characters") and ``maxlength``. The check itself is
-    the service's (``validate_entry``), which runs for every posted form and puts its message
-    at the field, so a value that gets past the browser is never refused in silence."""
-
-    def __call__(self, form: Any, field: Field) -> None:
-        return None
-
-
-def up_to(limit: int) -> list[Length]:
-    """The field's stated maximum length (enforced by the service)."""
-    return [StatedLength(max=limit)]
 
 
 class EntryForm(ProjectPickerFields, ImageUploadFields, AppForm):

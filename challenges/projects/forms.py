@@ -11,26 +11,23 @@ from wtforms import SelectField, StringField, TextAreaField, URLField
 
 # SelectChoice is new in WTForms 3.3; types-wtforms 3.2 lacks it (hence the ignore).
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined, unused-ignore]
-from wtforms.validators import Length
 
-from ..forms import AppForm
+from ..forms import AppForm, up_to
 from ..models import Project
-from .service import ProjectInput
-
-# Generous caps so a huge field never reaches the service; the real limits are the service's.
-_CAP = [Length(max=20_000)]
+from ..services.urls import MAX_URL_LENGTH
+from .service import DESCRIPTION_MAX, TITLE_MAX, ProjectInput
 
 
 class ProjectForm(AppForm):
-    title = StringField(_l("Title"), validators=_CAP,
-                        render_kw={"maxlength": 200, "autocomplete": "off"})
-    url = URLField(_l("Link"), validators=_CAP,
+    title = StringField(_l("Title"), validators=up_to(TITLE_MAX),
+                        render_kw={"autocomplete": "off"})
+    url = URLField(_l("Link"), validators=up_to(MAX_URL_LENGTH),
                    description=_l("Where the project lives (https://…)."),
                    render_kw={"placeholder": "https://…", "inputmode": "url"})
-    image_url = URLField(_l("Image link (optional)"), validators=_CAP,
+    image_url = URLField(_l("Image link (optional)"), validators=up_to(MAX_URL_LENGTH),
                          render_kw={"placeholder": "https://…", "inputmode": "url"})
-    description = TextAreaField(_l("Description (optional)"), validators=_CAP,
-                                render_kw={"rows": 4, "maxlength": 5000})
+    description = TextAreaField(_l("Description (optional)"), validators=up_to(DESCRIPTION_MAX),
+                                render_kw={"rows": 4})
 
     def to_input(self) -> ProjectInput:
         return ProjectInput(title=self.title.data or "", url=self.url.data or "",
@@ -44,9 +41,9 @@ class ProjectPickerFields:
     fields create the project inline and the picker comes back with it selected)."""
 
     project_id = SelectField(_l("Link a project"), choices=[], validate_choice=False)
-    new_project_title = StringField(_l("New project name"), validators=_CAP,
-                                    render_kw={"maxlength": 200, "autocomplete": "off"})
-    new_project_url = URLField(_l("New project link"), validators=_CAP,
+    new_project_title = StringField(_l("New project name"), validators=up_to(TITLE_MAX),
+                                    render_kw={"autocomplete": "off"})
+    new_project_url = URLField(_l("New project link"), validators=up_to(MAX_URL_LENGTH),
                                render_kw={"placeholder": "https://…", "inputmode": "url"})
 
     def set_projects(self, projects: list[Project], required: bool = False) -> None:

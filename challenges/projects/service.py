@@ -30,7 +30,7 @@ MAX_PROJECTS = 200
 
 class NotYourProject(Forbidden):
     code = "not_your_project"
-    default_message = "Only its owner can change this project."
+    default_message = _l("Only its owner can change this project.")
 
 
 class _ProjectConflict(Conflict):

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import aliased, joinedload
 
@@ -39,7 +41,7 @@ UNPAID = (P.PENDING.value, P.APPROVED.value, P.FAILED.value)
 
 class InvalidPayoutMove(Conflict):
     code = "invalid_payout_move"
-    default_message = "That payout cannot make that move from its current status."
+    default_message = _l("That payout cannot make that move from its current status.")
 
 
 def allowed_actions(status: str) -> list[str]:
@@ -63,7 +65,7 @@ def move_payout(payout_id: uuid.UUID, action: str, editor: User | None, now: dat
                                   "Give the payment reference, e.g. the transfer id")
         values |= {"paid_by_id": editor.id, "paid_at": now, "reference": reference}
     elif action == "fail":
-        reason = required_text(reason, "reason", 1000, "Say why the payout failed")
+        reason = required_text(reason, "reason", 1000, _("Say why the payout failed"))
         values |= {"failed_by_id": editor.id, "failed_at": now, "failure_reason": reason}
     moved = db.session.execute(
         update(Payout)

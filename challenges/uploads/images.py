@@ -15,6 +15,7 @@ import warnings
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import DomainError
@@ -39,7 +40,7 @@ class UploadRefused(DomainError):
 
     code = "upload_refused"
     status = 422
-    default_message = "That file could not be used as an image."
+    default_message = _l("That file could not be used as an image.")
 
 
 @dataclass(frozen=True)
