@@ -1,9 +1,7 @@
 """Every user-facing string is marked and translated (issue #11, "Two languages").
 
 * Every template's text is marked: ``tests/i18n/unmarked.py`` strips the Jinja and reports any
-  words left in text or in readable attributes. ``NOT_YET_MARKED`` lists the templates still
-  being converted; it only ever shrinks, and a listed template that is clean fails too (so the
-  list cannot go stale).
+  words left in text or in readable attributes.
 * Every marked string (templates, Python, emails) is in each catalogue with a translation:
   the strings are extracted here exactly as ``make translations`` does and compared with the
   ``.po`` files. A new string without its Spanish fails until ``make translations`` is run and
@@ -29,8 +27,6 @@ KEYWORDS = {
     "N_": None,  # marked only, translated where shown (the API docs' summaries)
 }
 
-NOT_YET_MARKED = {
-}
 
 
 def _templates() -> list[str]:
@@ -43,9 +39,6 @@ def _templates() -> list[str]:
 @pytest.mark.parametrize("name", _templates())
 def test_template_text_is_marked_for_translation(name: str) -> None:
     unmarked = template_unmarked(TEMPLATES / name)
-    if name in NOT_YET_MARKED:
-        assert unmarked, f"{name} is clean now: remove it from NOT_YET_MARKED"
-        pytest.skip(f"{name}: {len(unmarked)} strings not marked yet")
     assert not unmarked, f"{name} has text not marked for translation: {unmarked}"
 
 
