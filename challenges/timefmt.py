@@ -12,6 +12,7 @@ data is English; only its messages follow the locale).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Literal
 
 from babel import Locale
@@ -102,10 +103,16 @@ def utc_label(moment: datetime) -> str:
     return f"{format_datetime(as_utc(moment), pattern, tzinfo=None, locale=language)} UTC"
 
 
+def format_amount(value: float | Decimal) -> str:
+    """A number in the current language, up to two decimals: 2.0 -> "2", 2.5 -> "2.5",
+    1234.5 -> "1,234.5" (es "1.234,5"). Vote totals and prize amounts read this way."""
+    rounded = round(Decimal(str(value)), 2)  # Decimal: exact for prizes, typed for mypy
+    return format_decimal(rounded, format="#,##0.##", locale=locale())
+
+
 def format_votes(value: float) -> str:
-    """A vote total in the current language, up to two decimals: 2.0 -> "2", 2.5 -> "2.5",
-    1234.5 -> "1,234.5" (es "1.234,5")."""
-    return format_decimal(round(value, 2), format="#,##0.##", locale=locale())
+    """A vote total in the current language (see ``format_amount``)."""
+    return format_amount(value)
 
 
 def ordinal(n: int) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from ..errors import ValidationFailed
+from ..timefmt import format_amount
 
 MAX_PLACE = 10
 DEFAULT_VOTING_REWARD_MIN_VOTES = 10
@@ -39,12 +40,14 @@ class Prize:
         return self.type == "cash"
 
     def label(self) -> str:
-        """How the prize reads on the prizes card: "$100 Cash", "500,000 AI Tokens"."""
+        """How the prize reads on the prizes card, in the current language: "$100 Cash",
+        "500,000 AI Tokens" (es "$100 en efectivo", "500.000 tokens de IA")."""
         if self.is_cash:
             symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(self.currency, "")
-            number = f"{self.amount:,.2f}".removesuffix(".00")
-            return f"{symbol}{number} Cash" if symbol else f"{number} {self.currency} Cash"
-        return f"{int(self.amount):,} AI Tokens"
+            number = format_amount(self.amount)
+            money = f"{symbol}{number}" if symbol else f"{number} {self.currency}"
+            return str(_("%(money)s Cash", money=money))
+        return str(_("%(amount)s AI Tokens", amount=format_amount(int(self.amount))))
 
 
 @dataclass(frozen=True)

@@ -99,3 +99,16 @@ def test_outside_a_request_times_read_in_english(app: Flask) -> None:
     assert utc_label(MOMENT) == "Mon 7 Dec 2026, 23:59 UTC"
     with app.app_context():
         assert ordinal(2) == "2nd" and time_remaining(LEFT) == "3d 4h 22m"
+
+
+def test_prize_labels_read_in_the_current_language(app: Flask) -> None:
+    from decimal import Decimal
+
+    from challenges.services.prizes import Prize
+
+    cash, tokens = Prize("cash", Decimal("1500"), "USD"), Prize("tokens", Decimal("500000"))
+    # Each in its own app context: Flask-Babel keeps the chosen locale on ``g``.
+    with app.app_context(), app.test_request_context("/"):
+        assert (cash.label(), tokens.label()) == ("$1,500 Cash", "500,000 AI Tokens")
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "es"}):
+        assert (cash.label(), tokens.label()) == ("$1.500 en efectivo", "500.000 tokens de IA")
