@@ -246,7 +246,9 @@ def test_a_write_lost_while_redis_kept_its_data_is_repaired_on_the_next_read(
     challenge, author = make_challenge("active"), make_user()
     entry = submit(challenge, author)
     build(challenge)
-    own_redis.client.execute_command("CLIENT", "PAUSE", 1500, "WRITE")  # writes time out
+    # Writes wait out the pause and time out (socket_timeout 1 s); 5 s leaves a loaded machine
+    # room to reach the write before the pause ends (UNPAUSE below ends it at once).
+    own_redis.client.execute_command("CLIENT", "PAUSE", 5000, "WRITE")
     vote(entry, make_user())
     assert redis_board(own_redis.client, challenge) == {author.id: 0.0}  # the write was lost
     own_redis.client.execute_command("CLIENT", "UNPAUSE")
