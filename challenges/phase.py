@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
@@ -20,6 +21,34 @@ from .models.challenge import UNPUBLISHED_STATUSES, ChallengeStatus, WeeklyChall
 # The phases in which entries may be submitted, and those in which votes may be cast.
 SUBMISSION_PHASES = frozenset({ChallengeStatus.ACTIVE})
 VOTING_PHASES = frozenset({ChallengeStatus.ACTIVE, ChallengeStatus.VOTING})
+
+
+
+class MainAction(StrEnum):
+    """The one thing a challenge's page and card invite everyone to do, by phase (issue #11)."""
+
+    REMIND = "remind"  # upcoming: add it to your calendar, or be reminded
+    SUBMIT = "submit"  # active: submit your entry
+    VOTE = "vote"  # voting: vote now
+    RESULTS = "results"  # completed: see the results
+    NONE = "none"  # draft or cancelled: nothing to invite to
+
+
+MAIN_ACTIONS = {
+    ChallengeStatus.UPCOMING: MainAction.REMIND,
+    ChallengeStatus.ACTIVE: MainAction.SUBMIT,
+    ChallengeStatus.VOTING: MainAction.VOTE,
+    ChallengeStatus.COMPLETED: MainAction.RESULTS,
+}
+
+
+def main_action(phase: ChallengeStatus | str | None) -> MainAction:
+    """The main action of a challenge in ``phase`` (from ``phase_at``); templates branch on
+    it, never on the phase itself (tests/core/test_rule_twins.py)."""
+    if phase is None:
+        return MainAction.NONE
+    return MAIN_ACTIONS.get(ChallengeStatus(phase), MainAction.NONE)
+
 
 # What the countdown of each phase counts down to, as people read it (lazy: in their language
 # when shown).

@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 
 from .clock import utcnow
 from .models import STATUS_LABELS, ChallengeStatus
+from .phase import main_action
 from .security import csp_nonce
 from .timefmt import (
     countdown_unit_display,
@@ -76,3 +77,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["now"] = utcnow
+    app.jinja_env.globals["main_action"] = main_action

@@ -1,6 +1,6 @@
 """Issue #11 in real Chromium: the admin (index, a list, a create and an edit view) and the
 sponsor dashboard have no serious or critical axe violation, in English and in Spanish, and do
-not scroll sideways, at 1280 wide and on a phone (375 x 812; wide tables scroll in their own box)."""
+not scroll sideways, at 1280 wide and on a phone (375 x 812; wide tables scroll in their box)."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from challenges.extensions import db
@@ -102,7 +103,9 @@ def test_one_digest_run_writes_each_subscriber_in_their_language(
     closes = utc_label(open_now.submission_deadline)
     spanish, english = digest(ana), digest(ben)
     assert spanish["Subject"] == "Tu semana en Weekly Challenges (2026-W49)"
-    assert f"Cierre de participaciones {closes}" in text_part(spanish)
+    with force_locale("es"):
+        closes_es = utc_label(open_now.submission_deadline)
+    assert f"Las participaciones cierran {closes_es}" in text_part(spanish)
     assert "Abiertos esta semana" in html_part(spanish)
     assert english["Subject"] == "Your week on Weekly Challenges (2026-W49)"
     assert f"Submissions close {closes}" in text_part(english)
