@@ -1,7 +1,9 @@
 """All models, importable from one place (Alembic's autogenerate sees them through this)."""
 
+from .analytics import ChallengeDailyCounter, ChallengeRollup, MemberActivityDay, WeeklyRollup
 from .api_token import ApiToken
 from .challenge import STATUS_LABELS, THEME_COLORS, ChallengeStatus, WeeklyChallenge
+from .inquiry import BUDGET_RANGES, INQUIRY_STATUSES, InquiryStatus, SponsorInquiry
 from .ledger import Currency, LedgerEntry
 from .moderation import EntryModerationEvent, ModerationAction
 from .payout import Payout, PayoutStatus
@@ -11,6 +13,14 @@ from .submission import ChallengeSubmission, ChallengeVote
 from .user import ROLES, Role, User
 
 __all__ = [
+    "BUDGET_RANGES",
+    "INQUIRY_STATUSES",
+    "ChallengeDailyCounter",
+    "ChallengeRollup",
+    "InquiryStatus",
+    "MemberActivityDay",
+    "SponsorInquiry",
+    "WeeklyRollup",
     "ApiToken",
     "ROLES",
     "STATUS_LABELS",

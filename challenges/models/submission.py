@@ -139,6 +139,7 @@ class ChallengeVote(Model):
         CheckConstraint("weight > 0", name="weight_positive"),
         Index("ix_vote_voter_challenge", "voter_id", "challenge_id"),
         Index("ix_vote_submission_created", "submission_id", "created_at"),
+        Index("ix_vote_challenge_created", "challenge_id", "created_at"),  # votes per hour
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Uuid
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -46,6 +46,7 @@ class User(UserMixin, Model):
         CheckConstraint(f"role IN {ROLES!r}", name="role_known"),
         CheckConstraint("username = lower(username)", name="username_lowercase"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
+        Index("ix_users_created_at", "created_at"),  # new members per week
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,6 +67,14 @@ class User(UserMixin, Model):
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     # The language the member chose ("en", "es"); None follows the browser (challenges.i18n).
     locale: Mapped[str | None] = mapped_column(String(8))
+    # Community growth (SPEC §11): the member whose share link (``?ref=``) brought this one
+    # here, and the challenge it was a link to, when they registered within 7 days of the visit.
+    referred_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    referred_challenge_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid(), ForeignKey("weekly_challenges.id", ondelete="SET NULL"), index=True
+    )
 
     sponsor: Mapped[ChallengeSponsor | None] = relationship(back_populates="users")
 
