@@ -29,6 +29,11 @@ from .support.ports import free_port
 pytest_plugins = ["tests.support.factories", "tests.support.smtp"]
 
 DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
+# "i/n": keep every n-th browser test, starting at the i-th. `make test` (tests/run.py) runs the
+# two database passes at once and gives each half of tests/e2e: a browser test checks what the
+# page shows and does, which does not change with the database under it, so it runs once, on
+# one of them, and the passes finish together. Unset (pytest, make test-sqlite): all of them.
+BROWSER_SHARD = os.environ.get("BROWSER_TESTS_SHARD", "")
 TOKEN_RE = re.compile(r'"X-CSRFToken": "([^&"]+)"')
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -39,6 +44,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip_pg)
         if DATABASE != "sqlite" and "sqlite_only" in item.keywords:
             item.add_marker(skip_sqlite)
+    if BROWSER_SHARD:
+        index, count = (int(part) for part in BROWSER_SHARD.split("/"))
+        browser = [item for item in items if item.nodeid.startswith("tests/e2e/")]
+        other = {id(item) for n, item in enumerate(browser) if n % count != index}
+        config.hook.pytest_deselected(items=[item for item in items if id(item) in other])
+        items[:] = [item for item in items if id(item) not in other]
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"database: {DATABASE}"

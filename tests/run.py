@@ -1,6 +1,7 @@
 """`make test`: the whole suite on SQLite and on PostgreSQL, both passes at once.
 
-Each pass is its own pytest process with its own database and Valkey; their output is streamed
+Each pass is its own pytest process with its own database and Valkey; the browser tests
+(tests/e2e) are shared out between them, each running once. Their output is streamed
 with a [sqlite]/[postgres] prefix, and the run ends with each pass's summary and one combined
 line. Exit status is non-zero if either pass failed.
 """
@@ -17,8 +18,13 @@ SUMMARY = re.compile(r"^=* ?(\d+ (?:passed|failed|skipped|errors?|deselected).*?
 COUNT = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed|deselected)")
 
 
+PASSES = ("sqlite", "postgres")
+
+
 def run_pass(database: str, args: list[str], results: dict[str, tuple[int, str]]) -> None:
-    env = {**os.environ, "TEST_DATABASE": database}
+    # Each browser test runs in one of the passes (tests/conftest.py, BROWSER_TESTS_SHARD).
+    shard = f"{PASSES.index(database)}/{len(PASSES)}"
+    env = {**os.environ, "TEST_DATABASE": database, "BROWSER_TESTS_SHARD": shard}
     process = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
@@ -37,7 +43,7 @@ def main() -> int:
     args = sys.argv[1:]
     results: dict[str, tuple[int, str]] = {}
     threads = [threading.Thread(target=run_pass, args=(db, args, results))
-               for db in ("sqlite", "postgres")]
+               for db in PASSES]
     for thread in threads:
         thread.start()
     for thread in threads:
