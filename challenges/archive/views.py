@@ -3,7 +3,7 @@ challenge's results, /challenges/<slug>/results/. Thin: parse, call the service,
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -12,7 +12,7 @@ from ..leaderboard import ranks
 from ..services.listing import BadCursor
 from ..web import htmx_vary, is_htmx, viewer_id, visible_challenge_or_404
 from .forms import ArchiveFilterForm
-from .service import NotCompleted, archive_page, filter_choices, results
+from .service import RESULTS_PAGE_SIZE, NotCompleted, archive_page, filter_choices, results
 
 bp = Blueprint("archive", __name__)
 
@@ -42,7 +42,8 @@ def results_page(slug: str) -> ResponseReturnValue:
     challenge = visible_challenge_or_404(slug)
     try:
         cursor = ranks.page_cursor(request.args.get("after"), request.args.get("before"), None)
-        shown = results(challenge, viewer_id(), utcnow(), cursor)
+        size = int(current_app.config.get("RESULTS_PAGE_SIZE", RESULTS_PAGE_SIZE))
+        shown = results(challenge, viewer_id(), utcnow(), cursor, size)
     except (ranks.BadCursor, NotCompleted):
         abort(404)
     return render_template("archive/results.html", challenge=challenge, results=shown,
