@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .account_email import init_app as init_account_email
     from .admin import init_admin
     from .api import init_api
+    from .archive import init_app as init_archive
     from .auth import init_auth
     from .calendar import init_app as init_calendar
     from .cli import register_cli
@@ -75,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_notifications(app)
     init_account_email(app)
     init_calendar(app)
+    init_archive(app)
     init_webhooks(app)  # before init_admin, which adds the views features register
     init_api(app)
     init_admin(app)

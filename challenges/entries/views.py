@@ -40,11 +40,12 @@ from ..services.entries import (
     withdraw_entry,
 )
 from ..services.gallery import (
-    SORT_LABELS,
     BadCursor,
+    default_sort,
     gallery_page,
     is_valid_cursor,
     parse_sort,
+    sort_labels,
 )
 from ..services.mine import my_submissions
 from ..services.status import viewer_status
@@ -67,13 +68,13 @@ bp = Blueprint("entries", __name__)
 @bp.get("/challenges/<slug>/submissions/")
 def gallery(slug: str) -> ResponseReturnValue:
     challenge = visible_challenge_or_404(slug)
-    sort = parse_sort(request.args.get("sort"))
+    sort = parse_sort(request.args.get("sort"), default_sort(challenge))
     try:
         page = gallery_page(challenge, sort, request.args.get("after"), viewer_id())
     except BadCursor:
         abort(404)
     now = utcnow()
-    context = {"challenge": challenge, "page": page, "sort_labels": SORT_LABELS,
+    context = {"challenge": challenge, "page": page, "sort_labels": sort_labels(challenge),
                "voting_refusal": voting_refusal(challenge, now),
                "vote_refusals": vote_refusals(page.entries, current_user, now)}
     if is_htmx() and request.args.get("after"):
@@ -265,7 +266,7 @@ def _return_page(challenge: WeeklyChallenge, entry: ChallengeSubmission) -> str:
     if parts.path != gallery:
         return parts.path + (f"?{parts.query}" if parts.query else "")
     args = {key: values[0] for key, values in parse_qs(parts.query).items()}
-    sort = parse_sort(args.get("sort"))
+    sort = parse_sort(args.get("sort"), default_sort(challenge))
     query = {"sort": sort.value} if "sort" in args else {}
     after = args.get("after")
     if after and is_valid_cursor(sort, after):

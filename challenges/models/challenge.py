@@ -70,6 +70,8 @@ class WeeklyChallenge(Model):
         ),
         CheckConstraint("max_submissions_per_user BETWEEN 1 AND 100", name="max_submissions_range"),
         Index("ix_weekly_challenges_status_starts_at", "status", "starts_at"),
+        # The archive pages completed challenges by (voting deadline, id), newest first.
+        Index("ix_weekly_challenges_voting_deadline_id", "voting_deadline", "id"),
     )
 
     # Identity

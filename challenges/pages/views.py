@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -15,7 +24,13 @@ from ..phase import next_deadline, phase_at
 from ..services.challenges import SLUG_RE, current_challenge
 from ..services.entries import submission_refusal
 from ..services.gallery import Sort, gallery_page
-from ..services.listing import BadCursor, challenge_listing, podiums, showcase_challenge
+from ..services.listing import (
+    BadCursor,
+    challenge_listing,
+    parse_cursor,
+    podiums,
+    showcase_challenge,
+)
 from ..services.prizes import parse_prizes
 from ..services.sponsors import record
 from ..services.status import viewer_status
@@ -31,7 +46,7 @@ bp = Blueprint("pages", __name__)
 def home() -> ResponseReturnValue:
     now = utcnow()
     current = current_challenge(now)
-    listing = challenge_listing(None, now, None)
+    listing = challenge_listing(None, now)
     board = board_for_page(current, viewer_id(), now) if current else None
     shown = showcase_challenge(listing, current, now)
     # The artwork strip: the top entries of one challenge, in the gallery's own order (a fixed
@@ -58,10 +73,15 @@ def home() -> ResponseReturnValue:
 @bp.get("/challenges/")
 def challenge_list() -> ResponseReturnValue:
     now = utcnow()
-    try:
-        listing = challenge_listing(current_user, now, request.args.get("after"))
-    except BadCursor:
-        abort(404)
+    after = request.args.get("after")
+    if after is not None:
+        # The past section used to page here; its pages now live in the archive, same cursor.
+        try:
+            parse_cursor(after)
+        except BadCursor:
+            abort(404)
+        return redirect(url_for("archive.index", after=after), 301)
+    listing = challenge_listing(current_user, now)
     return render_template("pages/challenge_list.html", listing=listing, now=now,
                            phase_at=phase_at)
 

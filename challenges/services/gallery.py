@@ -13,7 +13,7 @@ from enum import StrEnum
 
 import redis
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import SQLColumnExpression, and_, or_, select
+from sqlalchemy import SQLColumnExpression, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db, get_redis
@@ -32,10 +32,12 @@ class Sort(StrEnum):
     MOST_VOTED = "votes"
     NEWEST = "newest"
     FEATURED = "featured"
+    FINAL_RANK = "rank"  # a finalized challenge's order (issue #12: its pages stay complete)
 
 
 SORT_LABELS = {Sort.MOST_VOTED: _l("Most voted"), Sort.NEWEST: _l("Newest"),
-               Sort.FEATURED: _l("Featured")}
+               Sort.FEATURED: _l("Featured"), Sort.FINAL_RANK: _l("Final rank")}
+UNRANKED = 2**31 - 1  # where an entry without a final rank sorts (after every ranked one)
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,25 @@ class BadCursor(ValueError):
     """A cursor that this gallery never handed out."""
 
 
-def parse_sort(raw: str | None) -> Sort:
+def default_sort(challenge: WeeklyChallenge) -> Sort:
+    """A finalized challenge's gallery shows its final ranking; any other, the most voted."""
+    return Sort.FINAL_RANK if challenge.finalized_at else Sort.MOST_VOTED
+
+
+def sort_labels(challenge: WeeklyChallenge) -> dict[Sort, object]:
+    """The orders a challenge's gallery offers (the final rank only once there is one),
+    the default first."""
+    if challenge.finalized_at:
+        return {Sort.FINAL_RANK: SORT_LABELS[Sort.FINAL_RANK],
+                **{k: v for k, v in SORT_LABELS.items() if k != Sort.FINAL_RANK}}
+    return {k: v for k, v in SORT_LABELS.items() if k != Sort.FINAL_RANK}
+
+
+def parse_sort(raw: str | None, default: Sort = Sort.MOST_VOTED) -> Sort:
     try:
-        return Sort(raw or Sort.MOST_VOTED)
+        return Sort(raw or default)
     except ValueError:
-        return Sort.MOST_VOTED
+        return default
 
 
 def is_valid_cursor(sort: Sort, cursor: str) -> bool:
@@ -63,6 +79,8 @@ def is_valid_cursor(sort: Sort, cursor: str) -> bool:
     try:
         if sort == Sort.MOST_VOTED:
             _score_cursor(cursor)
+        elif sort == Sort.FINAL_RANK:
+            _rank_cursor(cursor)
         else:
             _entry_cursor(cursor)
     except BadCursor:
@@ -81,6 +99,8 @@ def gallery_page(
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     if sort == Sort.MOST_VOTED:
         entries, next_cursor = _most_voted(challenge, cursor, limit)
+    elif sort == Sort.FINAL_RANK:
+        entries, next_cursor = _by_final_rank(challenge, cursor, limit)
     else:
         entries, next_cursor = _by_number(challenge, cursor, limit, featured=sort == Sort.FEATURED)
     return GalleryPage(entries, next_cursor, has_voted([e.id for e in entries], viewer_id), sort)
@@ -109,6 +129,41 @@ def _by_number(challenge: WeeklyChallenge, cursor: str | None, limit: int,
     rows = db.session.scalars(query.order_by(S.entry_number.desc()).limit(limit + 1)).all()
     page = list(rows[:limit])
     return page, (str(page[-1].entry_number) if len(rows) > limit else None)
+
+
+def _by_final_rank(challenge: WeeklyChallenge, cursor: str | None,
+                   limit: int) -> tuple[list[ChallengeSubmission], str | None]:
+    """By the author's final place, then (one author's entries) most votes and earliest first:
+    the podium's order (``services.listing.podiums``), keyset-paged on all three."""
+    rank = func.coalesce(S.final_rank, UNRANKED)
+    query = select(S).options(joinedload(S.user)).where(*_counting(challenge))
+    if cursor:
+        after_rank, votes, number = _rank_cursor(cursor)
+        query = query.where(or_(
+            rank > after_rank,
+            and_(rank == after_rank, or_(S.counted_votes < votes,
+                                         and_(S.counted_votes == votes,
+                                              S.entry_number > number)))))
+    rows = db.session.scalars(
+        query.order_by(rank, S.counted_votes.desc(), S.entry_number).limit(limit + 1)).all()
+    page = list(rows[:limit])
+    last = page[-1] if page else None
+    more = len(rows) > limit and last is not None
+    return page, (f"{last.final_rank or UNRANKED}|{last.counted_votes!r}|{last.entry_number}"
+                  if more and last is not None else None)
+
+
+def _rank_cursor(cursor: str) -> tuple[int, float, int]:
+    """(final rank, counted votes, entry number) of a final-rank cursor."""
+    try:
+        raw_rank, raw_votes, raw_number = cursor.split("|")
+        rank, votes, number = int(raw_rank), float(raw_votes), int(raw_number)
+    except ValueError:
+        raise BadCursor(cursor) from None
+    if (not 1 <= rank <= UNRANKED or not math.isfinite(votes) or votes < 0
+            or not 1 <= number <= MAX_ENTRY_CURSOR):
+        raise BadCursor(cursor)
+    return rank, votes, number
 
 
 def _entry_cursor(cursor: str) -> int:

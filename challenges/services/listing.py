@@ -1,4 +1,5 @@
-"""The challenge list (SPEC §9): open now, coming up, and the archive with its winners."""
+"""The challenge list (SPEC §9): open now, coming up, and the newest past challenges with their
+winners (the archive package pages through all of them with the same cursor)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from ..models import ChallengeStatus, ChallengeSubmission, User, WeeklyChallenge
 from ..phase import VOTING_PHASES, in_any_phase, in_phase, phase_at
 from .challenges import visible_challenges
 
-ARCHIVE_PAGE = 12
+RECENT_PAST = 6  # completed challenges on the list page; the archive has every one
 W = WeeklyChallenge
 
 
@@ -25,7 +26,7 @@ class ChallengeListing:
     upcoming: list[WeeklyChallenge]
     past: list[WeeklyChallenge]
     winners: dict[uuid.UUID, list[ChallengeSubmission]]
-    next_cursor: str | None
+    more_past: bool  # older completed challenges wait in the archive
     drafts: list[WeeklyChallenge]
 
 
@@ -33,8 +34,9 @@ class BadCursor(ValueError):
     pass
 
 
-def challenge_listing(viewer: User | None, now: datetime, cursor: str | None) -> ChallengeListing:
-    """Everything the list page shows; the archive pages by (voting deadline, id), no OFFSET."""
+def challenge_listing(viewer: User | None, now: datetime) -> ChallengeListing:
+    """Everything the list page shows: open and upcoming challenges, and the newest few
+    completed ones (the archive, ``/challenges/archive/``, pages through the rest)."""
     base = visible_challenges(viewer).options(joinedload(W.sponsor))
     open_now = db.session.scalars(
         base.where(in_any_phase(VOTING_PHASES, now)).order_by(W.voting_deadline)
@@ -42,24 +44,11 @@ def challenge_listing(viewer: User | None, now: datetime, cursor: str | None) ->
     upcoming = db.session.scalars(
         base.where(in_phase(ChallengeStatus.UPCOMING, now)).order_by(W.starts_at).limit(12)
     ).all()
-    past_query = base.where(in_phase(ChallengeStatus.COMPLETED, now))
-    if cursor:
-        deadline, challenge_id = _parse_cursor(cursor)
-        past_query = past_query.where(
-            or_(
-                W.voting_deadline < deadline,
-                and_(W.voting_deadline == deadline, W.id < challenge_id),
-            )
-        )
     rows = db.session.scalars(
-        past_query.order_by(W.voting_deadline.desc(), W.id.desc()).limit(ARCHIVE_PAGE + 1)
+        base.where(in_phase(ChallengeStatus.COMPLETED, now))
+        .order_by(W.voting_deadline.desc(), W.id.desc()).limit(RECENT_PAST + 1)
     ).all()
-    past = list(rows[:ARCHIVE_PAGE])
-    next_cursor = (
-        f"{past[-1].voting_deadline.isoformat()}|{past[-1].id}"
-        if len(rows) > ARCHIVE_PAGE
-        else None
-    )
+    past = list(rows[:RECENT_PAST])
     drafts = (
         db.session.scalars(
             base.where(~W.is_published).order_by(W.starts_at)
@@ -72,9 +61,15 @@ def challenge_listing(viewer: User | None, now: datetime, cursor: str | None) ->
         list(upcoming),
         past,
         podiums([c.id for c in past]),
-        next_cursor,
+        len(rows) > RECENT_PAST,
         list(drafts),
     )
+
+
+def cursor_of(challenge: WeeklyChallenge) -> str:
+    """The cursor of the completed challenges after ``challenge`` (newest first): its voting
+    deadline and id, as ``parse_cursor`` reads them."""
+    return f"{challenge.voting_deadline.isoformat()}|{challenge.id}"
 
 
 @dataclass(frozen=True)
@@ -92,7 +87,7 @@ def challenge_page(viewer: User | None, now: datetime, *, status: str | None,
     if status:
         query = query.where(in_phase(status, now))
     if cursor:
-        starts, challenge_id = _parse_cursor(cursor)
+        starts, challenge_id = parse_cursor(cursor)
         query = query.where(or_(W.starts_at < starts,
                                 and_(W.starts_at == starts, W.id < challenge_id)))
     rows = db.session.scalars(
@@ -143,7 +138,7 @@ def showcase_challenge(listing: ChallengeListing, current: WeeklyChallenge | Non
     return None
 
 
-def _parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+def parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     """(moment, id) of a "<ISO time>|<uuid>" cursor; ``BadCursor`` for anything else."""
     try:
         deadline, challenge_id = cursor.split("|", 1)

@@ -1,0 +1,141 @@
+"""The archive (issue #12): every completed challenge, newest first, filtered and searched, a
+page at a time; and a completed challenge's results (podium and final board).
+
+Pages are keyset-paginated over (voting deadline, id), the cursor of the list page's past
+section (``services.listing``), so a page costs the same statements wherever it is. Completed
+means ``in_phase(COMPLETED)``, the SQL twin of ``phase_at``, over ``visible_challenges``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..leaderboard import ranks
+from ..models import (
+    THEME_COLORS,
+    ChallengeSponsor,
+    ChallengeStatus,
+    ChallengeSubmission,
+    User,
+    WeeklyChallenge,
+)
+from ..phase import in_phase, phase_at
+from ..services.challenges import visible_challenges
+from ..services.listing import cursor_of, parse_cursor, podiums
+from .search import matches, search_terms
+
+W = WeeklyChallenge
+PAGE_SIZE = 12
+RESULTS_PAGE_SIZE = 100  # the final board is paged by cursor past this many participants
+
+
+@dataclass(frozen=True)
+class ArchiveFilters:
+    """What the archive is narrowed to; every field optional."""
+
+    year: int | None = None
+    sponsor: str | None = None  # a sponsor's slug
+    theme: str | None = None  # one of THEME_COLORS
+    q: str = ""  # words to find in the title or description
+
+    def query(self) -> dict[str, str]:
+        """The filters as URL query arguments (what the filter form reads back)."""
+        args = {"year": str(self.year) if self.year else "", "sponsor": self.sponsor or "",
+                "theme": self.theme or "", "q": self.q}
+        return {name: value for name, value in args.items() if value}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.query())
+
+
+@dataclass(frozen=True)
+class ArchivePage:
+    challenges: list[WeeklyChallenge]
+    podiums: dict[uuid.UUID, list[ChallengeSubmission]]
+    next_cursor: str | None
+    filters: ArchiveFilters
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the filter form offers: the years and sponsors that have a completed challenge."""
+
+    years: list[int]
+    sponsors: list[tuple[str, str]]  # (slug, name)
+    themes: tuple[str, ...] = field(default=THEME_COLORS)
+
+
+def completed_challenges(viewer: User | None, now: datetime) -> Select[WeeklyChallenge]:
+    """The query of every completed challenge ``viewer`` may see (published ones only: a draft
+    never reaches the completed phase)."""
+    return visible_challenges(viewer).where(in_phase(ChallengeStatus.COMPLETED, now))
+
+
+def archive_page(viewer: User | None, now: datetime, filters: ArchiveFilters,
+                 cursor: str | None, limit: int = PAGE_SIZE) -> ArchivePage:
+    """One page of completed challenges matching ``filters``, newest voting deadline first,
+    after ``cursor`` (the ``next_cursor`` of the page before). Raises
+    ``services.listing.BadCursor`` for a cursor no page handed out. Three statements: the
+    page, the sponsors (joined), the podiums of the page."""
+    query = completed_challenges(viewer, now).options(joinedload(W.sponsor))
+    if filters.year:
+        query = query.where(W.year == filters.year)
+    if filters.theme:
+        query = query.where(W.theme_color == filters.theme)
+    if filters.sponsor:
+        query = query.where(W.sponsor_id.in_(
+            select(ChallengeSponsor.id).where(ChallengeSponsor.slug == filters.sponsor)))
+    terms = search_terms(filters.q)
+    if terms:
+        query = query.where(matches(terms))
+    if cursor:
+        deadline, challenge_id = parse_cursor(cursor)
+        query = query.where(or_(W.voting_deadline < deadline,
+                                and_(W.voting_deadline == deadline, W.id < challenge_id)))
+    rows = db.session.scalars(
+        query.order_by(W.voting_deadline.desc(), W.id.desc()).limit(limit + 1)).all()
+    page = list(rows[:limit])
+    next_cursor = cursor_of(page[-1]) if len(rows) > limit else None
+    return ArchivePage(page, podiums([c.id for c in page]), next_cursor, filters)
+
+
+def filter_choices(viewer: User | None, now: datetime) -> FilterChoices:
+    """The years and sponsors worth offering: those of at least one completed challenge."""
+    completed = completed_challenges(viewer, now).subquery()
+    years = db.session.scalars(
+        select(completed.c.year).distinct().order_by(completed.c.year.desc())).all()
+    sponsors = db.session.execute(
+        select(ChallengeSponsor.slug, ChallengeSponsor.name)
+        .where(ChallengeSponsor.id.in_(select(completed.c.sponsor_id)))
+        .order_by(ChallengeSponsor.name)).all()
+    return FilterChoices([y for y in years if y], [(s.slug, s.name) for s in sponsors])
+
+
+class NotCompleted(LookupError):
+    """The challenge has no results to show (yet)."""
+
+
+@dataclass(frozen=True)
+class Results:
+    challenge: WeeklyChallenge
+    podium: list[ChallengeSubmission]
+    board: ranks.RankPage
+
+
+def results(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
+            cursor: ranks.Cursor = ranks.FIRST,
+            size: int = RESULTS_PAGE_SIZE) -> Results:
+    """A completed challenge's podium and one page of its final board, ranked by the
+    leaderboard package (the same ranks as the leaderboard page). Raises ``NotCompleted``
+    before the voting deadline (and for drafts, which never complete)."""
+    if phase_at(challenge, now) != ChallengeStatus.COMPLETED:
+        raise NotCompleted(challenge.slug)
+    podium = podiums([challenge.id]).get(challenge.id, []) if challenge.finalized_at else []
+    return Results(challenge, podium, ranks.board_page(challenge, viewer_id, cursor, now, size))
