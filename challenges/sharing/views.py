@@ -18,7 +18,7 @@ from . import service
 from .cache import KEY_RE, cached_image, image_dir, image_key
 from .forms import MastodonForm
 from .images import CardSpec
-from .meta import card_image_url, preview_url
+from .meta import card_image_url, preview_url, site_url
 
 bp = Blueprint("sharing", __name__)
 
@@ -85,8 +85,10 @@ def participant_card(slug: str, username: str) -> ResponseReturnValue:
         return redirect(request.path.replace(f"/results/{username}",
                                              f"/results/{card.user.username}"), 301)
     spec = service.participant_spec(card)
+    # The page shows the image from wherever it was opened (SITE_URL is for other sites).
+    image_url = card_image_url(card, spec).removeprefix(site_url())
     return render_template("sharing/card.html", card=card, stat=service.card_stat(card),
-                           image_url=card_image_url(card, spec),
+                           image_url=image_url,
                            image_alt=service.participant_alt(card))
 
 
@@ -110,7 +112,7 @@ def participant_card_png(slug: str, username: str) -> ResponseReturnValue:
 def mastodon() -> ResponseReturnValue:
     """Share on Mastodon without JavaScript: ask for the member's server once (a GET form with
     a CSRF token, so a crafted link cannot send anyone anywhere), remember it in a cookie, and
-    go to that server's compose page with the text."""
+    lead to that server's compose page with the text; later links go straight there."""
     text = request.args.get("text", "")[:2 * service.TEXT_MAX + 100]
     submitted = "instance" in request.args
     form = MastodonForm(formdata=request.args if submitted else None, text=text)
@@ -118,7 +120,11 @@ def mastodon() -> ResponseReturnValue:
         if form.validate():
             instance = service.mastodon_instance(form.instance.data or "")
             assert instance is not None  # the form's own check
-            response = redirect(service.mastodon_share_url(instance, text))
+            # A page with the link, not a redirect: the CSP's form-action 'self' rightly
+            # stops a form from redirecting to another site (share.js follows the link).
+            response = Response(render_template(
+                "sharing/mastodon_go.html", instance=instance,
+                go_url=service.mastodon_share_url(instance, text)))
             response.set_cookie(MASTODON_COOKIE, instance, max_age=ONE_YEAR, httponly=True,
                                 samesite="Lax",
                                 secure=current_app.config["SESSION_COOKIE_SECURE"])

@@ -71,6 +71,12 @@
     if (input) {
       input.addEventListener("focus", function () { input.select(); });
     }
+    var change = block.querySelector("[data-share-mastodon-change]");
+    if (change) {
+      change.addEventListener("click", function () {
+        try { window.localStorage.removeItem(MASTODON_KEY); } catch (e) { /* blocked */ }
+      });
+    }
     var mastodon = block.querySelector("[data-share-mastodon]");
     if (mastodon) {
       mastodon.addEventListener("click", function (event) {
@@ -96,6 +102,15 @@
   }
 
   function init() {
+    // After the Mastodon form: go on to the server's compose page (a link, which the CSP's
+    // form-action allows where a redirect from the form would be stopped).
+    var go = document.querySelector("[data-mastodon-go]");
+    if (go && /^https:\/\//.test(go.href)) {
+      var host = go.hostname;
+      if (HOST_RE.test(host)) { remember(host); }
+      window.location.replace(go.href);
+      return;
+    }
     document.querySelectorAll("[data-share]").forEach(setUp);
     document.querySelectorAll("[data-mastodon-form]").forEach(setUpMastodonForm);
   }

@@ -46,9 +46,12 @@ VOTES = [3, 5, 5, 1, 0, 2]
 
 
 def finalized_challenge(frozen_clock, *, upload: bool = True, slug: str = "dream-week",
-                        theme_color: str = "teal") -> Results:
-    """A sponsored challenge with six participants, votes, a withdrawn-only member, finalized."""
-    sponsor = create_sponsor(name="DreamLabs")
+                        theme_color: str = "teal", art: str | None = None) -> Results:
+    """A sponsored challenge with six participants and votes, finalized. ``art``: a base URL
+    whose ``art-0N.svg`` the linked images and the sponsor logo use (a browser test's own
+    server; else example.com addresses nobody fetches)."""
+    sponsor = create_sponsor(name="DreamLabs",
+                             **({"logo_url": f"{art}/art-01.svg"} if art else {}))
     now = frozen_clock()
     challenge = create_challenge("active", now=now, slug=slug, title="Dream Week",
                                  theme_color=theme_color, sponsor_id=sponsor.id,
@@ -59,9 +62,11 @@ def finalized_challenge(frozen_clock, *, upload: bool = True, slug: str = "dream
     entries = []
     key = stored_upload() if upload else ""
     for i, member in enumerate(members):
-        picture = {"image_upload": key, "image_url": ""} if i == 0 and key else {}
+        picture = {"image_upload": key, "image_url": ""} if i == 0 and key else (
+            {"image_url": f"{art}/art-0{2 + i % 7}.svg"} if art else {})
         entries.append(submit(challenge, member, title=f"Dream {i}", **picture))
-    entries.append(submit(challenge, members[1], title="Second dream"))
+    entries.append(submit(challenge, members[1], title="Second dream",
+                          **({"image_url": f"{art}/art-02.svg"} if art else {})))
     for entry, wanted in zip(entries, VOTES, strict=False):
         for voter in voters[:wanted]:
             vote(entry, voter)
