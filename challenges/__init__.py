@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .probes import bp as probes_bp
     from .projects import bp as projects_bp
     from .ratelimits.proxy import install_proxy_fix
+    from .sharing import init_app as init_sharing
     from .sponsors import bp as sponsors_bp
     from .uploads import init_app as init_uploads
     from .webhooks import init_app as init_webhooks
@@ -77,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_account_email(app)
     init_calendar(app)
     init_archive(app)
+    init_sharing(app)
     init_webhooks(app)  # before init_admin, which adds the views features register
     init_api(app)
     init_admin(app)

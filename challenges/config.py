@@ -116,6 +116,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAX_UPLOAD_BYTES": max_upload,
         "MAX_CONTENT_LENGTH": max_upload + 1024 * 1024,
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", ""),  # "" = INSTANCE_PATH/uploads
+        # Rendered link-preview images (challenges/sharing), one PNG per distinct image, drawn
+        # once and kept: "" = INSTANCE_PATH/share-images. Safe to delete (they are redrawn).
+        "SHARE_IMAGE_DIR": os.environ.get("SHARE_IMAGE_DIR", ""),
         # Rate limits (Flask-Limiter, challenges/ratelimits) share Redis with everything else,
         # so every web process counts in one place.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or _limiter_uri(redis_url),

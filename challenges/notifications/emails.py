@@ -45,11 +45,9 @@ PAYOUT_STATUS_TEXT = {
 
 
 def share_card_url(challenge: WeeklyChallenge, username: str) -> str:
-    """Where a participant's share card lives. The share card page comes in a later issue;
-    until then this is the challenge's leaderboard at the page holding the member's own row
-    (``?at=me#you`` opens it for the logged-in member), so only this function changes then."""
-    del username  # the share card page will be per member
-    return site_url_for("pages.leaderboard", slug=challenge.slug, at="me") + "#you"
+    """Where a participant's share card lives (``challenges/sharing``: the page with their
+    place, votes and points, and the buttons to share it)."""
+    return site_url_for("sharing.participant_card", slug=challenge.slug, username=username)
 
 
 def challenge_facts(challenge: WeeklyChallenge) -> dict[str, Any]:
@@ -218,7 +216,9 @@ def results_emails(challenge: WeeklyChallenge, prizes: PrizeTable, ranked: int,
             "tokens": r.tokens,
             "prizes": [{"place": ordinal(line.place), "label": line.label,
                         "status": prize_status_text(line.status)} for line in prize_lines],
-            "share_url": share_card_url(challenge, r.username),
+            # Only a ranked member has a card; the others' link is the full results.
+            "share_url": (share_card_url(challenge, r.username) if r.rank
+                          else facts()["leaderboard_url"]),
             # As the reader writes numbers ("1,234" / "1.234"); the raw values above decide.
             "numbers": {name: format_number(value) for name, value in (
                 ("rank", r.rank or 0), ("ranked", ranked), ("votes_cast", r.votes_cast),

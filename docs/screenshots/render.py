@@ -4,9 +4,10 @@ Starts its own app on a temporary SQLite file and an embedded Valkey, loads the 
 on a free loopback port, and drives headless Chromium (Debian's /usr/bin/chromium). Renders the
 desktop pages (landing, gallery, leaderboard, the submit modal with its errors), the phone
 width (375 x 812: home, a landing page, the gallery, the header menu open), the admin (index and
-a list view), the landing page in Spanish, and the bell (desktop and phone side by side).
+a list view), the landing page in Spanish, the bell (desktop and phone side by side), and a
+participant's share card (its page, and the 1200 x 630 image link previews show).
 Run: ``.venv/bin/python docs/screenshots/render.py [--out DIR] [GROUP ...]`` (groups: desktop,
-phone, admin, spanish, bell; all by default; ``--out`` writes elsewhere, e.g. to check the
+phone, admin, spanish, bell, share; all by default; ``--out`` writes elsewhere, e.g. to check the
 script without touching the committed images).
 """
 
@@ -238,9 +239,25 @@ def bell(browser: Any, base: str) -> None:
     print("wrote", OUT / "bell.png")
 
 
+def share_card(browser: Any, base: str) -> None:
+    """docs/screenshots/share-card.png (the page of a demo member's card for the finalized
+    Retro Futures, as its owner sees it) and share-card-image.png (the image itself)."""
+    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1)
+    page = context.new_page()
+    log_in(page, base, MEMBER)
+    page.goto(f"{base}/challenges/retro-futures/results/{MEMBER}")
+    shoot(page, "share-card.png")
+    image = page.locator(".share-card-image img").get_attribute("src")
+    response = page.request.get(image if image.startswith("http") else base + image)
+    path = OUT / "share-card-image.png"
+    path.write_bytes(response.body())
+    print("wrote", path)
+    context.close()
+
+
 RENDERERS: dict[str, Callable[[Any, str], None]] = {
     "desktop": desktop_pages, "phone": phone_pages, "admin": admin_pages,
-    "spanish": spanish_pages, "bell": bell,
+    "spanish": spanish_pages, "bell": bell, "share": share_card,
 }
 
 

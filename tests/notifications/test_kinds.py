@@ -209,7 +209,7 @@ def test_results_give_rank_votes_points_and_the_share_link(season, app):
     assert f"Points earned:    {points:,}" in text
     assert "#2" in html and "of 2" in html and f"{points:,}" in html
     site = app.config["SITE_URL"].rstrip("/")
-    share = f"{site}/challenges/{challenge.slug}/leaderboard/?at=me#you"
+    share = f"{site}/challenges/{challenge.slug}/results/{bob.username}"  # the share card
     assert share in text and f'href="{share}"' in html
     # 2nd place is a token prize: no payout, the tokens are already in the balance.
     assert "Your prize (2nd place): 500 AI Tokens. Added to your token balance." in text
@@ -260,9 +260,9 @@ def test_the_links_in_a_received_email_work(season, client, login):
         assert client.get(path_of(url)).status_code == 200, url
     login(client, ada)
     assert client.get("/account/notifications").status_code == 200
-    share = next(u for u in links(message) if "at=me" in u)
+    share = next(u for u in links(message) if f"/results/{ada.username}" in u)
     page = client.get(path_of(share)).get_data(as_text=True)
-    assert 'id="you"' in page  # the member's own row
+    assert 'data-testid="participant-card"' in page  # the member's share card
     client.post_form("/logout")
 
     # One click: a POST with no session and no CSRF token turns off only that kind, only for ada.
