@@ -27,19 +27,19 @@ class AnalyticsView(EditorOnly, BaseView):
         return self.render("analytics/admin.html", dashboard=dashboard,
                            chosen_slug=dashboard.chosen.challenge.slug if dashboard.chosen else "")
 
-    @expose("/<name>.csv")
-    def download(self, name: str) -> Response:
+    @expose("/<table_name>.csv")
+    def download(self, table_name: str) -> Response:
         """One of the dashboard's tables as CSV (the same rows the page shows)."""
         try:
             dashboard = admin_dashboard(utcnow(), request.args.get("challenge"))
         except NotFound:
             abort(404)
-        table = table_named(dashboard, name)
+        table = table_named(dashboard, table_name)
         if table is None:
             abort(404)
-        suffix = f"-{dashboard.chosen.challenge.slug}" if name in {"funnel", "hours"} \
+        suffix = f"-{dashboard.chosen.challenge.slug}" if table_name in {"funnel", "hours"} \
             and dashboard.chosen else ""
-        return csv_response(table, f"analytics-{name}{suffix}.csv")
+        return csv_response(table, f"analytics-{table_name}{suffix}.csv")
 
 
 def add_admin_views(admin: Admin) -> None:

@@ -317,9 +317,10 @@ def week_metrics(monday: date, now: datetime) -> WeekMetrics:
 def first_week(now: datetime) -> date:
     """The Monday of the earliest week with anything to count (members or challenges)."""
     W = WeeklyChallenge
-    earliest = db.session.execute(
-        select(func.min(User.created_at), func.min(W.starts_at).filter(W.is_published))
-    ).one()
+    earliest = db.session.execute(select(
+        select(func.min(User.created_at)).scalar_subquery(),
+        select(func.min(W.starts_at)).where(W.is_published).scalar_subquery(),
+    )).one()
     days = [as_utc(value).date() for value in earliest if value is not None]
     return week_start(min(days) if days else as_utc(now).date())
 
