@@ -174,9 +174,22 @@ def _entrants_of(challenge_id: uuid.UUID) -> Select[Any]:
     return select(S.user_id).where(*counting(challenge_id)).distinct()
 
 
+def _open_between(start: datetime, end: datetime) -> Select[Any]:
+    """Published challenges whose window overlaps ``[start, end)``: the only ones that can hold
+    entries or votes made in it (both need the challenge open). Filtering on them lets a
+    week's queries use the (challenge_id, ...) indexes instead of scanning all history."""
+    W = WeeklyChallenge
+    return select(W.id).where(W.starts_at < end, W.voting_deadline > start)
+
+
 def _entrants_in(start: datetime, end: datetime) -> Select[Any]:
     """Members with a live entry submitted in ``[start, end)`` (any challenge)."""
-    return select(S.user_id).where(S.counts, _in(S.submitted_at, start, end)).distinct()
+    return select(S.user_id).where(S.challenge_id.in_(_open_between(start, end)), S.counts,
+                                   _in(S.submitted_at, start, end)).distinct()
+
+
+def _votes_in(start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(V.challenge_id.in_(_open_between(start, end)), _in(V.created_at, start, end))
 
 
 def _growth(start: datetime, end: datetime) -> tuple[int, int]:
@@ -291,8 +304,9 @@ def week_metrics(monday: date, now: datetime) -> WeekMetrics:
     start, end = week_bounds(monday)
     active = _count_distinct_users(
         _active_days(start, end),
-        select(V.voter_id).where(_in(V.created_at, start, end)),
-        select(S.user_id).where(_in(S.submitted_at, start, end)),
+        select(V.voter_id).where(_votes_in(start, end)),
+        select(S.user_id).where(S.challenge_id.in_(_open_between(start, end)),
+                                _in(S.submitted_at, start, end)),
     )
     mine = _entrants_in(start, end).subquery()
     theirs = _entrants_in(start - WEEK, start).subquery()
@@ -301,7 +315,7 @@ def week_metrics(monday: date, now: datetime) -> WeekMetrics:
     returning = _count(select(func.count()).select_from(theirs)
                        .join(mine, mine.c.user_id == theirs.c.user_id))
     votes, voters = db.session.execute(
-        select(func.count(), func.count(distinct(V.voter_id))).where(_in(V.created_at, start, end))
+        select(func.count(), func.count(distinct(V.voter_id))).where(_votes_in(start, end))
     ).one()
     new_members, from_shares = _growth(start, end)
     visits, share_visits = _counters(start, end)

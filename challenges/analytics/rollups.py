@@ -73,10 +73,12 @@ class RollupRun:
 
 
 def weeks_due(now: datetime, recompute: bool = False) -> list[date]:
-    """The weeks (Mondays) a run should compute: every week from the first with data to the
-    current one, less those already final."""
+    """The weeks (Mondays) a run should compute: every week from the first with data (or the
+    first the dashboard shows) to the current one, less those already final."""
     current = week_start(as_utc(now).date())
-    monday = first_week(now)
+    # The dashboard's whole window too, even before the first data: it then reads rows, never
+    # computes empty weeks live.
+    monday = min(first_week(now), current - WEEK * (WEEKS_SHOWN - 1))
     final = set() if recompute else {
         row.week_start for row in db.session.execute(
             select(WeeklyRollup.week_start, WeeklyRollup.computed_at)
