@@ -89,7 +89,8 @@ def bar_chart(chart_id: str, title: str, description: str, categories: Sequence[
     """Grouped vertical bars: one group per category, one bar per series in it."""
     left, right, top, bottom = 48.0, width - 12.0, 34.0, height - 36.0
     count = max(1, len(categories))
-    top_value = nice_ceiling(max((v for s in series for v in s.values), default=0))
+    # Four gridline steps of a whole, round size: counts never get a "2.5" gridline.
+    top_value = 4 * nice_ceiling(max((v for s in series for v in s.values), default=0) / 4)
     group = (right - left) / count
     gap = group * 0.2 if group > 6 else 0.0
     bar_width = (group - gap) / max(1, len(series))

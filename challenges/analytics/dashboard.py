@@ -35,7 +35,7 @@ def ratio(value: float | None) -> str:
 
 def _of(part: int | None, whole: int | None, rate: float | None) -> str:
     """"2 of 3 (66.7%)"."""
-    if whole is None:
+    if not whole:  # no previous challenge (or week), or nobody entered it
         return NONE
     return _("%(part)s of %(whole)s (%(rate)s)", part=part or 0, whole=whole, rate=percent(rate))
 
