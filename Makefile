@@ -4,13 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 APP    := FLASK_APP=wsgi.py
 
-.PHONY: run test test-sqlite test-postgres bench soak screenshots lint vendor clean help translations
+.PHONY: run test test-sqlite test-postgres bench bench-analytics soak screenshots lint vendor clean help translations
 
 help:
 	@echo "make run      start web + worker + scheduler (+ embedded Valkey) on http://127.0.0.1:$${PORT:-5000}"
 	@echo "make test     run the whole suite on SQLite and on PostgreSQL"
 	@echo "make lint     ruff and mypy"
 	@echo "make bench    run the benchmarks (not part of make test)"
+	@echo "make bench-analytics  the analytics dashboard with 2 vs 200 weeks of history"
 	@echo "make soak     5 minutes of votes and polls under faults (not part of make test)"
 	@echo "make translations  extract marked strings into the catalogues and compile them"
 
@@ -74,6 +75,10 @@ clean:
 
 bench-finalize: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench.finalize
+
+# The analytics dashboard with 2 and 200 weeks of history (tests/bench/analytics.py).
+bench-analytics: $(VENV)/.installed-test
+	$(BIN)/python -m tests.bench.analytics
 
 screenshots: $(VENV)/.installed-test
 	$(BIN)/python docs/screenshots/render.py

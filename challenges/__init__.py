@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import converters, extensions, security, templating
     from .account_email import init_app as init_account_email
     from .admin import init_admin
+    from .analytics import init_app as init_analytics
     from .api import init_api
     from .archive import init_app as init_archive
     from .auth import init_auth
@@ -80,6 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_archive(app)
     init_sharing(app)
     init_webhooks(app)  # before init_admin, which adds the views features register
+    init_analytics(app)
     init_api(app)
     init_admin(app)
     register_cli(app)

@@ -99,6 +99,10 @@ def schedule(app: Flask) -> list[Recurring]:
         Recurring(id="deliver-due-webhooks",
                   func="challenges.webhooks.jobs.deliver_due_webhooks",
                   every=timedelta(minutes=1)),
+        # Analytics rollups (challenges/analytics/rollups.py): nightly; each run stores only
+        # what is not final yet, so the first run backfills and later ones stay small.
+        Recurring(id="analytics-rollups", func="jobs.analytics.store_rollups",
+                  every=timedelta(days=1), timeout=1800),
     ]
 
 

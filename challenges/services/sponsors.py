@@ -74,8 +74,8 @@ def prize_totals(sponsor_id: uuid.UUID) -> PrizeTotals:
 
 def dashboard_sponsor(viewer: User, slug: str | None) -> ChallengeSponsor:
     """The sponsor whose dashboard ``viewer`` may see: an editor any (``slug``, or the first by
-    name), a sponsor user their own. Raises ``Forbidden`` for everyone else and ``NotFound``
-    when there is no such sponsor."""
+    name), a sponsor user their own (``NotFound`` when ``slug`` names another). Raises
+    ``Forbidden`` for everyone else and ``NotFound`` when there is no such sponsor."""
     sponsor: ChallengeSponsor | None
     if viewer.is_editor:
         query = select(ChallengeSponsor).order_by(ChallengeSponsor.name)
@@ -88,6 +88,10 @@ def dashboard_sponsor(viewer: User, slug: str | None) -> ChallengeSponsor:
         sponsor = db.session.scalar(query.limit(1))
     elif viewer.role == Role.SPONSOR.value:
         sponsor = viewer.sponsor
+        # Naming another sponsor (a shared link, a guessed slug) finds nothing: a sponsor
+        # user never learns whether another sponsor exists.
+        if slug and (sponsor is None or slug != sponsor.slug):
+            raise NotFound("No such sponsor.")
     else:
         raise Forbidden("Only the sponsor's users and editors see this dashboard.")
     if sponsor is None:
