@@ -121,7 +121,7 @@ THEME_CHOICES = [
     ("orange", _l("Orange")), ("pink", _l("Pink")), ("red", _l("Red")), ("indigo", _l("Indigo")),
 ]
 INQUIRY_STATUS_CHOICES = [
-    ("new", _l("New")), ("contacted", _l("Contacted")), ("won", _l("Won")),
+    ("new", _l("Not answered yet")), ("contacted", _l("Contacted")), ("won", _l("Won")),
     ("declined", _l("Declined")),
 ]
 ROLE_CHOICES = [("member", _l("Member")), ("editor", _l("Editor")), ("sponsor", _l("Sponsor"))]
