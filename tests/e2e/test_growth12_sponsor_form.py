@@ -93,3 +93,33 @@ def test_the_landing_page_invites_sponsors_and_a_share_link_is_remembered(
     shot(page, "landing-cta-375")
     cta.get_by_role("link").click()
     expect(page).to_have_url(re.compile(r".*/sponsor-a-challenge$"))
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (375, 812)])
+def test_the_admins_inquiry_pages_pass_axe_and_fit(open_page, make_user, locale, width,
+                                                   height):
+    from tests.e2e.test_admin_a11y import check, log_in
+
+    make_user("editor", role=Role.EDITOR)
+    inquiry = SponsorInquiry(company="Acme Paints", contact_name="Ann Lee",
+                             contact_email="ann@acme.example", budget_range="5k_20k",
+                             message="A colour week.\nPaint sets as prizes, and a long line "
+                                     "that must wrap on a phone rather than widen the page.")
+    db.session.add(inquiry)
+    db.session.commit()
+    page = open_page(locale=locale, width=width, height=height)
+    log_in(page, "editor")
+    check(page, "/admin/sponsor_inquiries/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        {"en": "Sponsor inquiries", "es": "Solicitudes de patrocinio"}[locale])
+    shot(page, f"admin-list-{locale}-{width}")
+    check(page, f"/admin/sponsor_inquiries/details/?id={inquiry.id}")
+    expect(page.locator(".inquiry-message")).to_contain_text("Paint sets as prizes")
+    shot(page, f"admin-details-{locale}-{width}")
+    check(page, f"/admin/sponsor_inquiries/edit/?id={inquiry.id}")
+    page.locator("select#status").select_option("contacted", force=True)  # under select2
+    page.locator("form.admin-form input[type=submit]").first.click()
+    expect(page.get_by_text({"en": "Contacted", "es": "Contactada"}[locale]).first).to_be_visible()
+    db.session.expire_all()
+    assert db.session.get(SponsorInquiry, inquiry.id).status == "contacted"
