@@ -38,12 +38,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .entries import bp as entries_bp
     from .errors_http import register_error_handlers
     from .i18n import init_app as init_i18n
+    from .inquiries import init_app as init_inquiries
     from .notifications import init_app as init_notifications
     from .pages import bp as pages_bp
     from .probes import bp as probes_bp
     from .projects import bp as projects_bp
     from .ratelimits.proxy import install_proxy_fix
     from .sharing import init_app as init_sharing
+    from .referrals import init_app as init_referrals
     from .sponsors import bp as sponsors_bp
     from .uploads import init_app as init_uploads
     from .webhooks import init_app as init_webhooks
@@ -82,6 +84,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_sharing(app)
     init_webhooks(app)  # before init_admin, which adds the views features register
     init_analytics(app)
+    init_referrals(app)
+    init_inquiries(app)
     init_api(app)
     init_admin(app)
     register_cli(app)

@@ -143,6 +143,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 15 minutes"),
         "LOGIN_IP_RATE_LIMIT": os.environ.get("LOGIN_IP_RATE_LIMIT", "50 per hour"),
         "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "5 per minute"),
+        # "Sponsor a challenge" inquiries per client address (each one emails every editor).
+        "SPONSOR_INQUIRY_RATE_LIMIT": os.environ.get("SPONSOR_INQUIRY_RATE_LIMIT", "5 per hour"),
         # Votes and unvotes per member, HTML and API together.
         "VOTE_RATE_LIMIT": os.environ.get("VOTE_RATE_LIMIT", "60 per minute"),
         # Votes of verified members count this much on the leaderboard (a multiple of 0.25).

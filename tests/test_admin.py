@@ -27,6 +27,7 @@ from challenges.models import (
     LedgerEntry,
     Payout,
     Role,
+    SponsorInquiry,
     User,
     WeeklyChallenge,
 )
@@ -124,13 +125,15 @@ def records(make_user, make_challenge, make_sponsor, make_project) -> Records:
                                secret="whsec_dGVzdA==", owner=author)
     delivery = WebhookDelivery(endpoint=endpoint, event_type="challenge.published",
                                event_id="msg_test", payload="{}", status="delivered")
-    db.session.add_all([outbox, endpoint, delivery])
+    inquiry = SponsorInquiry(company="Acme", contact_name="Ann", contact_email="ann@acme.test",
+                             budget_range="under_1k", message="Hello")
+    db.session.add_all([outbox, endpoint, delivery, inquiry])
     db.session.commit()
     ids = {
         "challenges": challenge.id, "sponsors": sponsor.id, "submissions": submission.id,
         "votes": vote.id, "users": author.id, "projects": project.id, "ledger": ledger.id,
         "payouts": payout.id, "outbox": outbox.id, "webhooks": endpoint.id,
-        "webhook_deliveries": delivery.id,
+        "webhook_deliveries": delivery.id, "sponsor_inquiries": inquiry.id,
     }
     return Records({k: str(v) for k, v in ids.items()}, challenge, sponsor)
 

@@ -15,10 +15,12 @@ from ..models import (
     LedgerEntry,
     Payout,
     Project,
+    SponsorInquiry,
     User,
     WeeklyChallenge,
 )
 from ..security import csp_nonce
+from .inquiries import SponsorInquiryView
 from .security import SecureIndexView
 from .views import ChallengeView, LedgerView, ProjectView, SponsorView, UserView, VoteView
 from .workflows import PayoutView, SubmissionView
@@ -41,6 +43,8 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(ProjectView(Project, db, name=_l("Projects"), endpoint="projects"))
     admin.add_view(LedgerView(LedgerEntry, db, name=_l("Ledger"), endpoint="ledger"))
     admin.add_view(PayoutView(Payout, db, name=_l("Payouts"), endpoint="payouts"))
+    admin.add_view(SponsorInquiryView(SponsorInquiry, db, name=_l("Sponsor inquiries"),
+                                      endpoint="sponsor_inquiries"))
     # Features add their views through this list (the core never imports a feature).
     for add_views in app.extensions.get("wc_admin_views", ()):
         add_views(admin)

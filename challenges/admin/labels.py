@@ -87,6 +87,12 @@ COLUMN_LABELS: dict[str, Any] = {
     "approved_at": _l("Approved (UTC)"),
     "paid_by": _l("Paid by"),
     "paid_at": _l("Paid (UTC)"),
+    # Sponsor inquiries
+    "company": _l("Company"),
+    "contact_name": _l("Contact"),
+    "contact_email": _l("Contact email"),
+    "budget_range": _l("Budget"),
+    "message": _l("Message"),
 }
 
 
@@ -113,5 +119,9 @@ STATUS_CHOICES = [
 THEME_CHOICES = [
     ("purple", _l("Purple")), ("blue", _l("Blue")), ("teal", _l("Teal")), ("green", _l("Green")),
     ("orange", _l("Orange")), ("pink", _l("Pink")), ("red", _l("Red")), ("indigo", _l("Indigo")),
+]
+INQUIRY_STATUS_CHOICES = [
+    ("new", _l("Not answered yet")), ("contacted", _l("Contacted")), ("won", _l("Won")),
+    ("declined", _l("Declined")),
 ]
 ROLE_CHOICES = [("member", _l("Member")), ("editor", _l("Editor")), ("sponsor", _l("Sponsor"))]

@@ -78,7 +78,8 @@ def staging_active(challenge_id: uuid.UUID | str) -> str:
 
 
 def sponsor_counters(challenge_id: uuid.UUID | str) -> str:
-    """HASH views / clicks counted since the last flush to the challenge row (SPEC §8)."""
+    """HASH "<field>:<UTC day>" -> views / clicks / share visits counted since the last flush
+    (SPEC §8, §11; ``services.sponsors``)."""
     return f"{_prefix(challenge_id)}:counters"
 
 

@@ -36,6 +36,11 @@ login_per_ip = limiter.limit(
 register_per_ip = limiter.limit(_setting("REGISTER_RATE_LIMIT"), key_func=ip_key,
                                 methods=["POST"])
 
+# The public "Sponsor a challenge" form: per address, every POST (a valid one emails every
+# editor, so it must not become a way to flood their inboxes).
+sponsor_inquiry_per_ip = limiter.limit(_setting("SPONSOR_INQUIRY_RATE_LIMIT"), key_func=ip_key,
+                                       methods=["POST"], scope="sponsor-inquiry")
+
 # Votes and unvotes, HTML and API alike: one bucket per member (scope "votes").
 votes = limiter.shared_limit(_setting("VOTE_RATE_LIMIT"), scope="votes", key_func=member_or_ip,
                              error_message=VOTE_LIMIT_MESSAGE)

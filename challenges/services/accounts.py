@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -29,6 +30,20 @@ _hasher = PasswordHasher()  # Argon2id with the library's current recommended pa
 # A real hash to verify against when the account does not exist, so a missing user and a wrong
 # password take the same time (no username enumeration by timing).
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+# Features that fill in a new account before it is stored, in its transaction (share
+# attribution, ``challenges.referrals``). The core never imports a feature: they register here.
+_NEW_ACCOUNT_HOOKS: list[Callable[[User], None]] = []
+
+
+def on_new_account(hook: Callable[[User], None]) -> Callable[[User], None]:
+    """Call ``hook(user)`` with every account ``register_user`` is about to insert (after its
+    checks passed). Registering the same function twice is a no-op (apps are created more than
+    once in tests)."""
+    if hook not in _NEW_ACCOUNT_HOOKS:
+        _NEW_ACCOUNT_HOOKS.append(hook)
+    return hook
 
 
 def normalize_username(raw: str) -> str:
@@ -101,6 +116,8 @@ def register_user(
         raise ValidationFailed(errors)
     _raise_if_taken(username, email)
     user = User(username=username, email=email, password_hash=hash_password(password), role=role)
+    for hook in _NEW_ACCOUNT_HOOKS:
+        hook(user)
     try:
         with db.session.begin_nested():
             db.session.add(user)
