@@ -44,8 +44,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .probes import bp as probes_bp
     from .projects import bp as projects_bp
     from .ratelimits.proxy import install_proxy_fix
-    from .sharing import init_app as init_sharing
     from .referrals import init_app as init_referrals
+    from .sharing import init_app as init_sharing
     from .sponsors import bp as sponsors_bp
     from .uploads import init_app as init_uploads
     from .webhooks import init_app as init_webhooks
