@@ -20,9 +20,9 @@ class ArchiveFilterForm(AppForm):
         csrf = False  # a search changes nothing; its URL is meant to be shared
 
     q = SearchField(_l("Search titles and descriptions"), validators=up_to(SEARCH_MAX))
-    year = SelectField(_l("Year"), choices=[])
-    sponsor = SelectField(_l("Sponsor"), choices=[])
-    theme = SelectField(_l("Theme colour"), choices=[])
+    year = SelectField(_l("Year"), choices=[], default="")
+    sponsor = SelectField(_l("Sponsor"), choices=[], default="")
+    theme = SelectField(_l("Theme colour"), choices=[], default="")
 
     def __init__(self, formdata: Any, choices: FilterChoices) -> None:
         super().__init__(formdata=formdata)

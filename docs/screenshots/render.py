@@ -4,10 +4,12 @@ Starts its own app on a temporary SQLite file and an embedded Valkey, loads the 
 on a free loopback port, and drives headless Chromium (Debian's /usr/bin/chromium). Renders the
 desktop pages (landing, gallery, leaderboard, the submit modal with its errors), the phone
 width (375 x 812: home, a landing page, the gallery, the header menu open), the admin (index and
-a list view), the landing page in Spanish, the bell (desktop and phone side by side), and a
-participant's share card (its page, and the 1200 x 630 image link previews show).
+a list view), the landing page in Spanish, the bell (desktop and phone side by side), a
+participant's share card (its page, and the 1200 x 630 image link previews show), and the
+archive of past challenges (desktop and phone).
 Run: ``.venv/bin/python docs/screenshots/render.py [--out DIR] [GROUP ...]`` (groups: desktop,
-phone, admin, spanish, bell, share; all by default; ``--out`` writes elsewhere, e.g. to check the
+phone, admin, spanish, bell, share, archive; all by default; ``--out`` writes elsewhere, e.g. to
+check the
 script without touching the committed images).
 """
 
@@ -252,12 +254,100 @@ def share_card(browser: Any, base: str) -> None:
     path = OUT / "share-card-image.png"
     path.write_bytes(response.body())
     print("wrote", path)
+# Past challenges for the archive's picture: (slug, title, theme, weeks ago, sponsored, words).
+ARCHIVE_HISTORY = [
+    ("neon-nights", "Neon Nights", "pink", 3, True,
+     "Cities after dark, lit by signs that hum. Rain, reflections and late trains."),
+    ("lost-libraries", "Lost Libraries", "indigo", 4, False,
+     "Shelves that go on forever, books that read you back."),
+    ("sueños-de-papel", "Paper Dreams", "teal", 5, False,
+     "Fold, cut and layer: worlds made of paper. Sueños de papel."),
+    ("machine-gardens", "Machine Gardens", "green", 6, True,
+     "Where robots tend the roses and vines climb the servers."),
+]
+
+
+def add_archive_history() -> None:
+    """Four more finalized challenges for the archive, entered and voted through the real
+    services at moments inside their own schedules, with the demo's artwork."""
+    from functools import partial
+
+    from flask import current_app
+    from sqlalchemy import select
+
+    from challenges.clock import utcnow
+    from challenges.extensions import db
+    from challenges.models import ChallengeSponsor, ChallengeSubmission, User, WeeklyChallenge
+    from challenges.services.challenges import prepare_challenge
+    from challenges.services.entries import EntryInput, submit_entry
+    from challenges.services.finalization import finalize_challenge, unfinalized_completed
+    from challenges.services.votes import cast_vote
+    from challenges.transactions import commit_with_retry
+
+    art = db.session.execute(select(ChallengeSubmission.image_url, ChallengeSubmission.title,
+                                    ChallengeSubmission.image_alt_text)
+                             .order_by(ChallengeSubmission.entry_number)).all()
+    members = db.session.scalars(select(User).where(User.role == "member").order_by(User.id)).all()
+    sponsor = db.session.scalar(select(ChallengeSponsor))
+    now = utcnow().replace(second=0, microsecond=0)
+    config = current_app.config
+    for n, (slug, title, theme, weeks, sponsored, words) in enumerate(ARCHIVE_HISTORY):
+        slug = slug.replace("ñ", "n")
+        start = now - timedelta(weeks=weeks, days=2)
+        challenge = WeeklyChallenge(
+            slug=slug, title=title, description=words, prompt=words, starts_at=start,
+            submission_deadline=start + timedelta(days=5),
+            voting_deadline=start + timedelta(days=7), ends_at=start + timedelta(days=7),
+            status="completed", theme_color=theme, sponsor=sponsor if sponsored else None,
+            prizes={}, require_project_link=False, week_number=0, year=0)
+        prepare_challenge(challenge)
+        db.session.add(challenge)
+        db.session.commit()
+        moment = start + timedelta(hours=2)
+        entries = []
+        for i, author in enumerate(members[n:n + 4]):
+            image_url, art_title, alt = art[(4 * n + i) % len(art)]
+            moment += timedelta(minutes=41)
+            data = EntryInput(title=art_title, description=words, image_url=image_url,
+                              image_alt_text=alt)
+            entries.append(commit_with_retry(partial(submit_entry, challenge.id, author, data,
+                                                     moment)))
+        for v, voter in enumerate(members):
+            for entry in entries[: 1 + (v + n) % len(entries)]:
+                if entry.user_id != voter.id:
+                    moment += timedelta(minutes=3)
+                    commit_with_retry(partial(
+                        cast_vote, entry.id, voter, moment,
+                        verified_weight=config["VERIFIED_VOTE_WEIGHT"],
+                        unverified_weight=config["UNVERIFIED_VOTE_WEIGHT"]))
+    for challenge_id in unfinalized_completed(utcnow()):
+        commit_with_retry(partial(finalize_challenge, challenge_id, utcnow()))
+
+
+def prepare_demo() -> None:
+    """What the pictures need beyond the demo: the bell's news and the archive's history."""
+    add_demo_notifications()
+    add_archive_history()
+
+
+def archive_pages(browser: Any, base: str) -> None:
+    """docs/screenshots/archive.png (desktop) and mobile-archive.png (375 px, two screens)."""
+    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1)
+    page = context.new_page()
+    page.goto(f"{base}/challenges/archive/")
+    shoot(page, "archive.png")
+    context.close()
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    page.goto(f"{base}/challenges/archive/")
+    shoot(page, "mobile-archive.png", max_height=2 * PHONE["height"])
     context.close()
 
 
 RENDERERS: dict[str, Callable[[Any, str], None]] = {
     "desktop": desktop_pages, "phone": phone_pages, "admin": admin_pages,
-    "spanish": spanish_pages, "bell": bell, "share": share_card,
+    "spanish": spanish_pages, "bell": bell, "share": share_card, "archive": archive_pages,
 }
 
 
@@ -276,7 +366,7 @@ def main(argv: list[str]) -> int:
                      f"{', '.join(RENDERERS)}")
     OUT = args.out
     OUT.mkdir(parents=True, exist_ok=True)
-    with demo_site(add_demo_notifications) as base, sync_playwright() as p:
+    with demo_site(prepare_demo) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for name, render in RENDERERS.items():
             if not args.groups or name in args.groups:
