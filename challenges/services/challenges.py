@@ -57,6 +57,11 @@ def iso_week(moment: datetime) -> tuple[int, int]:
     return year, week
 
 
+# Paths under /challenges/ that are pages of their own: a challenge with such a slug would have
+# a landing page nobody can reach (the archive's route answers first).
+RESERVED_SLUGS = frozenset({"archive"})
+
+
 def prepare_challenge(challenge: WeeklyChallenge) -> None:
     """Validate a challenge before it is saved and fill what derives from other fields.
 
@@ -71,6 +76,9 @@ def prepare_challenge(challenge: WeeklyChallenge) -> None:
     )
     if not challenge.slug or not SLUG_RE.fullmatch(challenge.slug) or len(challenge.slug) > 50:
         problems["slug"] = _("Use lowercase letters, digits and single hyphens (at most 50).")
+    elif challenge.slug in RESERVED_SLUGS:
+        problems["slug"] = _("“%(slug)s” is the address of a site page; choose another slug.",
+                             slug=challenge.slug)
     elif _slug_taken(challenge):
         problems["slug"] = _("Another challenge already uses this slug.")
     if challenge.theme_color and challenge.theme_color not in THEME_COLORS:

@@ -236,3 +236,13 @@ def test_old_list_page_cursors_move_to_the_archive(client):
     location = urlsplit(response.headers["Location"])
     assert location.path == URL
     assert parse_qs(location.query)["after"] == [cursor]
+
+
+def test_a_challenge_cannot_take_the_archives_address(make_challenge) -> None:
+    """/challenges/archive/ is the archive: a challenge slugged "archive" could never be
+    reached, so the one validation every editor path uses refuses it at the slug field."""
+    from challenges.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        make_challenge(slug="archive")
+    assert "slug" in refused.value.errors
