@@ -35,14 +35,22 @@ def public_pages(results) -> dict[str, str]:
     }
 
 
+def results_page(app, results) -> dict[str, str]:
+    """The results page, built by the archive feature (``archive.results``), once it is there:
+    its template gets the same tags from ``sharing.meta.PAGES``."""
+    if "archive.results" not in app.view_functions:
+        return {}
+    return {"results": f"/challenges/{results.challenge.slug}/results/"}
+
+
 @pytest.fixture
 def results(frozen_clock):
     return finalized_challenge(frozen_clock)
 
 
-def test_every_public_page_type_has_the_tags_and_a_1200_by_630_png(client, results):
+def test_every_public_page_type_has_the_tags_and_a_1200_by_630_png(app, client, results):
     site = current_app.config["SITE_URL"].rstrip("/")
-    for name, path in public_pages(results).items():
+    for name, path in {**public_pages(results), **results_page(app, results)}.items():
         response = client.get(path)
         assert response.status_code == 200, (name, path)
         tags = meta_tags(response.get_data(as_text=True))
