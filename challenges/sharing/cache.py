@@ -49,12 +49,16 @@ def cached_image(spec: CardSpec, folder: Path, picture_path: Path | None = None)
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / f".{key}.lock", "a+b") as lock:
+    lock_path = target.parent / f".{key}.lock"
+    with open(lock_path, "a+b") as lock:
         # Two first requests at once: the second waits here, then finds the file.
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not target.is_file():
                 _write_atomically(target, render_png(spec, picture_path))
+                # The image exists from here on, and everyone checks for it before locking, so
+                # the lock file is no longer needed (a waiter still holds its open copy).
+                lock_path.unlink(missing_ok=True)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return target

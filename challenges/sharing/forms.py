@@ -14,7 +14,7 @@ class MastodonForm(AppForm):
     """Sent by GET (it only leads elsewhere), with a CSRF token all the same."""
 
     instance = StringField(_l("Your Mastodon server"), validators=up_to(INSTANCE_MAX),
-                           description=_l("For example mastodon.social"))
+                           description=_l("For example: mastodon.social."))
     text = HiddenField()
 
     def validate_instance(self, field: StringField) -> None:

@@ -107,3 +107,19 @@ def test_a_remembered_mastodon_server_is_used_without_asking(open_page, results)
     page.get_by_role("link", name="Mastodon").click()
     page.wait_for_url("https://mastodon.example/share?**")
     assert len(opened) == 2
+
+
+def test_without_javascript_the_link_sits_in_a_field_to_select(browser, live_server, results):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"/challenges/dream-week/results/{results.members[0].username}")
+        field = page.get_by_label("Link to share")
+        expect(field).to_be_visible()
+        expect(field).to_have_attribute("readonly", "")
+        assert field.input_value().endswith(f"/results/{results.members[0].username}")
+        expect(page.locator("[data-share-copy]")).to_be_hidden()
+        expect(page.locator("[data-share-native]")).to_be_hidden()
+        expect(page.get_by_role("link", name="Reddit")).to_be_visible()
+    finally:
+        context.close()

@@ -35,14 +35,22 @@ def public_pages(results) -> dict[str, str]:
     }
 
 
+def results_page(app, results) -> dict[str, str]:
+    """The results page, built by the archive feature (``archive.results``), once it is there:
+    its template gets the same tags from ``sharing.meta.PAGES``."""
+    if "archive.results" not in app.view_functions:
+        return {}
+    return {"results": f"/challenges/{results.challenge.slug}/results/"}
+
+
 @pytest.fixture
 def results(frozen_clock):
     return finalized_challenge(frozen_clock)
 
 
-def test_every_public_page_type_has_the_tags_and_a_1200_by_630_png(client, results):
+def test_every_public_page_type_has_the_tags_and_a_1200_by_630_png(app, client, results):
     site = current_app.config["SITE_URL"].rstrip("/")
-    for name, path in public_pages(results).items():
+    for name, path in {**public_pages(results), **results_page(app, results)}.items():
         response = client.get(path)
         assert response.status_code == 200, (name, path)
         tags = meta_tags(response.get_data(as_text=True))
@@ -121,8 +129,8 @@ def test_two_first_requests_at_once_draw_once_and_never_a_torn_file(app):
     assert len(set(paths)) == 1
     assert render_count() == before + 1
     assert png_size(paths[0].read_bytes()) == (1200, 630)
-    leftovers = [p.name for p in paths[0].parent.iterdir() if p.name.startswith(".render-")]
-    assert not leftovers
+    leftovers = [p.name for p in paths[0].parent.iterdir() if p.name.startswith(".")]
+    assert not leftovers  # no temporary file, no lock file
     assert paths[0].name == f"{image_key(spec)}.png"
 
 
@@ -145,3 +153,17 @@ def test_the_preview_speaks_the_page_language(client, results):
     assert "/share/en/" in english and "/share/es/" in spanish and english != spanish
     # A crawler fetching the Spanish image sends no language: it still gets that image.
     assert client.get(site_path(spanish)).status_code == 200
+
+
+def test_the_home_page_previews_the_challenge_open_now(client, frozen_clock, make_challenge):
+    site_only = meta_tags(client.get("/").get_data(as_text=True))["og:image"]
+    assert "/share/en/site/home/" in site_only
+    current = make_challenge("active", now=frozen_clock(), title="Open Now")
+    tags = meta_tags(client.get("/").get_data(as_text=True))
+    assert f"/share/en/challenge/{current.id}/" in tags["og:image"]
+    assert "Open Now" in tags["og:image:alt"]
+    image = client.get(site_path(tags["og:image"]))
+    assert image.status_code == 200 and png_size(image.data) == (1200, 630)
+    # The landing page names the very same image.
+    landing = meta_tags(client.get(f"/challenges/{current.slug}/").get_data(as_text=True))
+    assert landing["og:image"] == tags["og:image"]

@@ -148,3 +148,14 @@ def test_odd_mastodon_input_never_gives_a_500(client):
     for query in ({"text": "\x00"}, {"text": "x" * 10_000}, {"instance": "\x00", "text": "a"},
                   {"instance": "é" * 500}):
         assert client.get("/share/mastodon", query_string=query).status_code < 500
+
+
+def test_a_remembered_server_can_be_changed_from_the_share_buttons(client, results):
+    landing = f"/challenges/{results.challenge.slug}/"
+    assert "Change your Mastodon server" not in client.get(landing).get_data(as_text=True)
+    client.set_cookie("mastodon_instance", "mastodon.social")
+    html = client.get(landing).get_data(as_text=True)
+    assert "Change your Mastodon server" in html
+    change = re.search(r'href="([^"]+)" data-share-mastodon-change', html)
+    assert change and "change=1" in unescape(change.group(1))
+    assert client.get(unescape(change.group(1))).status_code == 200  # asks, does not redirect
