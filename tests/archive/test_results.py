@@ -221,10 +221,8 @@ def test_an_archived_challenges_pages_stay_complete(client, app, archived, froze
         assert response.status_code == 200
         assert html.escape(entry.title) in response.get_data(as_text=True)
 
-    # The participant cards come from the sharing package (built in parallel for issue #12,
-    # route /challenges/<slug>/results/<username>); this part runs once it is merged.
-    if "sharing.participant_card" in app.view_functions:
-        for name in VOTES:
-            card = client.get(f"/challenges/{slug}/results/author_{name}")
-            assert card.status_code == 200, name
-            assert f"author_{name}" in card.get_data(as_text=True)
+    # Every participant's share card (the sharing package).
+    for name in VOTES:
+        card = client.get(f"/challenges/{slug}/results/author_{name}")
+        assert card.status_code == 200, name
+        assert f"author_{name}" in card.get_data(as_text=True)
