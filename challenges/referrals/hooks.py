@@ -4,8 +4,9 @@ After each request (never the polls, probes or files: ``QUIET_ENDPOINTS``):
 - a signed-in member's request marks the day active (Redis only, and only when the request
   already loaded the member: this adds no SQL);
 - a GET of a page with ``?ref=<username>`` naming a member counts a share visit for the
-  page's challenge (once per visitor, link and half hour) and, for a signed-out visitor, leaves
-  the referral cookie (a signed-in member is no one to refer);
+  page's challenge (once per visitor, link and half hour; link previews and crawlers are no
+  visitors) and, for a signed-out visitor, leaves the referral cookie (a signed-in member is no
+  one to refer);
 - after a registration that read the cookie, the cookie is cleared.
 
 The registration itself calls ``_attribute_new_account`` (``accounts.on_new_account``) in its
@@ -58,7 +59,8 @@ def _after_request(response: Response) -> Response:
         if response.status_code < 400:  # the account was created: the referral is spent
             response.delete_cookie(cookie.NAME, path="/")
     elif (request.method == "GET" and "ref" in request.args and response.status_code == 200
-          and response.mimetype == "text/html" and request.headers.get("HX-Request") != "true"):
+          and response.mimetype == "text/html" and request.headers.get("HX-Request") != "true"
+          and not service.is_robot(request.headers.get("User-Agent"))):
         _share_visit(response, member if signed_in else None)
     return response
 

@@ -7,6 +7,7 @@ Plain values in, plain values out; nothing here sees the request (``hooks`` does
 
 from __future__ import annotations
 
+import re
 import uuid
 from contextlib import suppress
 from datetime import datetime, timedelta
@@ -23,6 +24,17 @@ from .cookie import MAX_AGE, Referral
 
 # A reload (or a second page) of the same share link within this long is the same visit.
 SAME_VISIT = timedelta(minutes=30)
+# Link previews and crawlers: a social site fetches every shared link once per post to draw its
+# card, which is no person visiting. Matched against the User-Agent.
+_ROBOT_RE = re.compile(r"bot|crawl|spider|slurp|preview|facebookexternalhit|embedly|"
+                       r"mastodon|bluesky|cardyb|whatsapp|skypeuripreview",
+                       re.IGNORECASE)
+
+
+def is_robot(user_agent: str | None) -> bool:
+    """Whether a request comes from a link preview or a crawler (no User-Agent at all counts
+    as one: browsers always send it)."""
+    return not user_agent or bool(_ROBOT_RE.search(user_agent[:512]))
 
 
 def referrer_id(ref: str | None) -> int | None:

@@ -170,3 +170,20 @@ def test_the_poll_fragment_counts_no_share_visit(client, alice, challenge):
     assert response.status_code in (200, 204)
     assert client.get_cookie(cookie.NAME) is None
     assert share_visits(challenge.id) == {}
+
+
+@pytest.mark.parametrize("agent", [
+    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+    "Twitterbot/1.0", "Mozilla/5.0 (compatible; Bluesky Cardyb/1.1; +mailto:support@bsky.app)",
+    "http.rb/5.1.1 (Mastodon/4.2.1; +https://mastodon.social/)", "Slackbot-LinkExpanding 1.0",
+    "LinkedInBot/1.0", "",
+])
+def test_link_previews_and_crawlers_are_no_share_visits(client, alice, challenge, agent):
+    response = client.get(f"/challenges/{challenge.slug}/?ref=alice",
+                          headers={"User-Agent": agent})
+    assert response.status_code == 200
+    assert client.get_cookie(cookie.NAME) is None
+    assert share_visits(challenge.id) == {}
+    browser = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
+    client.get(f"/challenges/{challenge.slug}/?ref=alice", headers={"User-Agent": browser})
+    assert share_visits(challenge.id) == {date(2031, 3, 10): 1}
