@@ -138,7 +138,7 @@ def funnel_chart(row: ChallengeRow) -> BarChart:
         "funnel-chart", _("Funnel of %(title)s", title=row.challenge.title),
         _("Visits, registrations, entrants and voters during the challenge."),
         [name for name, _value in steps], [Series(_("Count"), [v for _n, v in steps])],
-        height=240,
+        height=240, show_values=True,
     )
 
 
@@ -169,8 +169,7 @@ def hours_chart(row: ChallengeRow) -> BarChart:
         "hours-chart", _("Votes per hour in %(title)s", title=row.challenge.title),
         _("One bar per hour (UTC), from the start to the voting deadline; days are labelled."),
         [moment.strftime("%m-%d") if moment.hour == 0 else "" for moment, _n in hours],
-        [Series(_("Votes"), [n for _m, n in hours])],
-        label_every=24 if len(hours) > 48 else 1, height=240,
+        [Series(_("Votes"), [n for _m, n in hours])], height=240,
     )
 
 

@@ -4,9 +4,10 @@ Starts its own app on a temporary SQLite file and an embedded Valkey, loads the 
 on a free loopback port, and drives headless Chromium (Debian's /usr/bin/chromium). Renders the
 desktop pages (landing, gallery, leaderboard, the submit modal with its errors), the phone
 width (375 x 812: home, a landing page, the gallery, the header menu open), the admin (index and
-a list view), the landing page in Spanish, and the bell (desktop and phone side by side).
+a list view), the landing page in Spanish, the bell (desktop and phone side by side), and the
+analytics (the admin's dashboard and the sponsor's numbers).
 Run: ``.venv/bin/python docs/screenshots/render.py [--out DIR] [GROUP ...]`` (groups: desktop,
-phone, admin, spanish, bell; all by default; ``--out`` writes elsewhere, e.g. to check the
+phone, admin, spanish, bell, analytics; all by default; ``--out`` writes elsewhere, e.g. to check the
 script without touching the committed images).
 """
 
@@ -211,6 +212,84 @@ def add_demo_notifications() -> None:
     db.session.commit()
 
 
+def add_analytics_history() -> None:
+    """What the growth feature records as people use the site, for the demo's challenges: the
+    days members were signed in, daily page views and share visits, members who came through a
+    share link, a few sponsor inquiries; then the nightly rollups. Seeded: the same every time."""
+    import random
+
+    from sqlalchemy import select, update
+
+    from challenges.analytics.rollups import run_rollups
+    from challenges.clock import utcnow
+    from challenges.demo import MEMBERS
+    from challenges.extensions import db
+    from challenges.models import (
+        ChallengeDailyCounter,
+        MemberActivityDay,
+        SponsorInquiry,
+        User,
+        WeeklyChallenge,
+    )
+
+    rng = random.Random(12)
+    now = utcnow()
+    today = now.date()
+    members = db.session.scalars(select(User).where(User.username.in_(MEMBERS))
+                                 .order_by(User.id)).all()
+    # Most members joined weeks ago; the last three came through a share of an earlier challenge.
+    started = db.session.scalars(select(WeeklyChallenge).where(
+        WeeklyChallenge.starts_at <= now, WeeklyChallenge.is_published)
+        .order_by(WeeklyChallenge.starts_at)).all()
+    for n, member in enumerate(members):
+        joined = now - timedelta(days=40 - 3 * n)
+        shared = started[0].id if n >= len(members) - 3 else None
+        db.session.execute(update(User).where(User.id == member.id).values(
+            created_at=joined, referred_challenge_id=shared))
+    days = sorted({today - timedelta(days=d) for d in range(0, 21)})
+    db.session.add_all(MemberActivityDay(user_id=m.id, day=day)
+                       for m in members for day in days if rng.random() < 0.45)
+    for challenge in started:
+        first = challenge.starts_at.date()
+        for offset in range(0, 8):
+            day = first + timedelta(days=offset)
+            if day > today:
+                break
+            db.session.add(ChallengeDailyCounter(
+                challenge_id=challenge.id, day=day, views=rng.randint(60, 240),
+                sponsor_clicks=rng.randint(3, 20), share_visits=rng.randint(5, 40)))
+    for n, company in enumerate(("Northwind Studio", "Pixel Foundry", "Lumen Labs")):
+        db.session.add(SponsorInquiry(
+            company=company, contact_name="Alex Doe", contact_email=f"alex{n}@example.com",
+            budget_range="1k_5k", message="We would like to sponsor a week.",
+            created_at=now - timedelta(days=2 + 5 * n)))
+    db.session.flush()
+    run_rollups(now)
+    db.session.commit()
+
+
+def prepare_demo() -> None:
+    add_demo_notifications()
+    add_analytics_history()
+
+
+def analytics_pages(browser: Any, base: str) -> None:
+    """docs/screenshots/analytics.png: /admin/analytics for the completed demo challenge;
+    sponsor-analytics.png: the sponsor's numbers on /sponsor/."""
+    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1)
+    page = context.new_page()
+    log_in(page, base, "editor")
+    page.goto(f"{base}/admin/analytics/?challenge=retro-futures")
+    shoot(page, "analytics.png")
+    context.close()
+    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1)
+    page = context.new_page()
+    log_in(page, base, "dreamlabs")
+    page.goto(f"{base}/sponsor/")
+    shoot(page, "sponsor-analytics.png")
+    context.close()
+
+
 def bell(browser: Any, base: str) -> None:
     """docs/screenshots/bell.png: the bell with unread news and /notifications, at desktop
     width and at 375 px, side by side."""
@@ -240,7 +319,7 @@ def bell(browser: Any, base: str) -> None:
 
 RENDERERS: dict[str, Callable[[Any, str], None]] = {
     "desktop": desktop_pages, "phone": phone_pages, "admin": admin_pages,
-    "spanish": spanish_pages, "bell": bell,
+    "spanish": spanish_pages, "bell": bell, "analytics": analytics_pages,
 }
 
 
@@ -259,7 +338,7 @@ def main(argv: list[str]) -> int:
                      f"{', '.join(RENDERERS)}")
     OUT = args.out
     OUT.mkdir(parents=True, exist_ok=True)
-    with demo_site(add_demo_notifications) as base, sync_playwright() as p:
+    with demo_site(prepare_demo) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for name, render in RENDERERS.items():
             if not args.groups or name in args.groups:
