@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask import url_for
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -97,6 +98,8 @@ def challenges_table(rows: list[ChallengeRow]) -> DataTable:
                str(m.members_from_challenge), str(m.visits), str(m.share_visits)]
               for r in rows for m in [r.metrics]],
         numeric=[False, False] + [True] * 7 + [False] + [True] * 7,
+        # Each title shows that challenge's funnel and votes per hour.
+        links=[url_for("analytics.index", challenge=r.challenge.slug) for r in rows],
     )
 
 

@@ -133,6 +133,7 @@ def test_a_sponsor_sees_their_challenges_numbers(client, login, make_user, make_
     assert rows["First"]["Share visits"] == "2"
     assert rows["Second"]["New members from shares"] == "1"
     assert 'role="img"' in page
+    assert f'<a href="/challenges/{data.c3.slug}/">Third</a>' in page
     response = client.get("/sponsor/analytics.csv")
     assert response.mimetype == "text/csv"
     assert csv_cells(response.get_data(as_text=True)) == cells
