@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from babel import Locale
 from flask import url_for
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -27,7 +28,11 @@ NONE = "–"  # a rate whose denominator is zero
 
 
 def percent(value: float | None) -> str:
-    return NONE if value is None else format_percent(value, "#,##0.0%")
+    """One decimal in the locale's own percent pattern ("66.7%", "66,7 %")."""
+    if value is None:
+        return NONE
+    pattern = (get_locale() or Locale("en")).percent_formats[None].pattern
+    return format_percent(value, pattern.replace("0", "0.0", 1))
 
 
 def ratio(value: float | None) -> str:
