@@ -13,6 +13,7 @@ from challenges.extensions import db
 from challenges.models import ChallengeRollup, WeeklyRollup
 from jobs.analytics import store_rollups
 from jobs.schedule import schedule
+from tests.support.concurrency import run_concurrently
 
 from .history import monday, three_challenges
 
@@ -71,3 +72,13 @@ def test_the_rollup_job_is_on_the_schedule(app):
     jobs = {job.id: job for job in schedule(app)}
     assert jobs["analytics-rollups"].func == "jobs.analytics.store_rollups"
     assert jobs["analytics-rollups"].every == timedelta(days=1)
+
+
+def test_two_rollup_jobs_at_once_leave_one_complete_row_each(app, frozen_clock):
+    data = three_challenges()
+    frozen_clock.set(data.now)
+    results = run_concurrently(app, lambda _i: store_rollups(), 2)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    weeks, challenges = _rows()
+    assert len(weeks) == 12 and len(challenges) == 3
+    assert challenges[data.c3.id][1] == challenge_metrics(data.c3, data.now).as_json()
