@@ -18,6 +18,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from challenges.admin import init_admin
+from challenges.analytics import init_app as init_analytics
 from challenges.config import load_config
 from challenges.extensions import db
 from challenges.models import (
@@ -72,6 +73,7 @@ def _rules_for_collection() -> list[tuple[str, str, frozenset[str]]]:
     # Features add their admin views before init_admin, as in create_app.
     init_notifications(probe)
     init_webhooks(probe)
+    init_analytics(probe)
     init_admin(probe)
     return _admin_rules(probe)
 
@@ -140,7 +142,7 @@ def records(make_user, make_challenge, make_sponsor, make_project) -> Records:
 
 def concrete_url(rule: str, endpoint: str, records: Records) -> str:
     view, _, name = endpoint.partition(".")
-    url = rule.replace("<export_type>", "csv")
+    url = rule.replace("<export_type>", "csv").replace("<table_name>", "weeks")
     if name in ("details_view", "edit_view"):
         url += f"?id={records.ids[view]}"
     if name == "export_csv":

@@ -34,6 +34,7 @@ class Bar:
     height: float
     fill: str
     label: str  # what a pointer hover shows (the bar's own <title>)
+    value: str = ""  # written above the bar (charts of a few bars: a short bar stays readable)
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,9 @@ def _number(value: float) -> str:
 
 def bar_chart(chart_id: str, title: str, description: str, categories: Sequence[str],
               series: Sequence[Series], *, label_every: int = 1, width: int = 720,
-              height: int = 280) -> BarChart:
-    """Grouped vertical bars: one group per category, one bar per series in it."""
+              height: int = 280, show_values: bool = False) -> BarChart:
+    """Grouped vertical bars: one group per category, one bar per series in it; an empty
+    category label draws no label (e.g. only each day's first hour is named)."""
     left, right, top, bottom = 48.0, width - 12.0, 34.0, height - 36.0
     count = max(1, len(categories))
     # Four gridline steps of a whole, round size: counts never get a "2.5" gridline.
@@ -105,6 +107,7 @@ def bar_chart(chart_id: str, title: str, description: str, categories: Sequence[
                 y=round(bottom - bar_height, 2), width=round(max(bar_width - 1, 0.5), 2),
                 height=round(bar_height, 2), fill=PALETTE[number % len(PALETTE)],
                 label=f"{category} · {serie.name}: {_number(value)}",
+                value=_number(value) if show_values else "",
             ))
     y_ticks = [Tick(round(bottom - (top_value * i / 4) * scale, 2), _number(top_value * i / 4))
                for i in range(5)]

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask_babel import format_decimal, format_percent
+from babel import Locale
+from flask import url_for
+from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -26,7 +28,11 @@ NONE = "–"  # a rate whose denominator is zero
 
 
 def percent(value: float | None) -> str:
-    return NONE if value is None else format_percent(value, "#,##0.0%")
+    """One decimal in the locale's own percent pattern ("66.7%", "66,7 %")."""
+    if value is None:
+        return NONE
+    pattern = (get_locale() or Locale("en")).percent_formats[None].pattern
+    return format_percent(value, pattern.replace("0", "0.0", 1))
 
 
 def ratio(value: float | None) -> str:
@@ -97,6 +103,8 @@ def challenges_table(rows: list[ChallengeRow]) -> DataTable:
                str(m.members_from_challenge), str(m.visits), str(m.share_visits)]
               for r in rows for m in [r.metrics]],
         numeric=[False, False] + [True] * 7 + [False] + [True] * 7,
+        # Each title shows that challenge's funnel and votes per hour.
+        links=[url_for("analytics.index", challenge=r.challenge.slug) for r in rows],
     )
 
 
@@ -138,7 +146,7 @@ def funnel_chart(row: ChallengeRow) -> BarChart:
         "funnel-chart", _("Funnel of %(title)s", title=row.challenge.title),
         _("Visits, registrations, entrants and voters during the challenge."),
         [name for name, _value in steps], [Series(_("Count"), [v for _n, v in steps])],
-        height=240,
+        height=240, show_values=True,
     )
 
 
@@ -169,8 +177,7 @@ def hours_chart(row: ChallengeRow) -> BarChart:
         "hours-chart", _("Votes per hour in %(title)s", title=row.challenge.title),
         _("One bar per hour (UTC), from the start to the voting deadline; days are labelled."),
         [moment.strftime("%m-%d") if moment.hour == 0 else "" for moment, _n in hours],
-        [Series(_("Votes"), [n for _m, n in hours])],
-        label_every=24 if len(hours) > 48 else 1, height=240,
+        [Series(_("Votes"), [n for _m, n in hours])], height=240,
     )
 
 

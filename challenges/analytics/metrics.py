@@ -27,6 +27,7 @@ from ..extensions import db
 from ..leaderboard.standings import counting
 from ..models import (
     ChallengeDailyCounter,
+    ChallengeStatus,
     ChallengeSubmission,
     ChallengeVote,
     MemberActivityDay,
@@ -34,6 +35,7 @@ from ..models import (
     User,
     WeeklyChallenge,
 )
+from ..phase import in_phase
 
 S = ChallengeSubmission
 V = ChallengeVote
@@ -234,8 +236,8 @@ def previous_challenge(challenge: WeeklyChallenge, now: datetime) -> WeeklyChall
     W = WeeklyChallenge
     ended_by = min(as_utc(now), as_utc(challenge.voting_deadline))
     return db.session.scalar(
-        select(W).where(W.is_published, W.id != challenge.id,
-                        W.starts_at < challenge.starts_at, W.voting_deadline <= ended_by)
+        select(W).where(in_phase(ChallengeStatus.COMPLETED, ended_by), W.id != challenge.id,
+                        W.starts_at < challenge.starts_at)
         .order_by(W.starts_at.desc(), W.id).limit(1)
     )
 

@@ -19,7 +19,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..clock import as_utc
 from ..extensions import db
-from ..models import ChallengeRollup, WeeklyChallenge, WeeklyRollup
+from ..models import ChallengeRollup, ChallengeStatus, WeeklyChallenge, WeeklyRollup
+from ..phase import in_any_phase
 from .metrics import (
     WEEK,
     ChallengeMetrics,
@@ -34,6 +35,9 @@ from .metrics import (
     week_start,
 )
 
+# Published challenges that have started: the ones with numbers to count.
+STARTED_PHASES = frozenset({ChallengeStatus.ACTIVE, ChallengeStatus.VOTING,
+                            ChallengeStatus.COMPLETED})
 WEEKS_SHOWN = 12  # the dashboard's window: the latest weeks and challenges
 CHALLENGES_SHOWN = 12
 
@@ -98,7 +102,7 @@ def challenges_due(now: datetime, recompute: bool = False) -> list[uuid.UUID]:
     rows = db.session.execute(
         select(W.id, W.voting_deadline, R.computed_at)
         .outerjoin(R, R.challenge_id == W.id)
-        .where(W.is_published, W.starts_at <= now)
+        .where(in_any_phase(STARTED_PHASES, now))
         .order_by(W.starts_at)
     ).all()
     return [row.id for row in rows
@@ -156,7 +160,7 @@ def recent_challenges(now: datetime, count: int = CHALLENGES_SHOWN) -> list[Chal
     metrics: from their final rollups, or live for those still running."""
     W = WeeklyChallenge
     challenges = db.session.scalars(
-        select(W).where(W.is_published, W.starts_at <= now)
+        select(W).where(in_any_phase(STARTED_PHASES, now))
         .order_by(W.starts_at.desc(), W.id).limit(count)
     ).all()
     return challenge_rows(challenges, now)

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import Select, distinct, func, select
 
@@ -101,6 +102,7 @@ def sponsor_table(sponsor: ChallengeSponsor,
                str(n.entrants), str(n.voters), str(n.votes), str(n.share_visits),
                str(n.members_from_shares)] for n in numbers],
         numeric=[False, False, False] + [True] * 8,
+        links=[url_for("pages.challenge_detail", slug=n.challenge.slug) for n in numbers],
     )
 
 

@@ -25,9 +25,13 @@ class DataTable:
     columns: list[str]
     rows: list[list[str]]
     numeric: Sequence[bool] = ()  # per column: right-aligned
+    links: Sequence[str] = ()  # per row: where its first cell links to on the page (not in CSV)
 
     def is_numeric(self, index: int) -> bool:
         return index < len(self.numeric) and self.numeric[index]
+
+    def link(self, row: int) -> str:
+        return self.links[row] if row < len(self.links) else ""
 
 
 def csv_safe(cell: str) -> str:

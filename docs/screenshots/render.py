@@ -5,11 +5,12 @@ on a free loopback port, and drives headless Chromium (Debian's /usr/bin/chromiu
 desktop pages (landing, gallery, leaderboard, the submit modal with its errors), the phone
 width (375 x 812: home, a landing page, the gallery, the header menu open), the admin (index and
 a list view), the landing page in Spanish, the bell (desktop and phone side by side), a
-participant's share card (its page, and the 1200 x 630 image link previews show), and the
-archive of past challenges (desktop and phone).
+participant's share card (its page, and the 1200 x 630 image link previews show), the archive
+of past challenges (desktop and phone), and the analytics (the admin's dashboard and the
+sponsor's numbers).
 Run: ``.venv/bin/python docs/screenshots/render.py [--out DIR] [GROUP ...]`` (groups: desktop,
-phone, admin, spanish, bell, share, archive; all by default; ``--out`` writes elsewhere, e.g. to
-check the
+phone, admin, spanish, bell, share, archive, analytics; all by default; ``--out`` writes
+elsewhere, e.g. to check the
 script without touching the committed images).
 """
 
@@ -214,6 +215,79 @@ def add_demo_notifications() -> None:
     db.session.commit()
 
 
+def add_analytics_history() -> None:
+    """What the growth feature records as people use the site, for the demo's challenges: the
+    days members were signed in, daily page views and share visits, members who came through a
+    share link, a few sponsor inquiries; then the nightly rollups. Seeded: the same every time."""
+    import random
+
+    from sqlalchemy import select, update
+
+    from challenges.analytics.rollups import run_rollups
+    from challenges.clock import utcnow
+    from challenges.demo import MEMBERS
+    from challenges.extensions import db
+    from challenges.models import (
+        ChallengeDailyCounter,
+        MemberActivityDay,
+        SponsorInquiry,
+        User,
+        WeeklyChallenge,
+    )
+
+    rng = random.Random(12)
+    now = utcnow()
+    today = now.date()
+    members = db.session.scalars(select(User).where(User.username.in_(MEMBERS))
+                                 .order_by(User.id)).all()
+    # Most members joined weeks ago; the last three came through a share of an earlier challenge.
+    started = db.session.scalars(select(WeeklyChallenge).where(
+        WeeklyChallenge.starts_at <= now, WeeklyChallenge.is_published)
+        .order_by(WeeklyChallenge.starts_at)).all()
+    for n, member in enumerate(members):
+        joined = now - timedelta(days=40 - 3 * n)
+        shared = started[0].id if n >= len(members) - 3 else None
+        db.session.execute(update(User).where(User.id == member.id).values(
+            created_at=joined, referred_challenge_id=shared))
+    days = sorted({today - timedelta(days=d) for d in range(0, 21)})
+    db.session.add_all(MemberActivityDay(user_id=m.id, day=day)
+                       for m in members for day in days if rng.random() < 0.45)
+    for challenge in started:
+        first = challenge.starts_at.date()
+        for offset in range(0, 8):
+            day = first + timedelta(days=offset)
+            if day > today:
+                break
+            db.session.add(ChallengeDailyCounter(
+                challenge_id=challenge.id, day=day, views=rng.randint(60, 240),
+                sponsor_clicks=rng.randint(3, 20), share_visits=rng.randint(5, 40)))
+    for n, company in enumerate(("Northwind Studio", "Pixel Foundry", "Lumen Labs")):
+        db.session.add(SponsorInquiry(
+            company=company, contact_name="Alex Doe", contact_email=f"alex{n}@example.com",
+            budget_range="1k_5k", message="We would like to sponsor a week.",
+            created_at=now - timedelta(days=2 + 5 * n)))
+    db.session.flush()
+    run_rollups(now)
+    db.session.commit()
+
+
+def analytics_pages(browser: Any, base: str) -> None:
+    """docs/screenshots/analytics.png: /admin/analytics for the completed demo challenge;
+    sponsor-analytics.png: the sponsor's numbers on /sponsor/."""
+    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1)
+    page = context.new_page()
+    log_in(page, base, "editor")
+    page.goto(f"{base}/admin/analytics/?challenge=retro-futures")
+    shoot(page, "analytics.png")
+    context.close()
+    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1)
+    page = context.new_page()
+    log_in(page, base, "dreamlabs")
+    page.goto(f"{base}/sponsor/")
+    shoot(page, "sponsor-analytics.png")
+    context.close()
+
+
 def bell(browser: Any, base: str) -> None:
     """docs/screenshots/bell.png: the bell with unread news and /notifications, at desktop
     width and at 375 px, side by side."""
@@ -254,6 +328,8 @@ def share_card(browser: Any, base: str) -> None:
     path = OUT / "share-card-image.png"
     path.write_bytes(response.body())
     print("wrote", path)
+
+
 # Past challenges for the archive's picture: (slug, title, theme, weeks ago, sponsored, words).
 ARCHIVE_HISTORY = [
     ("neon-nights", "Neon Nights", "pink", 3, True,
@@ -325,9 +401,11 @@ def add_archive_history() -> None:
 
 
 def prepare_demo() -> None:
-    """What the pictures need beyond the demo: the bell's news and the archive's history."""
+    """What the pictures need beyond the demo: the bell's news, the archive's history, and
+    the analytics' activity, counters, referrals and inquiries (on top of that history)."""
     add_demo_notifications()
     add_archive_history()
+    add_analytics_history()
 
 
 def archive_pages(browser: Any, base: str) -> None:
@@ -348,6 +426,7 @@ def archive_pages(browser: Any, base: str) -> None:
 RENDERERS: dict[str, Callable[[Any, str], None]] = {
     "desktop": desktop_pages, "phone": phone_pages, "admin": admin_pages,
     "spanish": spanish_pages, "bell": bell, "share": share_card, "archive": archive_pages,
+    "analytics": analytics_pages,
 }
 
 

@@ -133,6 +133,7 @@ def test_a_sponsor_sees_their_challenges_numbers(client, login, make_user, make_
     assert rows["First"]["Share visits"] == "2"
     assert rows["Second"]["New members from shares"] == "1"
     assert 'role="img"' in page
+    assert f'<a href="/challenges/{data.c3.slug}/">Third</a>' in page
     response = client.get("/sponsor/analytics.csv")
     assert response.mimetype == "text/csv"
     assert csv_cells(response.get_data(as_text=True)) == cells
@@ -188,3 +189,19 @@ def test_sponsor_numbers_take_a_fixed_number_of_queries(client, login, make_user
     sql_statements.clear()
     client.get("/sponsor/analytics.csv")
     assert len(sql_statements) == len(few), "\n".join(s[:90] for s in sql_statements)
+
+
+def test_the_dashboard_and_its_csv_speak_spanish(client, editor, frozen_clock):
+    data = three_challenges()
+    frozen_clock.set(data.now)
+    headers = {"Accept-Language": "es"}
+    page = client.get(f"/admin/analytics/?challenge={data.c2.slug}", headers=headers)
+    body = page.get_data(as_text=True)
+    assert "Tasa de participación" in body and "Cómo se cuentan estas cifras" in body
+    cells = table_cells(body, "challenges-table")
+    second = dict(zip(cells[0], next(r for r in cells[1:] if r[0] == "Second"), strict=True))
+    assert second["Tasa de participación"] == "50,0\xa0%"
+    assert second["Tasa de retorno"] == "2 de 3 (66,7\xa0%)"
+    csv_body = client.get(f"/admin/analytics/challenges.csv?challenge={data.c2.slug}",
+                          headers=headers).get_data(as_text=True)
+    assert csv_cells(csv_body) == cells

@@ -13,6 +13,7 @@ from challenges.extensions import db
 from challenges.models import ChallengeRollup, WeeklyRollup
 from jobs.analytics import store_rollups
 from jobs.schedule import schedule
+from tests.support.concurrency import run_concurrently
 
 from .history import monday, three_challenges
 
@@ -30,10 +31,11 @@ def test_the_job_stores_every_week_and_challenge_and_running_it_twice_changes_no
         frozen_clock):
     data = three_challenges()
     frozen_clock.set(data.now)
-    # Weeks from the first member's (26 January) to the current one (30 March): 10.
-    assert store_rollups() == 10 + 3
+    # The dashboard's twelve weeks (from 12 January; the first member joined on 1 February)
+    # to the current one (30 March), and the three challenges.
+    assert store_rollups() == 12 + 3
     first = _rows()
-    assert len(first[0]) == 10 and len(first[1]) == 3
+    assert len(first[0]) == 12 and len(first[1]) == 3
     assert store_rollups() == 1  # only the current week is not final
     second = _rows()
     assert {k: v[1] for k, v in second[0].items()} == {k: v[1] for k, v in first[0].items()}
@@ -61,12 +63,22 @@ def test_recompute_redoes_final_rollups(runner, frozen_clock):
     data = three_challenges()
     frozen_clock.set(data.now)
     result = runner.invoke(args=["analytics", "rollup"])
-    assert result.exit_code == 0 and "Stored 10 week(s) and 3 challenge(s)." in result.output
+    assert result.exit_code == 0 and "Stored 12 week(s) and 3 challenge(s)." in result.output
     result = runner.invoke(args=["analytics", "rollup", "--recompute"])
-    assert "Stored 10 week(s) and 3 challenge(s)." in result.output
+    assert "Stored 12 week(s) and 3 challenge(s)." in result.output
 
 
 def test_the_rollup_job_is_on_the_schedule(app):
     jobs = {job.id: job for job in schedule(app)}
     assert jobs["analytics-rollups"].func == "jobs.analytics.store_rollups"
     assert jobs["analytics-rollups"].every == timedelta(days=1)
+
+
+def test_two_rollup_jobs_at_once_leave_one_complete_row_each(app, frozen_clock):
+    data = three_challenges()
+    frozen_clock.set(data.now)
+    results = run_concurrently(app, lambda _i: store_rollups(), 2)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    weeks, challenges = _rows()
+    assert len(weeks) == 12 and len(challenges) == 3
+    assert challenges[data.c3.id][1] == challenge_metrics(data.c3, data.now).as_json()
