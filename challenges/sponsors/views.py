@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from babel import Locale
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import format_currency, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..analytics.sponsors import (
-    SponsorChallengeNumbers,
-    sponsor_chart,
-    sponsor_numbers,
-    sponsor_table,
-)
-from ..analytics.tables import csv_response
 from ..errors import Forbidden, NotFound
-from ..models import ChallengeSponsor
 from ..services.sponsors import PrizeTotals, dashboard_sponsor, prize_totals, record
 from ..services.urls import url_problem
 from ..web import visible_challenge_or_404
@@ -39,41 +30,20 @@ def click_through(slug: str) -> ResponseReturnValue:
     return redirect(sponsor.website_url, code=302)
 
 
-def _sponsor_and_numbers() -> tuple[ChallengeSponsor, list[SponsorChallengeNumbers]]:
-    """The sponsor the viewer may see (``?sponsor=``: editors any, a sponsor user only their
-    own) and its challenges' numbers (``?challenge=``: one of them). Aborts with 403 for
-    members and 404 for anything not theirs."""
+@bp.get("/sponsor/")
+@login_required
+def dashboard() -> ResponseReturnValue:
+    """A sponsor user's challenges with their numbers; editors may look at any sponsor.
+    (The numbers come from the analytics feature, which adds them to this template.)"""
     try:
         sponsor = dashboard_sponsor(current_user, request.args.get("sponsor"))
-        return sponsor, sponsor_numbers(sponsor, request.args.get("challenge"))
     except Forbidden:
         abort(403)
     except NotFound:
         abort(404)
-
-
-@bp.get("/sponsor/")
-@login_required
-def dashboard() -> ResponseReturnValue:
-    """A sponsor user's challenges with their numbers; editors may look at any sponsor."""
-    sponsor, numbers = _sponsor_and_numbers()
     totals = prize_totals(sponsor.id)
-    args: dict[str, Any] = {k: v for k, v in request.args.items()
-                            if k in {"sponsor", "challenge"}}
     return render_template("sponsors/dashboard.html", sponsor=sponsor, totals=totals,
-                           prize_value=prize_value_text(totals), numbers=numbers,
-                           table=sponsor_table(sponsor, numbers),
-                           chart=sponsor_chart(numbers) if numbers else None,
-                           csv_url=url_for("sponsor.analytics_csv", **args),
-                           one_challenge="challenge" in args, number=format_decimal)
-
-
-@bp.get("/sponsor/analytics.csv")
-@login_required
-def analytics_csv() -> ResponseReturnValue:
-    """The dashboard's table as CSV, under the same access rule as the page."""
-    sponsor, numbers = _sponsor_and_numbers()
-    return csv_response(sponsor_table(sponsor, numbers), f"{sponsor.slug}-analytics.csv")
+                           prize_value=prize_value_text(totals))
 
 
 def prize_value_text(totals: PrizeTotals) -> str:
