@@ -12,12 +12,12 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from tests.e2e.a11y import assert_accessible, assert_no_horizontal_overflow
-from tests.share12.helpers import finalized_challenge
+from tests.sharing.helpers import finalized_challenge
 
 pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 375, "height": 812}
-# Screenshots for a person to look at: SHARE_SHOTS=/tmp/shots-share12 pytest ...
+# Screenshots for a person to look at: SHARE_SHOTS=/tmp/shots-sharing pytest ...
 SHOTS = os.environ.get("SHARE_SHOTS")
 
 

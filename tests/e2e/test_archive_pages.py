@@ -22,7 +22,7 @@ from tests.rewards.helpers import finalize
 
 pytestmark = pytest.mark.e2e
 
-# Screenshots for a person to look at: ARCHIVE_SHOTS=/tmp/shots-archive12 pytest ...
+# Screenshots for a person to look at: ARCHIVE_SHOTS=/tmp/shots-archive pytest ...
 SHOTS = os.environ.get("ARCHIVE_SHOTS")
 SIZES = [(1280, 800), (375, 812)]
 

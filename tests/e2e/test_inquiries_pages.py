@@ -18,7 +18,7 @@ from tests.e2e.a11y import assert_accessible, assert_no_horizontal_overflow
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path(os.environ.get("GROWTH12_SHOTS", "/tmp/shots-growth12"))
+SHOTS = Path(os.environ.get("INQUIRY_SHOTS", "/tmp/shots-inquiries"))
 WORDS = {
     "en": {"heading": "Sponsor a challenge", "send": "Send inquiry",
            "company": "Company or organisation", "name": "Your name", "email": "Your email",
