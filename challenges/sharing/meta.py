@@ -9,10 +9,11 @@ image does and can be cached for ever.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import Template
@@ -202,7 +203,43 @@ def _card(context: dict[str, Any]) -> None:
                                                     challenge=card.challenge.title))
 
 
+def _page_url() -> str:
+    """The canonical absolute URL of the page being rendered: its path on ``SITE_URL`` (a
+    filter or cursor in the query is not part of what is shared)."""
+    return site_url() + request.path
+
+
+def _site_page(title: Callable[[], str]) -> Callable[[dict[str, Any]], None]:
+    """A page about the site as a whole (a list, the archive, a form): the site's card."""
+    def add(context: dict[str, Any]) -> None:
+        home = home_meta(None)
+        context["share_meta"] = ShareMeta(
+            title=f"{title()} · {service.SITE_NAME}", description=home.description,
+            url=_page_url(), image=home.image, image_alt=home.image_alt)
+    return add
+
+
+def _challenge_page(title: Callable[[WeeklyChallenge], str]) -> Callable[[dict[str, Any]], None]:
+    """A page of one challenge besides its landing (gallery, leaderboard): its card."""
+    def add(context: dict[str, Any]) -> None:
+        challenge = context.get("challenge")
+        if isinstance(challenge, WeeklyChallenge):
+            meta = challenge_meta(challenge)
+            context["share_meta"] = ShareMeta(
+                title=title(challenge), description=meta.description, url=_page_url(),
+                image=meta.image, image_alt=meta.image_alt)
+    return add
+
+
 PAGES = {
+    "pages/challenge_list.html": _site_page(lambda: _("Challenges")),
+    "archive/index.html": _site_page(lambda: _("Archive of past challenges")),
+    "pages/all_time.html": _site_page(lambda: _("All-time leaderboard")),
+    "inquiries/new.html": _site_page(lambda: _("Sponsor a challenge")),
+    "entries/gallery.html": _challenge_page(
+        lambda c: _("Submissions · %(challenge)s", challenge=c.title)),
+    "pages/leaderboard.html": _challenge_page(
+        lambda c: _("Leaderboard · %(title)s", title=c.title)),
     "pages/home.html": _home,
     "pages/challenge_detail.html": _landing,
     "entries/detail.html": _entry,

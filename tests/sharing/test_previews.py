@@ -32,6 +32,12 @@ def public_pages(results) -> dict[str, str]:
         "entry": f"/challenges/{challenge.slug}/submissions/{first.id}/",
         "profile": f"/u/{results.members[0].username}",
         "card": f"/challenges/{challenge.slug}/results/{results.members[0].username}",
+        "gallery": f"/challenges/{challenge.slug}/submissions/",
+        "leaderboard": f"/challenges/{challenge.slug}/leaderboard/",
+        "challenge list": "/challenges/",
+        "archive": "/challenges/archive/",
+        "all-time leaderboard": "/leaderboard/",
+        "sponsor a challenge": "/sponsor-a-challenge",
     }
 
 
