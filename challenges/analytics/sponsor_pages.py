@@ -3,7 +3,7 @@
 The core never imports a feature: the dashboard view (``challenges/sponsors/views.py``) decides
 whose dashboard it is and renders ``sponsors/dashboard.html``; this module adds the numbers to
 that template's context through Flask's ``before_render_template`` signal, and serves the CSV
-from its own blueprint under the same access rule (``services.sponsors.dashboard_sponsor``).
+from its own blueprint under the same access rule (``sponsors.views.viewed_sponsor``).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import login_required
 from jinja2 import Template
 
-from ..errors import Forbidden, NotFound
+from ..errors import NotFound
 from ..models import ChallengeSponsor
-from ..services.sponsors import dashboard_sponsor
+from ..sponsors.views import viewed_sponsor
 from .sponsors import SponsorChallengeNumbers, sponsor_chart, sponsor_numbers, sponsor_table
 from .tables import csv_response
 
@@ -57,11 +57,6 @@ def add_sponsor_numbers(sender: Flask, template: Template, context: dict[str, An
 @login_required
 def sponsor_csv() -> ResponseReturnValue:
     """The dashboard's table as CSV, under the same access rule as the page."""
-    try:
-        sponsor = dashboard_sponsor(current_user, request.args.get("sponsor"))
-    except Forbidden:
-        abort(403)
-    except NotFound:
-        abort(404)
+    sponsor = viewed_sponsor()
     return csv_response(sponsor_table(sponsor, _numbers(sponsor)),
                         f"{sponsor.slug}-analytics.csv")

@@ -13,13 +13,12 @@ import dataclasses
 import fcntl
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..files import write_atomically
 from .images import RENDER_VERSION, CardSpec, render_png
 
 KEY_RE = re.compile(r"[0-9a-f]{20}")
@@ -55,22 +54,10 @@ def cached_image(spec: CardSpec, folder: Path, picture_path: Path | None = None)
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not target.is_file():
-                _write_atomically(target, render_png(spec, picture_path))
+                write_atomically(target, render_png(spec, picture_path), prefix=".render-")
                 # The image exists from here on, and everyone checks for it before locking, so
                 # the lock file is no longer needed (a waiter still holds its open copy).
                 lock_path.unlink(missing_ok=True)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return target
-
-
-def _write_atomically(target: Path, content: bytes) -> None:
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".render-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..errors import Forbidden, NotFound
+from ..models import ChallengeSponsor
 from ..services.sponsors import PrizeTotals, dashboard_sponsor, prize_totals, record
 from ..services.urls import url_problem
 from ..web import visible_challenge_or_404
@@ -30,17 +31,24 @@ def click_through(slug: str) -> ResponseReturnValue:
     return redirect(sponsor.website_url, code=302)
 
 
+def viewed_sponsor() -> ChallengeSponsor:
+    """The sponsor whose numbers this request may see (``?sponsor=``: editors any, a sponsor
+    user only their own; ``services.sponsors.dashboard_sponsor``): 403 for members, 404 for a
+    sponsor that is not there or not theirs. The dashboard and every export use it."""
+    try:
+        return dashboard_sponsor(current_user, request.args.get("sponsor"))
+    except Forbidden:
+        abort(403)
+    except NotFound:
+        abort(404)
+
+
 @bp.get("/sponsor/")
 @login_required
 def dashboard() -> ResponseReturnValue:
     """A sponsor user's challenges with their numbers; editors may look at any sponsor.
     (The numbers come from the analytics feature, which adds them to this template.)"""
-    try:
-        sponsor = dashboard_sponsor(current_user, request.args.get("sponsor"))
-    except Forbidden:
-        abort(403)
-    except NotFound:
-        abort(404)
+    sponsor = viewed_sponsor()
     totals = prize_totals(sponsor.id)
     return render_template("sponsors/dashboard.html", sponsor=sponsor, totals=totals,
                            prize_value=prize_value_text(totals))

@@ -8,13 +8,12 @@ several web hosts run).
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..files import write_atomically
 from .images import KEY_RE, THUMBNAIL_WIDTH, ProcessedImage
 
 NAME_RE = re.compile(rf"([0-9a-f]{{64}})(-{THUMBNAIL_WIDTH})?\.webp")
@@ -41,17 +40,8 @@ def store_image(image: ProcessedImage, folder: Path) -> str:
         target = folder / name
         if target.exists():
             continue
-        # Write beside the target and rename: readers never see half a file, and two hosts
-        # storing the same image at once both end with the same complete file.
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        # Two hosts storing the same image at once both end with the same complete file.
+        write_atomically(target, content, prefix=".upload-")
     return image.key
 
 
