@@ -187,3 +187,28 @@ def test_link_previews_and_crawlers_are_no_share_visits(client, alice, challenge
     browser = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
     client.get(f"/challenges/{challenge.slug}/?ref=alice", headers={"User-Agent": browser})
     assert share_visits(challenge.id) == {date(2031, 3, 10): 1}
+
+
+def test_the_analytics_count_a_registration_through_a_share_link(client, frozen_clock, alice,
+                                                                 challenge):
+    """The issue's line end to end: a visit through alice's link, a registration two days
+    later, and a second visitor through a link naming nobody; the analytics' "new members
+    from shares" (SPEC §11 community growth) counts the first and not the second."""
+    from challenges.analytics.metrics import challenge_metrics, week_metrics, week_start
+    from challenges.clock import utcnow
+
+    client.get(f"/challenges/{challenge.slug}/?ref=alice")
+    frozen_clock.advance(days=2)
+    register(client, "referred")
+    client.post_form("/logout")
+    client.delete_cookie(cookie.NAME)
+    client.get(f"/challenges/{challenge.slug}/?ref=nobody")
+    register(client, "unreferred")
+
+    now = utcnow()
+    per_challenge = challenge_metrics(challenge, now)
+    assert per_challenge.new_members == 2  # both registered in the challenge's window
+    assert per_challenge.new_members_from_shares == 1
+    assert per_challenge.members_from_challenge == 1
+    week = week_metrics(week_start(now.date()), now)
+    assert (week.new_members, week.new_members_from_shares) == (2, 1)
