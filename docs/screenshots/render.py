@@ -254,13 +254,19 @@ def add_analytics_history() -> None:
                        for m in members for day in days if rng.random() < 0.45)
     for challenge in started:
         first = challenge.starts_at.date()
+        counters = []
         for offset in range(0, 8):
             day = first + timedelta(days=offset)
             if day > today:
                 break
-            db.session.add(ChallengeDailyCounter(
+            counters.append(ChallengeDailyCounter(
                 challenge_id=challenge.id, day=day, views=rng.randint(60, 240),
                 sponsor_clicks=rng.randint(3, 20), share_visits=rng.randint(5, 40)))
+        db.session.add_all(counters)
+        # The challenge row holds the all-time totals, as the flush job keeps them.
+        db.session.execute(update(WeeklyChallenge).where(WeeklyChallenge.id == challenge.id)
+                           .values(view_count=sum(c.views for c in counters),
+                                   sponsor_click_count=sum(c.sponsor_clicks for c in counters)))
     for n, company in enumerate(("Northwind Studio", "Pixel Foundry", "Lumen Labs")):
         db.session.add(SponsorInquiry(
             company=company, contact_name="Alex Doe", contact_email=f"alex{n}@example.com",
