@@ -64,21 +64,38 @@ def _week_label(metrics: Metrics) -> str:
     return metrics.start[:10]
 
 
+def _participation_columns() -> list[str]:
+    return [_("Active members"), _("Entrants"), _("Participation rate"), _("Votes"),
+            _("Voters"), _("Votes per voter"), _("Votes per active member")]
+
+
+def _participation_cells(m: Metrics) -> list[str]:
+    """The cells under ``_participation_columns``: the same for a week and a challenge."""
+    return [str(m.active_members), str(m.entrants), percent(m.participation_rate),
+            str(m.votes), str(m.voters), ratio(m.votes_per_voter),
+            ratio(m.votes_per_active_member)]
+
+
+def _growth_columns() -> list[str]:
+    return [_("Return rate"), _("Sponsor inquiries"), _("New members"),
+            _("New members from shares")]
+
+
+def _growth_cells(m: Metrics) -> list[str]:
+    """The cells under ``_growth_columns``."""
+    return [_of(m.returning_entrants, m.previous_entrants, m.return_rate), str(m.inquiries),
+            str(m.new_members), str(m.new_members_from_shares)]
+
+
 def weeks_table(weeks: list[WeekMetrics]) -> DataTable:
     """One row per ISO week, newest first, with every metric."""
     return DataTable(
         id="weeks",
         caption=_("Per week (ISO weeks, Monday 00:00 UTC to the next Monday)"),
-        columns=[_("Week of"), _("Active members"), _("Entrants"), _("Participation rate"),
-                 _("Votes"), _("Voters"), _("Votes per voter"), _("Votes per active member"),
-                 _("Return rate"), _("Sponsor inquiries"), _("New members"),
-                 _("New members from shares"), _("Page views"), _("Share visits")],
-        rows=[[_week_label(w), str(w.active_members), str(w.entrants),
-               percent(w.participation_rate), str(w.votes), str(w.voters),
-               ratio(w.votes_per_voter), ratio(w.votes_per_active_member),
-               _of(w.returning_entrants, w.previous_entrants, w.return_rate),
-               str(w.inquiries), str(w.new_members), str(w.new_members_from_shares),
-               str(w.visits), str(w.share_visits)] for w in weeks],
+        columns=[_("Week of"), *_participation_columns(), *_growth_columns(), _("Page views"),
+                 _("Share visits")],
+        rows=[[_week_label(w), *_participation_cells(w), *_growth_cells(w), str(w.visits),
+               str(w.share_visits)] for w in weeks],
         numeric=[False] + [True] * 13,
     )
 
@@ -88,18 +105,12 @@ def challenges_table(rows: list[ChallengeRow]) -> DataTable:
     return DataTable(
         id="challenges",
         caption=_("Per challenge (its window: start to voting deadline)"),
-        columns=[_("Challenge"), _("Starts"), _("Active members"), _("Entrants"),
-                 _("Participation rate"), _("Votes"), _("Voters"), _("Votes per voter"),
-                 _("Votes per active member"), _("Previous challenge"), _("Return rate"),
-                 _("Sponsor inquiries"), _("New members"), _("New members from shares"),
+        columns=[_("Challenge"), _("Starts"), *_participation_columns(),
+                 _("Previous challenge"), *_growth_columns(),
                  _("Members from this challenge's shares"), _("Page views"),
                  _("Share visits")],
-        rows=[[r.challenge.title, m.start[:10], str(m.active_members), str(m.entrants),
-               percent(m.participation_rate), str(m.votes), str(m.voters),
-               ratio(m.votes_per_voter), ratio(m.votes_per_active_member),
-               r.previous.title if r.previous else NONE,
-               _of(m.returning_entrants, m.previous_entrants, m.return_rate),
-               str(m.inquiries), str(m.new_members), str(m.new_members_from_shares),
+        rows=[[r.challenge.title, m.start[:10], *_participation_cells(m),
+               r.previous.title if r.previous else NONE, *_growth_cells(m),
                str(m.members_from_challenge), str(m.visits), str(m.share_visits)]
               for r in rows for m in [r.metrics]],
         numeric=[False, False] + [True] * 7 + [False] + [True] * 7,

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -27,7 +27,7 @@ from ..models import (
 )
 from ..phase import in_phase, phase_at
 from ..services.challenges import visible_challenges
-from ..services.listing import cursor_of, parse_cursor, podiums
+from ..services.listing import newest_first, podiums
 from .search import matches, search_terms
 
 W = WeeklyChallenge
@@ -95,14 +95,7 @@ def archive_page(viewer: User | None, now: datetime, filters: ArchiveFilters,
     terms = search_terms(filters.q)
     if terms:
         query = query.where(matches(terms))
-    if cursor:
-        deadline, challenge_id = parse_cursor(cursor)
-        query = query.where(or_(W.voting_deadline < deadline,
-                                and_(W.voting_deadline == deadline, W.id < challenge_id)))
-    rows = db.session.scalars(
-        query.order_by(W.voting_deadline.desc(), W.id.desc()).limit(limit + 1)).all()
-    page = list(rows[:limit])
-    next_cursor = cursor_of(page[-1]) if len(rows) > limit else None
+    page, next_cursor = newest_first(query, W.voting_deadline, cursor, limit)
     return ArchivePage(page, podiums([c.id for c in page]), next_cursor, filters)
 
 

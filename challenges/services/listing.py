@@ -7,8 +7,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from ..clock import as_utc
 from ..extensions import db
@@ -66,10 +66,22 @@ def challenge_listing(viewer: User | None, now: datetime) -> ChallengeListing:
     )
 
 
-def cursor_of(challenge: WeeklyChallenge) -> str:
-    """The cursor of the completed challenges after ``challenge`` (newest first): its voting
-    deadline and id, as ``parse_cursor`` reads them."""
-    return f"{challenge.voting_deadline.isoformat()}|{challenge.id}"
+def newest_first(query: Select[WeeklyChallenge],
+                 moment: InstrumentedAttribute[datetime], cursor: str | None,
+                 limit: int) -> tuple[list[WeeklyChallenge], str | None]:
+    """One keyset page of ``query`` ordered by (``moment``, id) newest first, after ``cursor``
+    (a "<ISO time>|<uuid>" of the page before), and the cursor of the next page or None: the
+    one "older than the cursor" predicate of every challenge pager (no OFFSET). Raises
+    ``BadCursor`` for a cursor no page handed out."""
+    if cursor:
+        at, challenge_id = parse_cursor(cursor)
+        query = query.where(or_(moment < at, and_(moment == at, W.id < challenge_id)))
+    rows = db.session.scalars(query.order_by(moment.desc(), W.id.desc()).limit(limit + 1)).all()
+    page = list(rows[:limit])
+    if len(rows) <= limit:
+        return page, None
+    last = page[-1]
+    return page, f"{getattr(last, moment.key).isoformat()}|{last.id}"
 
 
 @dataclass(frozen=True)
@@ -86,15 +98,7 @@ def challenge_page(viewer: User | None, now: datetime, *, status: str | None,
     query = visible_challenges(viewer).options(joinedload(W.sponsor)).where(W.is_published)
     if status:
         query = query.where(in_phase(status, now))
-    if cursor:
-        starts, challenge_id = parse_cursor(cursor)
-        query = query.where(or_(W.starts_at < starts,
-                                and_(W.starts_at == starts, W.id < challenge_id)))
-    rows = db.session.scalars(
-        query.order_by(W.starts_at.desc(), W.id.desc()).limit(limit + 1)).all()
-    page = list(rows[:limit])
-    next_cursor = (f"{page[-1].starts_at.isoformat()}|{page[-1].id}"
-                   if len(rows) > limit else None)
+    page, next_cursor = newest_first(query, W.starts_at, cursor, limit)
     return ChallengePage(page, next_cursor)
 
 
