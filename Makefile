@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 APP    := FLASK_APP=wsgi.py
 
-.PHONY: run test test-sqlite test-postgres bench bench-analytics soak screenshots lint vendor clean help translations
+.PHONY: run test test-sqlite test-postgres bench bench-analytics bench-discover soak screenshots lint vendor clean help translations
 
 help:
 	@echo "make run      start web + worker + scheduler (+ embedded Valkey) on http://127.0.0.1:$${PORT:-5000}"
@@ -12,6 +12,7 @@ help:
 	@echo "make lint     ruff and mypy"
 	@echo "make bench    run the benchmarks (not part of make test)"
 	@echo "make bench-analytics  the analytics dashboard with 2 vs 200 weeks of history"
+	@echo "make bench-discover   fair exposure: Gini of gallery impressions, Discover vs Most voted"
 	@echo "make soak     5 minutes of votes and polls under faults (not part of make test)"
 	@echo "make translations  extract marked strings into the catalogues and compile them"
 
@@ -75,6 +76,10 @@ clean:
 
 bench-finalize: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench.finalize
+
+# Fair exposure (issue 13): Gini of gallery impressions, Discover vs Most voted (tests/bench/discover.py).
+bench-discover: $(VENV)/.installed-test
+	$(BIN)/python -m tests.bench.discover $(BENCH_ARGS)
 
 # The analytics dashboard with 2 and 200 weeks of history (tests/bench/analytics.py).
 bench-analytics: $(VENV)/.installed-test

@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .auth import init_auth
     from .calendar import init_app as init_calendar
     from .cli import register_cli
+    from .discover import init_app as init_discover
     from .entries import bp as entries_bp
     from .errors_http import register_error_handlers
     from .i18n import init_app as init_i18n
@@ -86,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_analytics(app)
     init_referrals(app)
     init_inquiries(app)
+    init_discover(app)  # issue 13: the gallery's Discover order
     init_api(app)
     init_admin(app)
     register_cli(app)

@@ -3,6 +3,7 @@ one place (in the style of flaskr's ``get_post``). No view module imports anothe
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from typing import TypeVar
 
@@ -37,6 +38,21 @@ def htmx_vary(response: R) -> R:
 def viewer_id() -> int | None:
     """The logged-in user's id, or None for a visitor."""
     return current_user.id if current_user.is_authenticated else None
+
+
+VIEWER_KEY = "viewer_key"  # session key: a visitor's random name for per-viewer orders
+
+
+def viewer_key() -> str:
+    """A stable name for this viewer: the member, or for a visitor a random token kept in
+    their session (set on first use), for orders made per viewer (the gallery's Discover)."""
+    if current_user.is_authenticated:
+        return f"u{current_user.id}"
+    token = session.get(VIEWER_KEY)
+    if not isinstance(token, str) or not token.isalnum() or len(token) != 32:
+        token = secrets.token_hex(16)
+        session[VIEWER_KEY] = token
+    return f"s{token}"
 
 
 def polling_session_token() -> str | None:

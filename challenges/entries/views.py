@@ -41,6 +41,7 @@ from ..services.entries import (
 )
 from ..services.gallery import (
     BadCursor,
+    Sort,
     default_sort,
     gallery_page,
     is_valid_cursor,
@@ -57,6 +58,7 @@ from ..web import (
     htmx_vary,
     is_htmx,
     viewer_id,
+    viewer_key,
     visible_challenge_or_404,
     vote_or_unvote,
 )
@@ -69,8 +71,11 @@ bp = Blueprint("entries", __name__)
 def gallery(slug: str) -> ResponseReturnValue:
     challenge = visible_challenge_or_404(slug)
     sort = parse_sort(request.args.get("sort"), default_sort(challenge))
+    # Discover is per viewer: only it names a visitor (by the session); others set no cookie.
+    key = viewer_key() if sort == Sort.DISCOVER else None
     try:
-        page = gallery_page(challenge, sort, request.args.get("after"), viewer_id())
+        page = gallery_page(challenge, sort, request.args.get("after"), viewer_id(),
+                            viewer_key=key)
     except BadCursor:
         abort(404)
     now = utcnow()

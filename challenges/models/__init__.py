@@ -3,6 +3,7 @@
 from .analytics import ChallengeDailyCounter, ChallengeRollup, MemberActivityDay, WeeklyRollup
 from .api_token import ApiToken
 from .challenge import STATUS_LABELS, THEME_COLORS, ChallengeStatus, WeeklyChallenge
+from .discover import DiscoverFlush
 from .inquiry import BUDGET_RANGES, INQUIRY_STATUSES, InquiryStatus, SponsorInquiry
 from .ledger import Currency, LedgerEntry
 from .moderation import EntryModerationEvent, ModerationAction
@@ -39,4 +40,5 @@ __all__ = [
     "Role",
     "User",
     "WeeklyChallenge",
+    "DiscoverFlush",  # Discover (issue 13)
 ]

@@ -129,6 +129,10 @@ class ChallengeSubmission(Model):
     def __str__(self) -> str:
         return self.title
 
+    # Discover (issue 13, fair exposure): how many times the entry's card was shown on a gallery
+    # page, counted in Redis and added here by the minute flush (challenges/discover).
+    impressions: Mapped[int] = mapped_column(default=0, server_default="0")
+
 
 class ChallengeVote(Model):
     """Vote on a challenge submission (one per voter and submission)."""

@@ -1,4 +1,5 @@
 """Gallery pages (SPEC §9): most voted / newest / featured, paginated by cursor, never OFFSET.
+A feature may add an order (``register_order``): "Discover" (issue 13, ``challenges.discover``).
 
 "Most voted" reads the order from the Redis submissions set (unique scores, so the cursor is just
 the last score); if Redis is unavailable, the same order and the same cursors come from SQL.
@@ -9,17 +10,21 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 import redis
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import SQLColumnExpression, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from ..clock import utcnow
 from ..extensions import db, get_redis
 from ..leaderboard.scores import decode, encode
 from ..leaderboard.store import submissions_by_score
 from ..models import ChallengeSubmission, WeeklyChallenge
+from ..phase import accepts_votes
 from .votes import has_voted
 
 S = ChallengeSubmission
@@ -33,10 +38,37 @@ class Sort(StrEnum):
     NEWEST = "newest"
     FEATURED = "featured"
     FINAL_RANK = "rank"  # a finalized challenge's order (issue #12: its pages stay complete)
+    DISCOVER = "discover"  # issue 13: a fair mix per viewer, offered once its feature registers
 
 
 SORT_LABELS = {Sort.MOST_VOTED: _l("Most voted"), Sort.NEWEST: _l("Newest"),
-               Sort.FEATURED: _l("Featured"), Sort.FINAL_RANK: _l("Final rank")}
+               Sort.FEATURED: _l("Featured"), Sort.FINAL_RANK: _l("Final rank"),
+               Sort.DISCOVER: _l("Discover")}
+
+
+class FeatureOrder(Protocol):
+    """An order a feature adds to the gallery (the core never imports the feature)."""
+
+    def page(self, challenge: WeeklyChallenge, cursor: str | None, limit: int,
+             viewer_key: str | None) -> tuple[list[ChallengeSubmission], str | None]:
+        """One page after ``cursor`` and the next cursor; raises ``BadCursor``."""
+        ...
+
+    def valid_cursor(self, cursor: str) -> bool:
+        """Whether the order could have handed out ``cursor``."""
+        ...
+
+
+_FEATURE_ORDERS: dict[Sort, FeatureOrder] = {}
+
+
+def register_order(sort: Sort, order: FeatureOrder) -> None:
+    """Let a feature serve ``sort`` (at app start; registering again replaces)."""
+    _FEATURE_ORDERS[sort] = order
+
+
+def _offered(sort: Sort) -> bool:
+    return sort != Sort.DISCOVER or sort in _FEATURE_ORDERS
 UNRANKED = 2**31 - 1  # where an entry without a final rank sorts (after every ranked one)
 
 
@@ -52,25 +84,32 @@ class BadCursor(ValueError):
     """A cursor that this gallery never handed out."""
 
 
-def default_sort(challenge: WeeklyChallenge) -> Sort:
-    """A finalized challenge's gallery shows its final ranking; any other, the most voted."""
-    return Sort.FINAL_RANK if challenge.finalized_at else Sort.MOST_VOTED
+def default_sort(challenge: WeeklyChallenge, now: datetime | None = None) -> Sort:
+    """A finalized challenge's gallery shows its final ranking; while votes are open (active
+    and voting, SPEC §4) "Discover" when it is offered (issue 13: fair exposure while it
+    matters); any other time, the most voted."""
+    if challenge.finalized_at:
+        return Sort.FINAL_RANK
+    if _offered(Sort.DISCOVER) and accepts_votes(challenge, now or utcnow()):
+        return Sort.DISCOVER
+    return Sort.MOST_VOTED
 
 
-def sort_labels(challenge: WeeklyChallenge) -> dict[Sort, object]:
+def sort_labels(challenge: WeeklyChallenge, now: datetime | None = None) -> dict[Sort, object]:
     """The orders a challenge's gallery offers (the final rank only once there is one),
     the default first."""
-    if challenge.finalized_at:
-        return {Sort.FINAL_RANK: SORT_LABELS[Sort.FINAL_RANK],
-                **{k: v for k, v in SORT_LABELS.items() if k != Sort.FINAL_RANK}}
-    return {k: v for k, v in SORT_LABELS.items() if k != Sort.FINAL_RANK}
+    offered = {k: v for k, v in SORT_LABELS.items()
+               if _offered(k) and (k != Sort.FINAL_RANK or challenge.finalized_at)}
+    first = default_sort(challenge, now)
+    return {first: offered[first], **{k: v for k, v in offered.items() if k != first}}
 
 
 def parse_sort(raw: str | None, default: Sort = Sort.MOST_VOTED) -> Sort:
     try:
-        return Sort(raw or default)
+        sort = Sort(raw or default)
     except ValueError:
         return default
+    return sort if _offered(sort) else default
 
 
 def is_valid_cursor(sort: Sort, cursor: str) -> bool:
@@ -81,6 +120,8 @@ def is_valid_cursor(sort: Sort, cursor: str) -> bool:
             _score_cursor(cursor)
         elif sort == Sort.FINAL_RANK:
             _rank_cursor(cursor)
+        elif sort in _FEATURE_ORDERS:
+            return _FEATURE_ORDERS[sort].valid_cursor(cursor)
         else:
             _entry_cursor(cursor)
     except BadCursor:
@@ -94,10 +135,16 @@ def gallery_page(
     cursor: str | None,
     viewer_id: int | None,
     limit: int = PAGE_SIZE,
+    viewer_key: str | None = None,
 ) -> GalleryPage:
-    """One page of counting entries after ``cursor``. Raises ``BadCursor``."""
+    """One page of counting entries after ``cursor``. Raises ``BadCursor``. ``viewer_key``
+    names the viewer for orders made per viewer (Discover): the member, or a visitor's session;
+    without one they use the member id, or one order shared by every visitor."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    if sort == Sort.MOST_VOTED:
+    if sort in _FEATURE_ORDERS:
+        key = viewer_key or (f"u{viewer_id}" if viewer_id is not None else None)
+        entries, next_cursor = _FEATURE_ORDERS[sort].page(challenge, cursor, limit, key)
+    elif sort == Sort.MOST_VOTED:
         entries, next_cursor = _most_voted(challenge, cursor, limit)
     elif sort == Sort.FINAL_RANK:
         entries, next_cursor = _by_final_rank(challenge, cursor, limit)

@@ -71,7 +71,8 @@ def test_a_vote_without_javascript_returns_to_the_cards_anchor_keeping_sort_and_
     ("sort=newest&after=not-a-cursor", {"sort": ["newest"]}),
     ("sort=newest&after=99999999999", {"sort": ["newest"]}),
     ("sort=votes&after=-1", {"sort": ["votes"]}),
-    ("sort=bogus&after=3", {"sort": ["votes"], "after": ["3"]}),
+    # An unknown sort is the default one: Discover while votes are open (issue 13).
+    ("sort=bogus&after=3", {"sort": ["discover"], "after": ["3"]}),
     ("sort=featured&evil=%0d%0aSet-Cookie:x", {"sort": ["featured"]}),
     ("", {}),
 ])
