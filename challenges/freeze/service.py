@@ -10,19 +10,20 @@ from sqlalchemy import select
 from ..extensions import db
 from ..leaderboard import frozen
 from ..leaderboard.store import publish_meta
-from ..models import WeeklyChallenge
-from ..phase import is_frozen
+from ..models import ChallengeStatus, WeeklyChallenge
+from ..phase import in_any_phase, is_frozen, results_published_clause
 
 
 def frozen_now(now: datetime) -> list[WeeklyChallenge]:
     """Published challenges whose public board is frozen at ``now`` (``phase.is_frozen``).
 
-    The SQL narrows to challenges with a freeze, past their submission deadline (a freeze lies
-    within the voting period) and not yet published; the rule itself decides."""
+    The SQL narrows to challenges with a freeze, in voting or completed (a freeze lies within
+    the voting period) and not yet published; the rule itself decides."""
     W = WeeklyChallenge
     candidates = db.session.scalars(
-        select(W).where(W.is_published, W.freeze_hours.is_not(None),
-                        W.submission_deadline <= now, W.ends_at > now)
+        select(W).where(W.freeze_hours.is_not(None),
+                        in_any_phase({ChallengeStatus.VOTING, ChallengeStatus.COMPLETED}, now),
+                        ~results_published_clause(now))
     )
     return [c for c in candidates if is_frozen(c, now)]
 
