@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from challenges.clock import utcnow
 from challenges.errors import ValidationFailed
-from challenges.extensions import db, get_redis
+from challenges.extensions import db
 from challenges.freeze.service import frozen_now
 from challenges.leaderboard import ranks
 from challenges.models import ChallengeSubmission, User, WeeklyChallenge
@@ -189,4 +189,3 @@ def test_the_frozen_window_runs_from_the_freeze_to_the_results(make_challenge):
     assert is_frozen(challenge, challenge.voting_deadline)  # still frozen until published
     assert not is_frozen(challenge, challenge.ends_at)
     assert challenge in frozen_now(freeze_at) and challenge not in frozen_now(challenge.ends_at)
-    assert get_redis() is not None
