@@ -8,7 +8,7 @@ beside it; tests/core/test_rule_twins.py checks that the two agree.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -104,6 +104,51 @@ def in_phase(phase: ChallengeStatus | str, now: datetime) -> ColumnElement[bool]
     behind = [~boundary for boundary in ahead[:index]]
     still_ahead = ahead[index:index + 1]  # nothing for COMPLETED
     return and_(W.is_published, *behind, *still_ahead)
+
+
+class HasResults(Protocol):
+    status: str
+    voting_deadline: datetime
+    ends_at: datetime
+    freeze_hours: int | None
+
+
+def freeze_starts_at(challenge: HasResults) -> datetime | None:
+    """When the public board freezes (``voting_deadline - freeze_hours``), or None without a
+    freeze (issue #13)."""
+    if not challenge.freeze_hours:
+        return None
+    return as_utc(challenge.voting_deadline) - timedelta(hours=challenge.freeze_hours)
+
+
+def is_frozen(challenge: HasResults, now: datetime) -> bool:
+    """Whether the public board shows its state at the freeze rather than the live one: from
+    the freeze until the results are published (votes keep counting in the database and the
+    live board all along; each member still sees their own live row)."""
+    start = freeze_starts_at(challenge)
+    if start is None or ChallengeStatus(challenge.status) in UNPUBLISHED_STATUSES:
+        return False
+    return start <= as_utc(now) < as_utc(challenge.ends_at)
+
+
+def results_published(challenge: HasResults, now: datetime) -> bool:
+    """Whether the final results are out: from ``ends_at`` on (finalization runs then; between
+    the voting deadline and ``ends_at`` pages say "Results at ...")."""
+    if ChallengeStatus(challenge.status) in UNPUBLISHED_STATUSES:
+        return False
+    return as_utc(now) >= as_utc(challenge.ends_at)
+
+
+def results_pending(challenge: HasResults, now: datetime) -> bool:
+    """Voting is over but the results are not published yet ("Results at ...")."""
+    if ChallengeStatus(challenge.status) in UNPUBLISHED_STATUSES:
+        return False
+    return as_utc(challenge.voting_deadline) <= as_utc(now) < as_utc(challenge.ends_at)
+
+
+def results_published_clause(now: datetime) -> ColumnElement[bool]:
+    """SQL twin of ``results_published(challenge, now)``."""
+    return and_(WeeklyChallenge.is_published, WeeklyChallenge.ends_at <= now)
 
 
 def in_any_phase(phases: Iterable[ChallengeStatus], now: datetime) -> ColumnElement[bool]:

@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 
 from .clock import utcnow
 from .models import STATUS_LABELS, ChallengeStatus
-from .phase import main_action
+from .phase import HasResults, main_action, results_pending
 from .security import csp_nonce
 from .timefmt import (
     countdown_unit_display,
@@ -60,6 +60,12 @@ def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(ChallengeStatus(status), status.title()))
 
 
+def results_at(challenge: HasResults) -> datetime | None:
+    """When the results of ``challenge`` come out, while voting is over and they are not out
+    yet ("Results at ..."); None otherwise (issue #13)."""
+    return challenge.ends_at if results_pending(challenge, utcnow()) else None
+
+
 def render_bare(template: str, **context: object) -> str:
     """Render without the context processors. Flask-Login's processor loads ``current_user``
     (a SQL query) for every template; the leaderboard's polling path must not run any SQL."""
@@ -75,6 +81,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["ordinal"] = ordinal
     app.jinja_env.filters["countdown"] = countdown
     app.jinja_env.filters["ago"] = ago
+    app.jinja_env.filters["results_at"] = results_at
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["now"] = utcnow
     app.jinja_env.globals["main_action"] = main_action

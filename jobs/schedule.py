@@ -99,6 +99,9 @@ def schedule(app: Flask) -> list[Recurring]:
         Recurring(id="deliver-due-webhooks",
                   func="challenges.webhooks.jobs.deliver_due_webhooks",
                   every=timedelta(minutes=1)),
+        # Frozen boards (issue #13): the public board's copy at each challenge's freeze moment.
+        Recurring(id="take-frozen-boards", func="challenges.freeze.jobs.take_frozen_boards",
+                  every=timedelta(minutes=1)),
         # Analytics rollups (challenges/analytics/rollups.py): nightly; each run stores only
         # what is not final yet, so the first run backfills and later ones stay small.
         Recurring(id="analytics-rollups", func="jobs.analytics.store_rollups",

@@ -36,6 +36,7 @@ COLUMN_LABELS: dict[str, Any] = {
     "sponsor": _l("Sponsor"),
     "prizes": _l("Prizes (JSON)"),
     "points_config": _l("Points (JSON)"),
+    "freeze_hours": _l("Freeze the board (hours before the voting deadline)"),
     "submission_count": _l("Entries"),
     "participant_count": _l("Participants"),
     "total_votes": _l("Votes"),

@@ -54,7 +54,7 @@ class ChallengeView(SecureModelView):
         "starts_at", "submission_deadline", "voting_deadline", "ends_at",
         "week_number", "year", "is_featured", "max_submissions_per_user", "allow_voting",
         "require_project_link", "hero_image_url", "theme_color", "sponsor", "prizes",
-        "points_config",
+        "points_config", "freeze_hours",
     )
     # Week and year may be left empty (derived from the start), so integers are not required.
     form_optional_types = (Boolean, Integer)
@@ -72,6 +72,10 @@ class ChallengeView(SecureModelView):
                                      '"currency": "USD"}, "participation": {"type": "tokens", '
                                      '"amount": 10000}}')},
         "sponsor": {"blank_text": _l("No sponsor")},
+        "freeze_hours": {"description": _l("Optional. For this many last hours of voting the "
+                                           "public board shows its state at the freeze; votes "
+                                           "keep counting. Empty: no freeze."),
+                         "validators": [Optional()]},
         "status": {"description": _l("Draft hides the challenge. Once published, the schedule "
                                      "decides the phase; the phase job keeps this column in "
                                      "step.")},

@@ -95,6 +95,10 @@ SCHEMAS: dict[str, Any] = {
                            "votes_today": {"type": "number"}}),
     "Leaderboard": obj({"version": {"type": "integer"}, "live": {"type": "boolean"},
                         "final": {"type": "boolean"}, "participant_count": {"type": "integer"},
+                        "frozen_hours": {"type": ["integer", "null"],
+                                         "description": "During a freeze: `results` are the "
+                                         "board this many hours before the voting deadline "
+                                         "(`me` stays live)."},
                         "results": {"type": "array", "items": ref("LeaderboardRow")},
                         "me": {"oneOf": [ref("LeaderboardRow"), {"type": "null"}]},
                         "next_cursor": {"type": ["string", "null"],

@@ -138,6 +138,9 @@ def leaderboard_json(page: RankPage, next_cursor: str | None,
         "version": page.version,
         "live": page.live,
         "final": page.completed,
+        # Issue #13: "results" are the board at the freeze, this many hours before the voting
+        # deadline ("me" stays live); null when they are live.
+        "frozen_hours": page.frozen_hours,
         "participant_count": page.participants,
         "results": [row(r) for r in page.rows],
         "me": row(page.viewer) if page.viewer else None,

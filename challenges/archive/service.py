@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..leaderboard import ranks
+from ..leaderboard.store import Row
 from ..models import (
     THEME_COLORS,
     ChallengeSponsor,
@@ -25,7 +26,7 @@ from ..models import (
     User,
     WeeklyChallenge,
 )
-from ..phase import in_phase, phase_at
+from ..phase import in_phase, phase_at, results_published
 from ..services.challenges import visible_challenges
 from ..services.listing import newest_first, podiums
 from .search import matches, search_terms
@@ -115,11 +116,26 @@ class NotCompleted(LookupError):
     """The challenge has no results to show (yet)."""
 
 
+REVEAL_PLACES = 10  # the reveal announces the top ten, from 10th to 1st (issue #13)
+
+
 @dataclass(frozen=True)
 class Results:
     challenge: WeeklyChallenge
     podium: list[ChallengeSubmission]
-    board: ranks.RankPage
+    board: ranks.RankPage | None  # None until the results are published (``ends_at``)
+
+    @property
+    def published(self) -> bool:
+        return self.board is not None
+
+    @property
+    def reveal(self) -> list[Row]:
+        """The places the reveal announces, in the order it announces them (10th first): on
+        the first page of the board only (a later page is browsing, not a reveal)."""
+        if self.board is None or self.board.prev_cursor is not None:
+            return []
+        return self.board.rows[:REVEAL_PLACES][::-1]
 
 
 def results(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
@@ -127,8 +143,21 @@ def results(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
             size: int = RESULTS_PAGE_SIZE) -> Results:
     """A completed challenge's podium and one page of its final board, ranked by the
     leaderboard package (the same ranks as the leaderboard page). Raises ``NotCompleted``
-    before the voting deadline (and for drafts, which never complete)."""
+    before the voting deadline (and for drafts, which never complete); between the voting
+    deadline and ``ends_at`` the results are not published yet (``board`` None)."""
     if phase_at(challenge, now) != ChallengeStatus.COMPLETED:
         raise NotCompleted(challenge.slug)
+    if not results_published(challenge, now):
+        return Results(challenge, [], None)
     podium = podiums([challenge.id]).get(challenge.id, []) if challenge.finalized_at else []
     return Results(challenge, podium, ranks.board_page(challenge, viewer_id, cursor, now, size))
+
+
+def reveal_step(shown: Results, raw: str | None) -> int:
+    """How many places a reveal step shows: ``raw`` clamped to 0..len(places); a bad value
+    is the whole list (never an error: it is only how far the show has got)."""
+    try:
+        step = int(raw or "0")
+    except ValueError:
+        return len(shown.reveal)
+    return max(0, min(step, len(shown.reveal)))

@@ -3,7 +3,16 @@ challenge's results, /challenges/<slug>/results/. Thin: parse, call the service,
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -12,7 +21,14 @@ from ..leaderboard import ranks
 from ..services.listing import BadCursor
 from ..web import htmx_vary, is_htmx, viewer_id, visible_challenge_or_404
 from .forms import ArchiveFilterForm
-from .service import RESULTS_PAGE_SIZE, NotCompleted, archive_page, filter_choices, results
+from .service import (
+    RESULTS_PAGE_SIZE,
+    NotCompleted,
+    archive_page,
+    filter_choices,
+    results,
+    reveal_step,
+)
 
 bp = Blueprint("archive", __name__)
 
@@ -48,3 +64,22 @@ def results_page(slug: str) -> ResponseReturnValue:
         abort(404)
     return render_template("archive/results.html", challenge=challenge, results=shown,
                            board=shown.board)
+
+
+@bp.get("/challenges/<slug>/results/reveal", endpoint="reveal")
+def reveal(slug: str) -> ResponseReturnValue:
+    """One step of the results reveal (issue #13): the places announced so far, 10th first
+    (``?step=`` how many), and the control for the next; the last step adds the podium and
+    the final board. htmx swaps it for the previous step; without htmx it is the results page
+    (the whole list is there anyway)."""
+    challenge = visible_challenge_or_404(slug)
+    try:
+        shown = results(challenge, viewer_id(), utcnow())
+    except NotCompleted:
+        abort(404)
+    if not shown.published or not is_htmx():
+        return redirect(url_for("archive.results", slug=slug))
+    step = reveal_step(shown, request.args.get("step"))
+    return htmx_vary(Response(render_template(
+        "archive/_reveal.html", challenge=challenge, results=shown, board=shown.board,
+        step=step, stage_id="reveal")))

@@ -86,6 +86,27 @@ def sponsor_counters(challenge_id: uuid.UUID | str) -> str:
 SPONSOR_COUNTERS_DIRTY = "challenge:counters:dirty"  # SET of challenge ids with unflushed counts
 
 
+def frozen(challenge_id: uuid.UUID | str) -> str:
+    """HASH at (the freeze moment, epoch seconds), participants: the marker of a frozen board
+    (issue #13; absent -> take it from the database on the next page read)."""
+    return f"{_prefix(challenge_id)}:frozen"
+
+
+def frozen_board(challenge_id: uuid.UUID | str) -> str:
+    """ZSET user_id -> score at the freeze moment (same encoding as ``board``)."""
+    return f"{_prefix(challenge_id)}:frozen:board"
+
+
+def frozen_submissions(challenge_id: uuid.UUID | str) -> str:
+    """ZSET submission_id -> counted votes at the freeze moment (the gallery's counts)."""
+    return f"{_prefix(challenge_id)}:frozen:subs"
+
+
+def frozen_names(challenge_id: uuid.UUID | str) -> str:
+    """HASH user_id -> username of the frozen board's members."""
+    return f"{_prefix(challenge_id)}:frozen:names"
+
+
 SLUGS = "challenges:slugs"  # HASH slug -> challenge id
 
 

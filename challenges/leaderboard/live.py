@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 
 import redis
 
 from ..extensions import get_redis
 from ..models import WeeklyChallenge
+from ..phase import is_frozen, results_pending, results_published
+from . import frozen as frozen_board
 from . import keys, staleness
 from .rebuild_queue import request_rebuild
 from .sessions import Viewer, decode_viewer, identity_key
@@ -38,15 +40,24 @@ class BoardView:
     viewer: Row | None
     participants: int
     live: bool  # False: served from SQL because Redis is unavailable ("live updates paused")
-    completed: bool
+    completed: bool  # the results are published (from ``ends_at``): final, polling stops
     viewer_id: int | None = None
+    # Issue #13: the public rows are the board at the freeze, this many hours before the voting
+    # deadline (the viewer's own row stays live); None when the board is live.
+    frozen_hours: int | None = None
+    # Voting is over and the results come out at this moment ("Results at ..."); else None.
+    results_at: datetime | None = None
 
 
 def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
                    top: int = TOP) -> BoardView:
     """The board for a page render; from SQL with ``live=False`` if Redis is down or the board
-    is not built (then a rebuild job is queued: never a rebuild here, under a request)."""
-    completed = now >= challenge.voting_deadline
+    is not built (then a rebuild job is queued: never a rebuild here, under a request).
+
+    During a freeze the public rows are the frozen copy (taken from the database here when Redis
+    lacks it: one aggregate query) and the viewer's row is live."""
+    completed = results_published(challenge, now)
+    frozen = is_frozen(challenge, now)
     try:
         client = get_redis()
         staleness.heal(client)
@@ -54,27 +65,44 @@ def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datet
             request_rebuild(challenge.id)
             if not client.exists(keys.built(challenge.id)):  # built at once only if run inline
                 return sql_board(challenge, viewer_id, now, top)
-        snap = read_snapshot(client, challenge.id, viewer_id, _day_start(now).date(), top)
+        today = _day_start(now).date()
+        if frozen:
+            frozen_board.take(client, challenge)  # no-op when the copy is there
+            snap = frozen_board.read(client, challenge.id, viewer_id, today, top)
+            if snap is None:  # evicted between the two calls
+                return sql_board(challenge, viewer_id, now, top)
+        else:
+            snap = read_snapshot(client, challenge.id, viewer_id, today, top)
     except REDIS_ERRORS:
         return sql_board(challenge, viewer_id, now, top)
     return BoardView(challenge.id, challenge.slug, snap.version, snap.rows, snap.viewer,
-                     snap.participants, True, completed, viewer_id)
+                     snap.participants, True, completed, viewer_id,
+                     challenge.freeze_hours if frozen else None, _results_at(challenge, now))
+
+
+def _results_at(challenge: WeeklyChallenge, now: datetime) -> datetime | None:
+    return challenge.ends_at if results_pending(challenge, now) else None
 
 
 def sql_board(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
               top: int = TOP) -> BoardView:
     """The same board computed by the database (same tie rule), for when Redis is not there."""
     today = _day_start(now)
-    standings = ranked_standings(challenge.id, limit=top, today_from=today)
-    rows = [Row(s.rank, s.user_id, s.username, s.counted_votes, s.today) for s in standings]
+    frozen = is_frozen(challenge, now)
+    participants = challenge.participant_count
+    if frozen:
+        rows, participants = frozen_board.sql_rows(challenge, top)
+    else:
+        standings = ranked_standings(challenge.id, limit=top, today_from=today)
+        rows = [Row(s.rank, s.user_id, s.username, s.counted_votes, s.today) for s in standings]
     viewer = None
-    if viewer_id is not None and all(r.user_id != viewer_id for r in rows):
+    if viewer_id is not None and (frozen or all(r.user_id != viewer_id for r in rows)):
         mine = standing_of(challenge.id, viewer_id, today)
         if mine is not None:
             viewer = Row(mine.rank, mine.user_id, mine.username, mine.counted_votes, mine.today)
     return BoardView(challenge.id, challenge.slug, challenge.board_version, rows, viewer,
-                     challenge.participant_count, False, now >= challenge.voting_deadline,
-                     viewer_id)
+                     participants, False, results_published(challenge, now), viewer_id,
+                     challenge.freeze_hours if frozen else None, _results_at(challenge, now))
 
 
 class PollStatus(Enum):
@@ -97,8 +125,25 @@ def meta_visible(meta: dict[str, str], viewer: Viewer | None) -> bool:
 
 
 def meta_completed(meta: dict[str, str], now: datetime) -> bool:
-    """Whether voting is over, by the deadline in the board's Redis meta."""
-    return now.timestamp() >= float(meta["voting_deadline"])
+    """Whether the results are published (``ends_at``), by the board's Redis meta (a meta
+    written before ``ends_at`` was kept there has the voting deadline only)."""
+    return now.timestamp() >= float(meta.get("ends_at") or meta["voting_deadline"])
+
+
+def meta_frozen_hours(meta: dict[str, str], now: datetime) -> int | None:
+    """How many hours before the voting deadline the public board froze, if it is frozen at
+    ``now`` by the board's Redis meta (the twin of ``phase.is_frozen``); else None."""
+    freeze_at = frozen_board.meta_freeze_at(meta)
+    if freeze_at is None or now < freeze_at or meta_completed(meta, now):
+        return None
+    return round((float(meta["voting_deadline"]) - freeze_at.timestamp()) / 3600)
+
+
+def meta_results_at(meta: dict[str, str], now: datetime) -> datetime | None:
+    """When the results come out, if voting is over but they are not yet (by the meta)."""
+    if now.timestamp() < float(meta["voting_deadline"]) or meta_completed(meta, now):
+        return None
+    return datetime.fromtimestamp(float(meta["ends_at"]), UTC)
 
 
 # slug -> challenge id, as Redis's ``challenges:slugs`` said. Only a shortcut: every poll checks
@@ -146,8 +191,14 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
     if not completed and client_version is not None and int(version or 0) == client_version:
         return PollResult(PollStatus.UNCHANGED)
     cid = uuid.UUID(challenge_id)
-    snap = read_snapshot(client, cid, viewer.user_id if viewer else None,
-                         _day_start(now).date(), TOP)
+    viewer_id = viewer.user_id if viewer else None
+    frozen_hours = meta_frozen_hours(meta, now)
+    if frozen_hours is not None:
+        snap = frozen_board.read(client, cid, viewer_id, _day_start(now).date(), TOP)
+        if snap is None:
+            return PollResult(PollStatus.NEEDS_SQL)  # the page path takes the frozen copy
+    else:
+        snap = read_snapshot(client, cid, viewer_id, _day_start(now).date(), TOP)
     board = BoardView(cid, slug, snap.version, snap.rows, snap.viewer, snap.participants, True,
-                      completed, viewer.user_id if viewer else None)
+                      completed, viewer_id, frozen_hours, meta_results_at(meta, now))
     return PollResult(PollStatus.COMPLETED if completed else PollStatus.CHANGED, board)

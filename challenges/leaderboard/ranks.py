@@ -28,10 +28,18 @@ import redis
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from ..extensions import db, get_redis
-from ..models import ChallengeStatus, User, WeeklyChallenge
-from ..phase import phase_at
+from ..models import User, WeeklyChallenge
+from ..phase import freeze_starts_at, is_frozen, results_published
+from . import frozen as frozen_board
 from . import keys, staleness
-from .live import REDIS_ERRORS, board_for_page, meta_completed, meta_visible
+from .live import (
+    REDIS_ERRORS,
+    board_for_page,
+    meta_completed,
+    meta_frozen_hours,
+    meta_visible,
+)
+from .rebuild_queue import request_rebuild
 from .scores import MAX_ENTRY_NUMBER, counted_votes, encode, first_entry_number
 from .sessions import viewer_from_token
 from .standings import _totals, standing_of, votes_today
@@ -130,6 +138,9 @@ class RankPage:
     viewer: Row | None  # the viewer's own row, wherever it is on the board
     next_cursor: Cursor | None
     prev_cursor: Cursor | None
+    # Issue #13: rows are the board at the freeze, this many hours before the voting deadline
+    # (``viewer`` stays live); None when the rows are live.
+    frozen_hours: int | None = None
 
 
 def board_page(challenge: WeeklyChallenge, viewer_id: int | None, cursor: Cursor,
@@ -137,7 +148,9 @@ def board_page(challenge: WeeklyChallenge, viewer_id: int | None, cursor: Cursor
     """One page of the full board for a page render or the API (SQL allowed): from Redis, or
     from the database with ``live=False`` when Redis lacks the board or is down."""
     size = _clamp(size)
-    completed = phase_at(challenge, now) == ChallengeStatus.COMPLETED
+    completed = results_published(challenge, now)
+    if is_frozen(challenge, now):
+        return _frozen_page(challenge, viewer_id, cursor, now, size)
     page = None
     try:
         client = get_redis()
@@ -152,6 +165,68 @@ def board_page(challenge: WeeklyChallenge, viewer_id: int | None, cursor: Cursor
     except REDIS_ERRORS:
         page = None
     return page or sql_page(challenge, viewer_id, cursor, now, size)
+
+
+def _frozen_page(challenge: WeeklyChallenge, viewer_id: int | None, cursor: Cursor,
+                 now: datetime, size: int) -> RankPage:
+    """A page of the frozen board (the viewer's own row live): from Redis, taking the frozen
+    copy from the database when it is missing; from the database alone when Redis is down."""
+    try:
+        client = get_redis()
+        staleness.heal(client)
+        frozen_board.take(client, challenge)
+        _, page = _read(client, challenge.id, challenge.slug, cursor, size, viewer_id, now,
+                        False, frozen=True)
+        if page is not None:
+            page = replace(page, frozen_hours=challenge.freeze_hours)
+            if (viewer_id is not None and page.viewer is None
+                    and not client.exists(keys.built(challenge.id))):
+                # The live board is not in Redis (yet): the viewer's live row from SQL, and
+                # the live board rebuilt as a page read does.
+                request_rebuild(challenge.id)
+                page = replace(page, viewer=_sql_row(challenge.id, viewer_id, now))
+            return page
+    except REDIS_ERRORS:
+        pass
+    return _frozen_sql_page(challenge, viewer_id, cursor, now, size)
+
+
+def _frozen_sql_page(challenge: WeeklyChallenge, viewer_id: int | None, cursor: Cursor,
+                     now: datetime, size: int) -> RankPage:
+    """The frozen page from the database (Redis is down: rare, so the frozen standings are
+    read whole and the cursor applied to them)."""
+    rows, participants = frozen_board.sql_rows(challenge, None)
+    freeze_at = freeze_starts_at(challenge)
+    assert freeze_at is not None
+    numbers = {s.user_id: s.first_entry_number
+               for s in frozen_board.frozen_standings(challenge.id, freeze_at)}
+    scores = [encode(r.counted_votes, numbers[r.user_id]) for r in rows]
+    start = 0
+    if cursor.direction == Direction.AFTER and cursor.score is not None:
+        start = sum(1 for score in scores if score > cursor.score)
+    elif cursor.direction == Direction.BEFORE and cursor.score is not None:
+        start = max(0, sum(1 for score in scores if score >= cursor.score) - size)
+    elif cursor.direction == Direction.VIEWER:
+        mine = next((r.rank for r in rows if r.user_id == viewer_id), None)
+        start = 0 if mine is None else (mine - 1) - (mine - 1) % size
+    shown = rows[start:start + size]
+    viewer = _sql_row(challenge.id, viewer_id, now)
+    page_scores = scores[start:start + size]
+    return RankPage(
+        challenge_id=challenge.id, slug=challenge.slug, version=challenge.board_version,
+        rows=shown, participants=participants, live=False, completed=False, size=size,
+        viewer_id=viewer_id, viewer=viewer,
+        next_cursor=_next(page_scores, start, participants),
+        prev_cursor=_prev(page_scores, start, cursor, participants),
+        frozen_hours=challenge.freeze_hours,
+    )
+
+
+def _sql_row(challenge_id: uuid.UUID, viewer_id: int | None, now: datetime) -> Row | None:
+    """The viewer's live row from the database."""
+    mine = standing_of(challenge_id, viewer_id, day_start(now)) if viewer_id else None
+    return (Row(mine.rank, mine.user_id, mine.username, mine.counted_votes, mine.today)
+            if mine else None)
 
 
 class FragmentStatus(Enum):
@@ -185,6 +260,12 @@ def fragment_page(slug: str, session_token: str | None, cursor: Cursor, now: dat
         return FragmentResult(FragmentStatus.NOT_FOUND)
     if page is None:
         return FragmentResult(FragmentStatus.NEEDS_SQL)
+    if meta_frozen_hours(meta, now) is not None:  # frozen: read the frozen copy instead
+        meta, page = _read(client, uuid.UUID(challenge_id), slug, cursor, _clamp(size),
+                           viewer.user_id if viewer else None, now, completed=False,
+                           frozen=True)
+        if page is None:
+            return FragmentResult(FragmentStatus.NEEDS_SQL)
     return FragmentResult(FragmentStatus.OK, replace(page, completed=meta_completed(meta, now)))
 
 
@@ -246,11 +327,17 @@ _PAGE_SHA = hashlib.sha1(_PAGE.encode()).hexdigest()  # noqa: S324 (Redis names 
 
 def _read(client: redis.Redis, challenge_id: uuid.UUID, slug: str, cursor: Cursor, size: int,
           viewer_id: int | None, now: datetime,
-          completed: bool) -> tuple[dict[str, str], RankPage | None]:
-    """The board's Redis meta, and the page (None when the board is not built)."""
+          completed: bool, frozen: bool = False) -> tuple[dict[str, str], RankPage | None]:
+    """The board's Redis meta, and the page (None when the board is not built). ``frozen``
+    reads the frozen copy (issue #13) and then the viewer's live row."""
     cid = challenge_id
-    script_keys = [keys.built(cid), keys.version(cid), keys.board(cid), keys.names(cid),
-                   keys.day(cid, day_start(now).date()), keys.meta(cid)]
+    if frozen:
+        script_keys = [keys.frozen(cid), keys.version(cid), keys.frozen_board(cid),
+                       keys.frozen_names(cid), keys.day(cid, day_start(now).date()),
+                       keys.meta(cid)]
+    else:
+        script_keys = [keys.built(cid), keys.version(cid), keys.board(cid), keys.names(cid),
+                       keys.day(cid, day_start(now).date()), keys.meta(cid)]
     args = [cursor.direction.value, "" if cursor.score is None else repr(cursor.score), size,
             "" if viewer_id is None else viewer_id]
     try:
@@ -273,6 +360,12 @@ def _read(client: redis.Redis, challenge_id: uuid.UUID, slug: str, cursor: Curso
     if viewer_rank is not None and viewer_id is not None:
         viewer = Row(int(viewer_rank) + 1, viewer_id, names[-1] or "",
                      counted_votes(float(viewer_score)), float(todays[-1] or 0))
+    frozen_hours = None
+    if frozen:
+        # No "+N today" on a frozen board; the viewer's own row is the live one.
+        rows = [replace(row, today=0.0) for row in rows]
+        viewer = frozen_board.read_live_row(client, cid, viewer_id, day_start(now).date())
+        frozen_hours = meta_frozen_hours(meta, now)
     scores = [float(flat[2 * i + 1]) for i in range(count)]
     page = RankPage(
         challenge_id=cid, slug=slug, version=int(version), rows=rows,
@@ -280,6 +373,7 @@ def _read(client: redis.Redis, challenge_id: uuid.UUID, slug: str, cursor: Curso
         viewer_id=viewer_id, viewer=viewer,
         next_cursor=_next(scores, start, int(participants)),
         prev_cursor=_prev(scores, start, cursor, int(participants)),
+        frozen_hours=frozen_hours,
     )
     return meta, page
 
@@ -359,7 +453,7 @@ def sql_page(challenge: WeeklyChallenge, viewer_id: int | None, cursor: Cursor, 
     return RankPage(
         challenge_id=challenge.id, slug=challenge.slug, version=challenge.board_version,
         rows=rows, participants=participants, live=False,
-        completed=phase_at(challenge, now) == ChallengeStatus.COMPLETED, size=size,
+        completed=results_published(challenge, now), size=size,
         viewer_id=viewer_id,
         viewer=viewer, next_cursor=_next(scores, start, participants),
         prev_cursor=_prev(scores, start, cursor, participants),

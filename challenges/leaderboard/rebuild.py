@@ -102,7 +102,8 @@ def snapshot_head(session: Session, challenge_id: uuid.UUID) -> Any:
     return session.execute(
         select(WeeklyChallenge.board_version, WeeklyChallenge.slug,
                WeeklyChallenge.is_published.label("is_published"),
-               WeeklyChallenge.voting_deadline).where(WeeklyChallenge.id == challenge_id)
+               WeeklyChallenge.voting_deadline, WeeklyChallenge.ends_at,
+               WeeklyChallenge.freeze_hours).where(WeeklyChallenge.id == challenge_id)
     ).one_or_none()
 
 
@@ -272,7 +273,7 @@ def _load(client: redis.Redis, cid: uuid.UUID, today: date, token: str, floor: i
 
 # KEYS: marker, built, meta, requested, then the staging copy and the live copy in the order of
 # store.staging_keys / store.live_keys (version, board, subs, memver, names, day, floor).
-# ARGV: token, floor, day_ttl, slug, published, voting_deadline
+# ARGV: token, floor, day_ttl, slug, published, voting_deadline, ends_at, freeze_at ('' none)
 _SWAP = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 local staged, live = 4, 11
@@ -288,7 +289,8 @@ local written = tonumber(redis.call('GET', KEYS[staged + 1]) or '-1')
 if written > version then version = written end
 redis.call('SET', KEYS[live + 7], ARGV[2])
 redis.call('SET', KEYS[live + 1], version)
-redis.call('HSET', KEYS[3], 'slug', ARGV[4], 'published', ARGV[5], 'voting_deadline', ARGV[6])
+redis.call('HSET', KEYS[3], 'slug', ARGV[4], 'published', ARGV[5], 'voting_deadline', ARGV[6],
+           'ends_at', ARGV[7], 'freeze_at', ARGV[8])
 redis.call('SET', KEYS[2], 1)
 redis.call('DEL', KEYS[1], KEYS[4], KEYS[staged + 1], KEYS[staged + 7])
 return version
@@ -302,7 +304,7 @@ def _swap(client: redis.Redis, cid: uuid.UUID, today: date, token: str, floor: i
                    keys.rebuild_requested(cid), *staging_keys(cid, today), *live_keys(cid, today)]
     version = _run(_SWAP, client, script_keys,
                    [token, floor, DAY_TTL, meta["slug"], meta["published"],
-                    meta["voting_deadline"]])
+                    meta["voting_deadline"], meta["ends_at"], meta["freeze_at"]])
     if version == -1:
         raise RebuildAborted(str(cid))
     return int(version)

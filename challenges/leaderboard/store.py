@@ -21,6 +21,7 @@ from typing import Any
 import redis
 
 from ..models import WeeklyChallenge
+from ..phase import freeze_starts_at
 from . import keys
 from .scores import counted_votes
 
@@ -174,10 +175,15 @@ def day_start(moment: datetime) -> datetime:
 
 def meta_fields(challenge: Any) -> dict[str, str]:
     """What a poll needs to know about a challenge without asking SQL."""
+    freeze_at = freeze_starts_at(challenge) if challenge.is_published else None
     return {
         "slug": challenge.slug,
         "published": "1" if challenge.is_published else "0",
         "voting_deadline": repr(challenge.voting_deadline.timestamp()),
+        # Issue #13: results are published (polling stops) at ``ends_at``; the public board is
+        # frozen from ``freeze_at`` ("" without a freeze) until then.
+        "ends_at": repr(challenge.ends_at.timestamp()),
+        "freeze_at": "" if freeze_at is None else repr(freeze_at.timestamp()),
     }
 
 

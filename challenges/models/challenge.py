@@ -136,6 +136,10 @@ class WeeklyChallenge(Model):
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
 
+    # Freeze (issue #13): for the last ``freeze_hours`` of voting the public board shows its
+    # state at the freeze while votes keep counting; None means no freeze (SPEC §2).
+    freeze_hours: Mapped[int | None] = mapped_column(default=None)
+
     sponsor: Mapped[ChallengeSponsor | None] = relationship(back_populates="challenges")
     submissions: Mapped[list[ChallengeSubmission]] = relationship(
         back_populates="challenge", passive_deletes=True

@@ -51,6 +51,22 @@ def schedule_problems(
     return problems
 
 
+def freeze_problem(freeze_hours: int | None, submission_deadline: datetime | None,
+                   voting_deadline: datetime | None) -> str | None:
+    """What is wrong with a challenge's ``freeze_hours`` (issue #13), or None: empty (no
+    freeze), or a whole number of hours above 0 and within the voting period."""
+    if freeze_hours is None or submission_deadline is None or voting_deadline is None:
+        return None
+    period = as_utc(voting_deadline) - as_utc(submission_deadline)
+    hours = int(period.total_seconds() // 3600)
+    if freeze_hours <= 0 or freeze_hours > hours:
+        if hours < 1:
+            return str(_("The voting period is shorter than an hour: leave the freeze empty."))
+        return str(_("Between 1 and %(hours)s hours (the voting period), or empty for no freeze.",
+                 hours=hours))
+    return None
+
+
 def iso_week(moment: datetime) -> tuple[int, int]:
     """(ISO year, ISO week number) of a UTC moment."""
     year, week, _weekday = as_utc(moment).isocalendar()
@@ -88,6 +104,10 @@ def prepare_challenge(challenge: WeeklyChallenge) -> None:
         problem = url_problem(challenge.hero_image_url)
         if problem:
             problems["hero_image_url"] = problem
+    freeze = freeze_problem(challenge.freeze_hours, challenge.submission_deadline,
+                            challenge.voting_deadline)
+    if freeze and "voting_deadline" not in problems:
+        problems["freeze_hours"] = freeze
     max_entries = challenge.max_submissions_per_user  # None until the column default applies
     if max_entries is not None and not 1 <= max_entries <= 100:
         problems["max_submissions_per_user"] = _("Between 1 and 100.")

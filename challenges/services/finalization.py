@@ -39,7 +39,7 @@ from ..models import (
     User,
     WeeklyChallenge,
 )
-from ..phase import in_phase, phase_at
+from ..phase import in_phase, phase_at, results_published, results_published_clause
 from .payouts import WantedPayout, sync_payouts
 from .points import points_for
 from .prizes import parse_prizes
@@ -88,7 +88,9 @@ def finalize_challenge(challenge_id: uuid.UUID, now: datetime,
     assert challenge is not None
     if challenge.finalized_at is not None:
         return FinalizationResult(challenge_id, 0, 0, 0, already_done=True)
-    if phase_at(challenge, now) != ChallengeStatus.COMPLETED:
+    # Results are computed and published at ``ends_at`` (issue #13), not at the voting deadline.
+    if phase_at(challenge, now) != ChallengeStatus.COMPLETED or not results_published(
+            challenge, now):
         raise NotFinished()
 
     report("ranking", 0)
@@ -373,10 +375,12 @@ def _insert_postgresql(connection: Connection, rows: list[dict[str, Any]]
 
 
 def unfinalized_completed(now: datetime) -> list[uuid.UUID]:
-    """Published challenges past their voting deadline that still await finalization."""
+    """Published challenges past their voting deadline and ``ends_at`` (when results are
+    published) that still await finalization."""
     return list(db.session.scalars(
         select(WeeklyChallenge.id).where(
             in_phase(ChallengeStatus.COMPLETED, now),
+            results_published_clause(now),
             WeeklyChallenge.finalized_at.is_(None),
         )
     ))

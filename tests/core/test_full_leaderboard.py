@@ -260,7 +260,7 @@ def test_the_api_pages_every_rank_by_cursor(client, login, board_of_12):
     login(client, authors[11])
     body = client.get(api_url(challenge, limit=5)).get_json()
     assert set(body) == {"version", "live", "final", "participant_count", "results", "me",
-                         "next_cursor", "next"}
+                         "next_cursor", "next", "frozen_hours"}
     assert body["me"]["rank"] == 12 and body["me"]["username"] == authors[11].username
     seen = [row["rank"] for row in body["results"]]
     while body["next_cursor"]:
