@@ -10,9 +10,12 @@ something, and the view then takes the page path once.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
+from types import MappingProxyType
+from typing import Any
 
 import redis
 
@@ -40,6 +43,25 @@ class BoardView:
     live: bool  # False: served from SQL because Redis is unavailable ("live updates paused")
     completed: bool
     viewer_id: int | None = None
+    # What features add to the viewer's own row (``VIEWER_ROW_HOOKS``), by feature name.
+    extras: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+# Features that add to the viewer's own row (the "you" row's movement): each gets the Redis
+# client, the board read from Redis and the moment, and returns what to show under its name in
+# ``BoardView.extras`` (None: nothing). Registered at app start; called on the polling path
+# too, so a hook reads Redis only (no SQL). Not called on the SQL fallback.
+ViewerRowHook = Callable[["redis.Redis", BoardView, datetime], Any]
+VIEWER_ROW_HOOKS: dict[str, ViewerRowHook] = {}
+
+
+def with_viewer_extras(client: redis.Redis, board: BoardView, now: datetime) -> BoardView:
+    """``board`` with what each registered hook adds to the viewer's row."""
+    if board.viewer_id is None or not VIEWER_ROW_HOOKS:
+        return board
+    extras = {name: hook(client, board, now) for name, hook in VIEWER_ROW_HOOKS.items()}
+    return replace(board, extras=MappingProxyType({k: v for k, v in extras.items()
+                                                   if v is not None}))
 
 
 def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
@@ -55,10 +77,11 @@ def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datet
             if not client.exists(keys.built(challenge.id)):  # built at once only if run inline
                 return sql_board(challenge, viewer_id, now, top)
         snap = read_snapshot(client, challenge.id, viewer_id, _day_start(now).date(), top)
+        board = BoardView(challenge.id, challenge.slug, snap.version, snap.rows, snap.viewer,
+                          snap.participants, True, completed, viewer_id)
+        return with_viewer_extras(client, board, now)
     except REDIS_ERRORS:
         return sql_board(challenge, viewer_id, now, top)
-    return BoardView(challenge.id, challenge.slug, snap.version, snap.rows, snap.viewer,
-                     snap.participants, True, completed, viewer_id)
 
 
 def sql_board(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
@@ -150,4 +173,5 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
                          _day_start(now).date(), TOP)
     board = BoardView(cid, slug, snap.version, snap.rows, snap.viewer, snap.participants, True,
                       completed, viewer.user_id if viewer else None)
+    board = with_viewer_extras(client, board, now)
     return PollResult(PollStatus.COMPLETED if completed else PollStatus.CHANGED, board)
