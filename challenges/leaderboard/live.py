@@ -48,20 +48,28 @@ class BoardView:
 
 
 # Features that add to the viewer's own row (the "you" row's movement): each gets the Redis
-# client, the board read from Redis and the moment, and returns what to show under its name in
-# ``BoardView.extras`` (None: nothing). Registered at app start; called on the polling path
-# too, so a hook reads Redis only (no SQL). Not called on the SQL fallback.
-ViewerRowHook = Callable[["redis.Redis", BoardView, datetime], Any]
+# client, the challenge, the viewer, whether the board is final, and the moment, and returns
+# what to show under its name in ``extras`` (None: nothing). The widget and the full board's
+# pages call them (``ranks``). Registered at app start; called on the polling paths too, so a
+# hook reads Redis only (no SQL). Not called on the SQL fallback.
+ViewerRowHook = Callable[["redis.Redis", uuid.UUID, int, bool, datetime], Any]
 VIEWER_ROW_HOOKS: dict[str, ViewerRowHook] = {}
+
+
+def viewer_extras(client: redis.Redis, challenge_id: uuid.UUID, viewer_id: int | None,
+                  completed: bool, now: datetime) -> Mapping[str, Any]:
+    """What each registered hook adds to ``viewer_id``'s row, by hook name."""
+    if viewer_id is None or not VIEWER_ROW_HOOKS:
+        return MappingProxyType({})
+    extras = {name: hook(client, challenge_id, viewer_id, completed, now)
+              for name, hook in VIEWER_ROW_HOOKS.items()}
+    return MappingProxyType({k: v for k, v in extras.items() if v is not None})
 
 
 def with_viewer_extras(client: redis.Redis, board: BoardView, now: datetime) -> BoardView:
     """``board`` with what each registered hook adds to the viewer's row."""
-    if board.viewer_id is None or not VIEWER_ROW_HOOKS:
-        return board
-    extras = {name: hook(client, board, now) for name, hook in VIEWER_ROW_HOOKS.items()}
-    return replace(board, extras=MappingProxyType({k: v for k, v in extras.items()
-                                                   if v is not None}))
+    extras = viewer_extras(client, board.challenge_id, board.viewer_id, board.completed, now)
+    return replace(board, extras=extras) if extras else board
 
 
 def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,

@@ -32,7 +32,6 @@ from ..clock import as_utc
 from ..events import SubmissionCreated
 from ..extensions import db, get_redis
 from ..leaderboard import keys as board_keys
-from ..leaderboard.live import BoardView
 from ..leaderboard.scores import decode, encode
 from ..leaderboard.store import day_start
 from ..models import ChallengeSubmission
@@ -178,12 +177,13 @@ def viewer_movement(client: redis.Redis, challenge_id: uuid.UUID, viewer_id: int
                     None if start_rank is None else int(start_rank) + 1, to_pass)
 
 
-def movement_hook(client: redis.Redis, board: BoardView, now: datetime) -> Movement | None:
-    """The leaderboard's viewer-row hook: the movement of the board's viewer while voting is
-    open (a final board has no "today")."""
-    if board.completed or board.viewer_id is None:
+def movement_hook(client: redis.Redis, challenge_id: uuid.UUID, viewer_id: int,
+                  completed: bool, now: datetime) -> Movement | None:
+    """The leaderboard's viewer-row hook: the viewer's movement while voting is open (a final
+    board has no "today")."""
+    if completed:
         return None
-    return viewer_movement(client, board.challenge_id, board.viewer_id, now)
+    return viewer_movement(client, challenge_id, viewer_id, now)
 
 
 def on_submission_created(event: SubmissionCreated) -> None:

@@ -257,3 +257,30 @@ def test_a_final_board_shows_no_movement(frozen_clock, client, login, make_chall
     frozen_clock.advance(days=5)  # past the voting deadline
     body = client.get(f"/challenges/{challenge.slug}/leaderboard/live").get_data(as_text=True)
     assert "Final results" in body and "you-movement" not in body
+
+
+# --- The full board's pages ------------------------------------------------------------------
+
+
+def test_the_full_board_shows_movement_on_the_viewers_row(frozen_clock, client, login,
+                                                         make_challenge, make_user, count_sql):
+    challenge = make_challenge("active")
+    authors = [make_user() for _ in range(4)]
+    entries = [submit(challenge, author) for author in authors]
+    for i, entry in enumerate(entries):
+        votes(entry, 4 - i, make_user)  # 4, 3, 2, 1
+    me = authors[-1]
+    login(client, me)
+    client.get(f"/challenges/{challenge.slug}/")
+    frozen_clock.set(frozen_clock.now.replace(hour=0, minute=0, second=0) + timedelta(days=1))
+    take_day_start_snapshots()
+    votes(entries[-1], 2, make_user)  # 3 votes, tied with @authors[1] (whose entry came first)
+    page = client.get(f"/challenges/{challenge.slug}/leaderboard/").get_data(as_text=True)
+    mine = page.split('id="you"')[1].split("</li>")[0]
+    assert "Up 1 place since 00:00 UTC" in mine  # 4th -> 3rd: @authors[1] keeps the tie
+    assert f"1 vote to pass @{authors[1].username}" in mine
+    slug = challenge.slug
+    count_sql.clear()
+    more = client.get(f"/challenges/{slug}/leaderboard/ranks").get_data(as_text=True)
+    assert count_sql == [], count_sql  # "load more" stays Redis-only with the movement
+    assert "Up 1 place since 00:00 UTC" in more
