@@ -193,7 +193,6 @@ def on_submission_created(event: SubmissionCreated) -> None:
     found = db.session.execute(
         select(ChallengeSubmission.entry_number, ChallengeSubmission.submitted_at)
         .where(ChallengeSubmission.id == event.submission_id)).first()
-    db.session.rollback()  # a read only: end its transaction
     if found is not None:
         record_entry(get_redis(), event.challenge_id, found.entry_number,
                      as_utc(found.submitted_at))

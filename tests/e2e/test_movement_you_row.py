@@ -1,6 +1,6 @@
 """In real Chromium, the "you" row with movement (issue #13): the viewer's rank change since
-00:00 UTC and the votes to pass the member above read as words (not only arrows), fit a phone's
-width, pass axe, and update when the board polls."""
+00:00 UTC and the votes to pass the member above read as words (not only arrows), in English
+and Spanish, inside the top 10 and below it; they fit a phone's width and pass axe."""
 
 from __future__ import annotations
 
