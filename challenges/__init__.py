@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .errors_http import register_error_handlers
     from .i18n import init_app as init_i18n
     from .inquiries import init_app as init_inquiries
+    from .movement import init_app as init_movement
     from .notifications import init_app as init_notifications
     from .pages import bp as pages_bp
     from .probes import bp as probes_bp
@@ -88,6 +89,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_referrals(app)
     init_inquiries(app)
     init_discover(app)  # issue 13: the gallery's Discover order
+    init_movement(app)
     init_api(app)
     init_admin(app)
     register_cli(app)

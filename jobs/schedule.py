@@ -106,6 +106,11 @@ def schedule(app: Flask) -> list[Recurring]:
         # what is not final yet, so the first run backfills and later ones stay small.
         Recurring(id="analytics-rollups", func="jobs.analytics.store_rollups",
                   every=timedelta(days=1), timeout=1800),
+        # The day-start snapshot of every open board (challenges/movement): each run takes
+        # the ones today lacks, so it acts in the first minute of each UTC day.
+        Recurring(id="movement-snapshots",
+                  func="challenges.movement.jobs.take_day_start_snapshots",
+                  every=timedelta(minutes=1)),
     ]
 
 

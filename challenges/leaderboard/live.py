@@ -10,9 +10,12 @@ something, and the view then takes the page path once.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import Enum
+from types import MappingProxyType
+from typing import Any
 
 import redis
 
@@ -47,6 +50,33 @@ class BoardView:
     frozen_hours: int | None = None
     # Voting is over and the results come out at this moment ("Results at ..."); else None.
     results_at: datetime | None = None
+    # What features add to the viewer's own row (``VIEWER_ROW_HOOKS``), by feature name.
+    extras: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+# Features that add to the viewer's own row (the "you" row's movement): each gets the Redis
+# client, the challenge, the viewer, whether the board is final, and the moment, and returns
+# what to show under its name in ``extras`` (None: nothing). The widget and the full board's
+# pages call them (``ranks``). Registered at app start; called on the polling paths too, so a
+# hook reads Redis only (no SQL). Not called on the SQL fallback.
+ViewerRowHook = Callable[["redis.Redis", uuid.UUID, int, bool, datetime], Any]
+VIEWER_ROW_HOOKS: dict[str, ViewerRowHook] = {}
+
+
+def viewer_extras(client: redis.Redis, challenge_id: uuid.UUID, viewer_id: int | None,
+                  completed: bool, now: datetime) -> Mapping[str, Any]:
+    """What each registered hook adds to ``viewer_id``'s row, by hook name."""
+    if viewer_id is None or not VIEWER_ROW_HOOKS:
+        return MappingProxyType({})
+    extras = {name: hook(client, challenge_id, viewer_id, completed, now)
+              for name, hook in VIEWER_ROW_HOOKS.items()}
+    return MappingProxyType({k: v for k, v in extras.items() if v is not None})
+
+
+def with_viewer_extras(client: redis.Redis, board: BoardView, now: datetime) -> BoardView:
+    """``board`` with what each registered hook adds to the viewer's row."""
+    extras = viewer_extras(client, board.challenge_id, board.viewer_id, board.completed, now)
+    return replace(board, extras=extras) if extras else board
 
 
 def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
@@ -75,9 +105,13 @@ def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datet
             snap = read_snapshot(client, challenge.id, viewer_id, today, top)
     except REDIS_ERRORS:
         return sql_board(challenge, viewer_id, now, top)
-    return BoardView(challenge.id, challenge.slug, snap.version, snap.rows, snap.viewer,
-                     snap.participants, True, completed, viewer_id,
-                     challenge.freeze_hours if frozen else None, _results_at(challenge, now))
+    board = BoardView(challenge.id, challenge.slug, snap.version, snap.rows, snap.viewer,
+                      snap.participants, True, completed, viewer_id,
+                      challenge.freeze_hours if frozen else None, _results_at(challenge, now))
+    try:
+        return with_viewer_extras(client, board, now)
+    except REDIS_ERRORS:
+        return board
 
 
 def _results_at(challenge: WeeklyChallenge, now: datetime) -> datetime | None:
@@ -201,4 +235,5 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
         snap = read_snapshot(client, cid, viewer_id, _day_start(now).date(), TOP)
     board = BoardView(cid, slug, snap.version, snap.rows, snap.viewer, snap.participants, True,
                       completed, viewer_id, frozen_hours, meta_results_at(meta, now))
+    board = with_viewer_extras(client, board, now)
     return PollResult(PollStatus.COMPLETED if completed else PollStatus.CHANGED, board)

@@ -19,9 +19,11 @@ from __future__ import annotations
 import hashlib
 import math
 import uuid
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum, StrEnum
+from types import MappingProxyType
 from typing import Any, cast
 
 import redis
@@ -38,6 +40,7 @@ from .live import (
     meta_completed,
     meta_frozen_hours,
     meta_visible,
+    viewer_extras,
 )
 from .rebuild_queue import request_rebuild
 from .scores import MAX_ENTRY_NUMBER, counted_votes, encode, first_entry_number
@@ -141,6 +144,16 @@ class RankPage:
     # Issue #13: rows are the board at the freeze, this many hours before the voting deadline
     # (``viewer`` stays live); None when the rows are live.
     frozen_hours: int | None = None
+    # What features add to the viewer's own row (``live.VIEWER_ROW_HOOKS``), by feature name.
+    extras: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+def _with_extras(client: redis.Redis, page: RankPage, now: datetime) -> RankPage:
+    """``page`` with what the viewer-row hooks add when the viewer's row is on it."""
+    if page.viewer is None or all(row.user_id != page.viewer_id for row in page.rows):
+        return page
+    extras = viewer_extras(client, page.challenge_id, page.viewer_id, page.completed, now)
+    return replace(page, extras=extras) if extras else page
 
 
 def board_page(challenge: WeeklyChallenge, viewer_id: int | None, cursor: Cursor,
@@ -162,6 +175,8 @@ def board_page(challenge: WeeklyChallenge, viewer_id: int | None, cursor: Cursor
         if page is None and board_for_page(challenge, viewer_id, now, top=1).live:
             _, page = _read(client, challenge.id, challenge.slug, cursor, size, viewer_id, now,
                             completed)
+        if page is not None:
+            page = _with_extras(client, page, now)
     except REDIS_ERRORS:
         page = None
     return page or sql_page(challenge, viewer_id, cursor, now, size)
@@ -266,7 +281,8 @@ def fragment_page(slug: str, session_token: str | None, cursor: Cursor, now: dat
                            frozen=True)
         if page is None:
             return FragmentResult(FragmentStatus.NEEDS_SQL)
-    return FragmentResult(FragmentStatus.OK, replace(page, completed=meta_completed(meta, now)))
+    page = replace(page, completed=meta_completed(meta, now))
+    return FragmentResult(FragmentStatus.OK, _with_extras(client, page, now))
 
 
 def _clamp(size: int) -> int:
