@@ -4,14 +4,14 @@ A plain ADD COLUMN (nullable, no default): SQLite adds it in place, so the archi
 triggers on weekly_challenges (0015) are not dropped by a table copy.
 
 Revision ID: 0018_freeze
-Revises: 0015
+Revises: 0017_discover
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0018_freeze'
-down_revision = '0015'
+down_revision = '0017_discover'
 branch_labels = None
 depends_on = None
 
