@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .errors_http import register_error_handlers
     from .i18n import init_app as init_i18n
     from .inquiries import init_app as init_inquiries
+    from .judging import init_app as init_judging
     from .notifications import init_app as init_notifications
     from .pages import bp as pages_bp
     from .probes import bp as probes_bp
@@ -86,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_analytics(app)
     init_referrals(app)
     init_inquiries(app)
+    init_judging(app)  # before init_admin, which adds the views features register
     init_api(app)
     init_admin(app)
     register_cli(app)

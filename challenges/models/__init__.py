@@ -4,6 +4,7 @@ from .analytics import ChallengeDailyCounter, ChallengeRollup, MemberActivityDay
 from .api_token import ApiToken
 from .challenge import STATUS_LABELS, THEME_COLORS, ChallengeStatus, WeeklyChallenge
 from .inquiry import BUDGET_RANGES, INQUIRY_STATUSES, InquiryStatus, SponsorInquiry
+from .judging import ChallengeJudge, JudgeScore
 from .ledger import Currency, LedgerEntry
 from .moderation import EntryModerationEvent, ModerationAction
 from .payout import Payout, PayoutStatus
@@ -25,12 +26,14 @@ __all__ = [
     "ROLES",
     "STATUS_LABELS",
     "THEME_COLORS",
+    "ChallengeJudge",
     "ChallengeSponsor",
     "ChallengeStatus",
     "ChallengeSubmission",
     "ChallengeVote",
     "Currency",
     "EntryModerationEvent",
+    "JudgeScore",
     "LedgerEntry",
     "ModerationAction",
     "Payout",
