@@ -200,3 +200,10 @@ def test_a_rubric_typed_as_json_is_stored_as_a_list(make_challenge):
     assert challenge.rubric == [{"name": "Originality", "weight": 0.5},
                                 {"name": "Craft", "weight": 0.5}]
     assert challenge.community_share is None
+
+
+def test_the_live_board_says_final_ranks_include_the_judges(judged, client):
+    challenge, _entries, _judge = judged
+    for url in (f"/challenges/{challenge.slug}/", f"/challenges/{challenge.slug}/leaderboard/"):
+        page = unescape(client.get(url).get_data(as_text=True))
+        assert "Final ranks include the judges' scores (30 %)." in page, url
