@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from ..clock import utcnow
 from ..errors import DomainError, ValidationFailed
+from ..extensions import db
 from ..models import ChallengeSubmission, WeeklyChallenge
 from ..transactions import commit_with_retry
 from ..web import attach_errors, htmx_vary, is_htmx, visible_challenge_or_404
@@ -76,8 +77,6 @@ def entry_page(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
 
 
 def _entry_of(challenge: WeeklyChallenge, submission_id: uuid.UUID) -> ChallengeSubmission:
-    from ..extensions import db
-
     entry = db.session.get(ChallengeSubmission, submission_id)
     if entry is None or entry.challenge_id != challenge.id or entry.is_withdrawn:
         abort(404)
