@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .i18n import init_app as init_i18n
     from .inquiries import init_app as init_inquiries
     from .movement import init_app as init_movement
+    from .judging import init_app as init_judging
     from .notifications import init_app as init_notifications
     from .pages import bp as pages_bp
     from .probes import bp as probes_bp
@@ -90,6 +91,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_inquiries(app)
     init_discover(app)  # issue 13: the gallery's Discover order
     init_movement(app)
+    init_judging(app)  # before init_admin, which adds the views features register
     init_api(app)
     init_admin(app)
     register_cli(app)

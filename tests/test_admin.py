@@ -21,7 +21,9 @@ from challenges.admin import init_admin
 from challenges.analytics import init_app as init_analytics
 from challenges.config import load_config
 from challenges.extensions import db
+from challenges.judging import init_app as init_judging
 from challenges.models import (
+    ChallengeJudge,
     ChallengeSponsor,
     ChallengeSubmission,
     ChallengeVote,
@@ -74,6 +76,7 @@ def _rules_for_collection() -> list[tuple[str, str, frozenset[str]]]:
     init_notifications(probe)
     init_webhooks(probe)
     init_analytics(probe)
+    init_judging(probe)
     init_admin(probe)
     return _admin_rules(probe)
 
@@ -129,13 +132,15 @@ def records(make_user, make_challenge, make_sponsor, make_project) -> Records:
                                event_id="msg_test", payload="{}", status="delivered")
     inquiry = SponsorInquiry(company="Acme", contact_name="Ann", contact_email="ann@acme.test",
                              budget_range="under_1k", message="Hello")
-    db.session.add_all([outbox, endpoint, delivery, inquiry])
+    judge = ChallengeJudge(challenge_id=challenge.id, user_id=voter.id)
+    db.session.add_all([outbox, endpoint, delivery, inquiry, judge])
     db.session.commit()
     ids = {
         "challenges": challenge.id, "sponsors": sponsor.id, "submissions": submission.id,
         "votes": vote.id, "users": author.id, "projects": project.id, "ledger": ledger.id,
         "payouts": payout.id, "outbox": outbox.id, "webhooks": endpoint.id,
         "webhook_deliveries": delivery.id, "sponsor_inquiries": inquiry.id,
+        "judges": judge.id,
     }
     return Records({k: str(v) for k, v in ids.items()}, challenge, sponsor)
 

@@ -37,6 +37,9 @@ COLUMN_LABELS: dict[str, Any] = {
     "prizes": _l("Prizes (JSON)"),
     "points_config": _l("Points (JSON)"),
     "freeze_hours": _l("Freeze the board (hours before the voting deadline)"),
+    "judging_mode": _l("Judging"),
+    "community_share": _l("Community share (blend)"),
+    "rubric": _l("Judging rubric (JSON)"),
     "submission_count": _l("Entries"),
     "participant_count": _l("Participants"),
     "total_votes": _l("Votes"),
@@ -124,5 +127,9 @@ THEME_CHOICES = [
 INQUIRY_STATUS_CHOICES = [
     ("new", _l("Not answered yet")), ("contacted", _l("Contacted")), ("won", _l("Won")),
     ("declined", _l("Declined")),
+]
+JUDGING_CHOICES = [
+    ("community", _l("Community votes only")), ("judges", _l("Judges only")),
+    ("blend", _l("Blend of votes and judges")),
 ]
 ROLE_CHOICES = [("member", _l("Member")), ("editor", _l("Editor")), ("sponsor", _l("Sponsor"))]

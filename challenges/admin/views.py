@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import Boolean, Integer
 from sqlalchemy import inspect as sa_inspect
+from wtforms.fields import FloatField
 from wtforms.validators import Optional
 
 from .. import events
@@ -21,7 +22,7 @@ from ..services.challenges import prepare_challenge
 from ..services.sponsors import refresh_sponsor_stats
 from ..services.urls import url_problem
 from ..transactions import commit_with_retry
-from .labels import ROLE_CHOICES, STATUS_CHOICES, THEME_CHOICES
+from .labels import JUDGING_CHOICES, ROLE_CHOICES, STATUS_CHOICES, THEME_CHOICES
 from .security import ReadOnlyModelView, SecureModelView
 
 
@@ -54,11 +55,14 @@ class ChallengeView(SecureModelView):
         "starts_at", "submission_deadline", "voting_deadline", "ends_at",
         "week_number", "year", "is_featured", "max_submissions_per_user", "allow_voting",
         "require_project_link", "hero_image_url", "theme_color", "sponsor", "prizes",
-        "points_config", "freeze_hours",
+        "points_config", "freeze_hours", "judging_mode", "community_share", "rubric",
     )
     # Week and year may be left empty (derived from the start), so integers are not required.
     form_optional_types = (Boolean, Integer)
-    form_choices = {"status": STATUS_CHOICES, "theme_color": THEME_CHOICES}
+    # Flask-Admin's converter leaves Float columns out of the form: the blend's share is a number.
+    form_overrides = {"community_share": FloatField}
+    form_choices = {"status": STATUS_CHOICES, "theme_color": THEME_CHOICES,
+                    "judging_mode": JUDGING_CHOICES}
     form_args = {
         "starts_at": {"description": _l("In UTC. The challenge opens for entries.")},
         "submission_deadline": {"description": _l("In UTC. Entries close here; voting opens.")},
@@ -76,6 +80,13 @@ class ChallengeView(SecureModelView):
                                            "public board shows its state at the freeze; votes "
                                            "keep counting. Empty: no freeze."),
                          "validators": [Optional()]},
+        "community_share": {"description": _l("Blend only: the votes' share of the final "
+                                               "score, 0 to 1 (0.7: 70 % votes, 30 % judges)."),
+                            "validators": [Optional()]},
+        "rubric": {"description": _l('Judged challenges: 1 to 3 criteria whose weights add up '
+                                     'to 1, for example [{"name": "Originality", "weight": '
+                                     '0.6}, {"name": "Craft", "weight": 0.4}]. Judges score '
+                                     'each from 1 to 10. Assign judges under Judges.')},
         "status": {"description": _l("Draft hides the challenge. Once published, the schedule "
                                      "decides the phase; the phase job keeps this column in "
                                      "step.")},

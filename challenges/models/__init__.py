@@ -5,6 +5,7 @@ from .api_token import ApiToken
 from .challenge import STATUS_LABELS, THEME_COLORS, ChallengeStatus, WeeklyChallenge
 from .discover import DiscoverFlush
 from .inquiry import BUDGET_RANGES, INQUIRY_STATUSES, InquiryStatus, SponsorInquiry
+from .judging import ChallengeJudge, JudgeScore
 from .ledger import Currency, LedgerEntry
 from .moderation import EntryModerationEvent, ModerationAction
 from .payout import Payout, PayoutStatus
@@ -26,12 +27,14 @@ __all__ = [
     "ROLES",
     "STATUS_LABELS",
     "THEME_COLORS",
+    "ChallengeJudge",
     "ChallengeSponsor",
     "ChallengeStatus",
     "ChallengeSubmission",
     "ChallengeVote",
     "Currency",
     "EntryModerationEvent",
+    "JudgeScore",
     "LedgerEntry",
     "ModerationAction",
     "Payout",

@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     ColumnElement,
+    Float,
     ForeignKey,
     Index,
     String,
@@ -156,6 +157,14 @@ class WeeklyChallenge(Model):
     @classmethod
     def _is_published_sql(cls) -> ColumnElement[bool]:
         return cls.status.in_(sorted(PUBLISHED_STATUSES))
+
+    # Judging (SPEC §4a, challenges/judging): "community" (votes only, the default), "judges"
+    # or "blend"; the community's share of a blend (0-1); the rubric, 1-3 criteria
+    # [{"name": ..., "weight": ...}] whose weights sum to 1. Validated on save.
+    judging_mode: Mapped[str] = mapped_column(String(20), default="community",
+                                              server_default="community")
+    community_share: Mapped[float | None] = mapped_column(Float)
+    rubric: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     def __str__(self) -> str:
         return self.title

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -73,6 +74,20 @@ def iso_week(moment: datetime) -> tuple[int, int]:
     return year, week
 
 
+# Features' own checks of a challenge being saved (its judging settings: challenges.judging):
+# ``check(challenge)`` returns field -> message for what is wrong and may normalise its fields.
+# ``prepare_challenge`` shows them with its own. The core never imports a feature.
+ChallengeCheck = Callable[[WeeklyChallenge], dict[str, str]]
+challenge_checks: list[ChallengeCheck] = []
+
+
+def on_challenge_check(check: ChallengeCheck) -> ChallengeCheck:
+    """Run ``check`` in every ``prepare_challenge``; registering it twice is a no-op."""
+    if check not in challenge_checks:
+        challenge_checks.append(check)
+    return check
+
+
 # Paths under /challenges/ that are pages of their own: a challenge with such a slug would have
 # a landing page nobody can reach (the archive's route answers first).
 RESERVED_SLUGS = frozenset({"archive"})
@@ -119,6 +134,8 @@ def prepare_challenge(challenge: WeeklyChallenge) -> None:
             check(value)
         except ValidationFailed as exc:
             problems.update(exc.errors)
+    for feature_check in challenge_checks:
+        problems.update(feature_check(challenge))
     if problems:
         raise ValidationFailed(problems, "; ".join(problems.values()))
     challenge.prizes = _json_value(challenge.prizes)

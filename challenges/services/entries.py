@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -43,6 +44,20 @@ from .text import TrimmedInput, required_text
 from .urls import url_problem
 
 TITLE_MAX, DESCRIPTION_MAX, ALT_MAX, PROMPT_MAX, TOOL_MAX = 200, 5000, 500, 5000, 100
+
+# Features' own reasons a member may not enter a challenge (its judges: challenges.judging),
+# asked by ``submission_refusal`` once the member is signed in. The core never imports a
+# feature: they register at start.
+AuthorCheck = Callable[[WeeklyChallenge, User], "Refusal | None"]
+submission_checks: list[AuthorCheck] = []
+
+
+def on_submission_check(check: AuthorCheck) -> AuthorCheck:
+    """Ask ``check(challenge, author)`` in every ``submission_refusal`` of a signed-in member.
+    Registering the same function twice is a no-op (apps are created more than once in tests)."""
+    if check not in submission_checks:
+        submission_checks.append(check)
+    return check
 
 
 @dataclass
@@ -153,6 +168,9 @@ def submission_refusal(challenge: WeeklyChallenge, author: User | None, now: dat
         return SubmissionsClosed()
     if author is None or not author.is_authenticated:
         return LoginRequired(_("Log in to submit an entry."))
+    for check in submission_checks:
+        if (refusal := check(challenge, author)) is not None:
+            return refusal
     used = live_entry_count(challenge.id, author.id) if entries_used is None else entries_used
     limit = challenge.max_submissions_per_user
     if used >= limit:

@@ -23,7 +23,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Connection, bindparam, func, select, text, update
+from sqlalchemy import Connection, bindparam, case, func, select, text, update
 from sqlalchemy.dialects import sqlite
 
 from .. import events
@@ -52,6 +52,20 @@ PLACE_POINTS = {1: "first_place", 2: "second_place", 3: "third_place"}
 RESULT_REASONS = ("place", "top_10", "prize", "participation", "voting_reward")
 REVERSAL = "_reversal"
 GrantKey = tuple[int, str, str]  # (user id, currency, reason)
+
+# Features that rank a challenge by more than its votes (a judged challenge, SPEC §4a:
+# challenges.judging): ``ranker(challenge_id)`` returns the members with a counting entry,
+# first place first, or None to leave the challenge to the votes. Asked wherever final ranks
+# are computed (finalization and every re-ranking). The core never imports a feature.
+Ranker = Callable[[uuid.UUID], "list[int] | None"]
+final_rankers: list[Ranker] = []
+
+
+def on_final_ranking(ranker: Ranker) -> Ranker:
+    """Register ``ranker`` (see ``final_rankers``); registering it twice is a no-op."""
+    if ranker not in final_rankers:
+        final_rankers.append(ranker)
+    return ranker
 
 
 class NotFinished(Conflict):
@@ -209,7 +223,11 @@ def _store_final_ranks(challenge_id: uuid.UUID) -> list[int]:
     """Give every counting entry its author's final place and return the authors in order.
 
     One statement ranks (counted votes, then the earlier first entry: SPEC §5) and writes;
-    entries that do not count get no place."""
+    entries that do not count get no place. A registered ranker (``final_rankers``) may rank
+    the challenge instead (a judged challenge)."""
+    for ranker in final_rankers:
+        if (order := ranker(challenge_id)) is not None:
+            return _store_ranking(challenge_id, order)
     ranks = (
         select(
             S.user_id.label("user_id"),
@@ -236,6 +254,27 @@ def _store_final_ranks(challenge_id: uuid.UUID) -> list[int]:
     )
     place_of: dict[int, int] = dict(placed)  # type: ignore[arg-type]  # row_number() is never NULL
     return sorted(place_of, key=place_of.__getitem__)
+
+
+def _store_ranking(challenge_id: uuid.UUID, order: list[int]) -> list[int]:
+    """Give every counting entry of each member in ``order`` their place (one statement), and
+    no place to every other entry."""
+    place_of = {user_id: place for place, user_id in enumerate(order, start=1)}
+    if place_of:
+        db.session.execute(
+            update(S)
+            .where(*counting(challenge_id), S.user_id.in_(list(place_of)))
+            .values(final_rank=case(place_of, value=S.user_id))
+            .execution_options(synchronize_session=False)
+        )
+    db.session.execute(
+        update(S)
+        .where(S.challenge_id == challenge_id, S.final_rank.is_not(None),
+               ~S.counts | ~S.user_id.in_(list(place_of)))
+        .values(final_rank=None)
+        .execution_options(synchronize_session=False)
+    )
+    return list(order)
 
 
 def _ranks_of(challenge_id: uuid.UUID) -> dict[int, int]:

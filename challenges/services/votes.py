@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,20 @@ from ..models import ChallengeStatus, ChallengeSubmission, ChallengeVote, User, 
 from ..phase import accepts_votes, phase_at
 from . import rewards
 from .entries import get_entry
+
+# Features' own reasons a member may not vote in a challenge (a judge of it: challenges.judging),
+# asked by ``vote_refusal`` after the core's checks pass, so the gallery's disabled button, the
+# POST and the API refuse alike. The core never imports a feature: they register at start.
+VoterCheck = Callable[[WeeklyChallenge, User], "Refusal | None"]
+refusal_checks: list[VoterCheck] = []
+
+
+def on_vote_check(check: VoterCheck) -> VoterCheck:
+    """Ask ``check(challenge, voter)`` in every ``vote_refusal`` once the core allows the vote.
+    Registering the same function twice is a no-op (apps are created more than once in tests)."""
+    if check not in refusal_checks:
+        refusal_checks.append(check)
+    return check
 
 
 @dataclass(frozen=True)
@@ -73,6 +88,9 @@ def vote_refusal(entry: ChallengeSubmission, voter: User | None, now: datetime) 
         return SelfVote()
     if not entry.counts:
         return EntryNotVotable()
+    for check in refusal_checks:
+        if (refusal := check(entry.challenge, voter)) is not None:
+            return refusal
     return None
 
 

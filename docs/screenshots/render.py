@@ -7,9 +7,9 @@ width (375 x 812: home, a landing page, the gallery, the header menu open), the 
 a list view), the landing page in Spanish, the bell (desktop and phone side by side), a
 participant's share card (its page, and the 1200 x 630 image link previews show), the archive
 of past challenges (desktop and phone), and the analytics (the admin's dashboard and the
-sponsor's numbers).
+sponsor's numbers), and the judging page.
 Run: ``.venv/bin/python docs/screenshots/render.py [--out DIR] [GROUP ...]`` (groups: desktop,
-phone, admin, spanish, bell, share, archive, analytics; all by default; ``--out`` writes
+phone, admin, spanish, bell, share, archive, analytics, judging; all by default; ``--out`` writes
 elsewhere, e.g. to check the
 script without touching the committed images).
 """
@@ -406,12 +406,59 @@ def add_archive_history() -> None:
         commit_with_retry(partial(finalize_challenge, challenge_id, utcnow()))
 
 
+JUDGED_SLUG = "tiny-worlds"  # the demo's challenge in its voting phase: judging is open
+JUDGE = "juror"
+
+
+def add_demo_judging() -> None:
+    """Judges: Tiny Worlds becomes a 70/30 blend with a two-criteria rubric, judged by a new
+    member ``juror``, who has scored its first entry."""
+    from sqlalchemy import select
+
+    from challenges.clock import utcnow
+    from challenges.demo import DEMO_PASSWORD
+    from challenges.extensions import db
+    from challenges.judging.service import judging_queue, save_scores
+    from challenges.models import ChallengeJudge, Role, User, WeeklyChallenge
+    from challenges.services.accounts import hash_password
+    from challenges.services.challenges import prepare_challenge
+
+    challenge = db.session.scalar(select(WeeklyChallenge).filter_by(slug=JUDGED_SLUG))
+    assert challenge is not None
+    challenge.judging_mode, challenge.community_share = "blend", 0.7
+    challenge.rubric = [{"name": "Originality", "weight": 0.6},
+                        {"name": "Craft", "weight": 0.4}]
+    prepare_challenge(challenge)
+    judge = User(username=JUDGE, email=f"{JUDGE}@example.com", role=Role.MEMBER.value,
+                 password_hash=hash_password(DEMO_PASSWORD), is_verified=True)
+    db.session.add(judge)
+    db.session.flush()
+    db.session.add(ChallengeJudge(challenge_id=challenge.id, user_id=judge.id))
+    db.session.flush()
+    first = judging_queue(challenge, judge).entries[0]
+    save_scores(first, judge, [8, 7], utcnow())
+    db.session.commit()
+
+
+def judging_page(browser: Any, base: str) -> None:
+    """docs/screenshots/judging.png: the judging page of Tiny Worlds, as its judge sees it
+    (the second entry, after scoring the first)."""
+    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1)
+    page = context.new_page()
+    log_in(page, base, JUDGE)
+    page.goto(f"{base}/challenges/{JUDGED_SLUG}/judging/")
+    shoot(page, "judging.png")
+    context.close()
+
+
 def prepare_demo() -> None:
     """What the pictures need beyond the demo: the bell's news, the archive's history, and
-    the analytics' activity, counters, referrals and inquiries (on top of that history)."""
+    the analytics' activity, counters, referrals and inquiries (on top of that history), and
+    a judged challenge."""
     add_demo_notifications()
     add_archive_history()
     add_analytics_history()
+    add_demo_judging()
 
 
 def archive_pages(browser: Any, base: str) -> None:
@@ -432,7 +479,7 @@ def archive_pages(browser: Any, base: str) -> None:
 RENDERERS: dict[str, Callable[[Any, str], None]] = {
     "desktop": desktop_pages, "phone": phone_pages, "admin": admin_pages,
     "spanish": spanish_pages, "bell": bell, "share": share_card, "archive": archive_pages,
-    "analytics": analytics_pages,
+    "analytics": analytics_pages, "judging": judging_page,
 }
 
 
