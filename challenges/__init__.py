@@ -40,8 +40,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .errors_http import register_error_handlers
     from .i18n import init_app as init_i18n
     from .inquiries import init_app as init_inquiries
-    from .movement import init_app as init_movement
     from .judging import init_app as init_judging
+    from .movement import init_app as init_movement
     from .notifications import init_app as init_notifications
     from .pages import bp as pages_bp
     from .probes import bp as probes_bp

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..leaderboard import ranks
+from ..leaderboard.standings import ranked_standings
 from ..leaderboard.store import Row
 from ..models import (
     THEME_COLORS,
@@ -28,6 +29,7 @@ from ..models import (
 )
 from ..phase import in_phase, phase_at, results_published
 from ..services.challenges import visible_challenges
+from ..services.finalization import feature_ranking
 from ..services.listing import newest_first, podiums
 from .search import matches, search_terms
 
@@ -124,6 +126,7 @@ class Results:
     challenge: WeeklyChallenge
     podium: list[ChallengeSubmission]
     board: ranks.RankPage | None  # None until the results are published (``ends_at``)
+    judged: bool = False  # ranked by community and judges (SPEC §4a), not by votes alone
 
     @property
     def published(self) -> bool:
@@ -150,7 +153,23 @@ def results(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
     if not results_published(challenge, now):
         return Results(challenge, [], None)
     podium = podiums([challenge.id]).get(challenge.id, []) if challenge.finalized_at else []
+    if challenge.finalized_at and (order := feature_ranking(challenge.id)) is not None:
+        return Results(challenge, podium, _final_order_page(challenge, order, viewer_id, now),
+                       judged=True)
     return Results(challenge, podium, ranks.board_page(challenge, viewer_id, cursor, now, size))
+
+
+def _final_order_page(challenge: WeeklyChallenge, order: list[int], viewer_id: int | None,
+                      now: datetime) -> ranks.RankPage:
+    """The whole final board of a challenge ranked by more than its votes (judges, SPEC §4a),
+    in that order, on one page: the reveal and the board then agree with the podium and the
+    final ranks. Each row still shows the member's counted votes."""
+    by_user = {s.user_id: s for s in ranked_standings(challenge.id)}
+    rows = [Row(place, user_id, by_user[user_id].username, by_user[user_id].counted_votes, 0.0)
+            for place, user_id in enumerate((u for u in order if u in by_user), start=1)]
+    viewer = next((row for row in rows if row.user_id == viewer_id), None)
+    return ranks.RankPage(challenge.id, challenge.slug, 0, rows, len(rows), False, True,
+                          max(len(rows), 1), viewer_id, viewer, None, None)
 
 
 def reveal_step(shown: Results, raw: str | None) -> int:

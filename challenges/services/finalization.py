@@ -68,6 +68,16 @@ def on_final_ranking(ranker: Ranker) -> Ranker:
     return ranker
 
 
+def feature_ranking(challenge_id: uuid.UUID) -> list[int] | None:
+    """The final order of members a registered ranker gives ``challenge_id`` (a judged
+    challenge), best first; None when the community board's order is the final one. The one
+    place finalization and the results page ask."""
+    for ranker in final_rankers:
+        if (order := ranker(challenge_id)) is not None:
+            return order
+    return None
+
+
 class NotFinished(Conflict):
     code = "not_finished"
     default_message = _l("Voting has not closed yet; results cannot be final.")
@@ -225,9 +235,8 @@ def _store_final_ranks(challenge_id: uuid.UUID) -> list[int]:
     One statement ranks (counted votes, then the earlier first entry: SPEC §5) and writes;
     entries that do not count get no place. A registered ranker (``final_rankers``) may rank
     the challenge instead (a judged challenge)."""
-    for ranker in final_rankers:
-        if (order := ranker(challenge_id)) is not None:
-            return _store_ranking(challenge_id, order)
+    if (order := feature_ranking(challenge_id)) is not None:
+        return _store_ranking(challenge_id, order)
     ranks = (
         select(
             S.user_id.label("user_id"),

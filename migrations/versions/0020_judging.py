@@ -5,14 +5,14 @@ The three columns are added with plain ALTER TABLE ... ADD COLUMN (no batch copy
 weekly_challenges: on SQLite a copy would drop the archive's search triggers, see 0015).
 
 Revision ID: 0020_judges
-Revises: 0015
+Revises: 0018_freeze
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0020_judges'
-down_revision = '0015'
+down_revision = '0018_freeze'
 branch_labels = None
 depends_on = None
 
