@@ -10,6 +10,7 @@ from .payout import Payout, PayoutStatus
 from .project import Project
 from .sponsor import ChallengeSponsor
 from .submission import ChallengeSubmission, ChallengeVote
+from .trust import RING_FLAG_STATUSES, RingFlagStatus, VoteRingFlag, VoteRingFlagVote
 from .user import ROLES, Role, User
 
 __all__ = [
@@ -39,4 +40,9 @@ __all__ = [
     "Role",
     "User",
     "WeeklyChallenge",
+    # trust (issue 13)
+    "RING_FLAG_STATUSES",
+    "RingFlagStatus",
+    "VoteRingFlag",
+    "VoteRingFlagVote",
 ]
