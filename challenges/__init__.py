@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .referrals import init_app as init_referrals
     from .sharing import init_app as init_sharing
     from .sponsors import bp as sponsors_bp
+    from .trust import init_app as init_trust
     from .uploads import init_app as init_uploads
     from .webhooks import init_app as init_webhooks
 
@@ -86,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_analytics(app)
     init_referrals(app)
     init_inquiries(app)
+    init_trust(app)  # before init_admin: the vote-ring review
     init_api(app)
     init_admin(app)
     register_cli(app)

@@ -103,6 +103,9 @@ def schedule(app: Flask) -> list[Recurring]:
         # what is not final yet, so the first run backfills and later ones stay small.
         Recurring(id="analytics-rollups", func="jobs.analytics.store_rollups",
                   every=timedelta(days=1), timeout=1800),
+        # Vote rings (challenges/trust/rings.py): each run re-reads the last day of votes.
+        Recurring(id="detect-vote-rings", func="jobs.trust.detect_vote_rings",
+                  every=timedelta(minutes=15)),
     ]
 
 

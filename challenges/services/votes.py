@@ -338,6 +338,18 @@ def reweigh_votes(voter: User, now: datetime, *, verified_weight: float = 1.0,
     return changed
 
 
+def note_flag(member: User, editor: User | None, now: datetime) -> None:
+    """Record when and by whom ``member.is_flagged`` was just set (cleared on unflagging);
+    the caller then re-weighs their votes (``reweigh_votes``) after its commit."""
+    if member.is_flagged:
+        member.flagged_at = now
+        member.flagged_by_id = getattr(editor, "id", None)
+    else:
+        member.flagged_at = None
+        member.flagged_by_id = None
+        member.flagged_reason = ""
+
+
 def set_votes_voided(vote_ids: Collection[uuid.UUID], voided: bool, now: datetime) -> int:
     """An editor's void (``voided``) or restore of these votes, in bulk (a vote-ring flag's).
 
