@@ -123,6 +123,8 @@ def test_the_entry_page_shows_raw_and_counted_votes_and_why_a_vote_counts_less(
 
 def test_an_editor_flags_a_member_in_the_admin_and_their_open_votes_count_zero(
         app, client, make_challenge, make_user, login, frozen_clock, redis_client):
+    """RELIABILITY #7 (SPEC §4): a flagged account's votes count 0 where voting is open; the
+    boards follow; unflagging gives them back."""
     open_entry = submit(make_challenge("active"), make_user())
     closes = utcnow() + timedelta(days=2, hours=1)  # an hour after its submission deadline
     closed = make_challenge("active", voting_deadline=closes, ends_at=closes)

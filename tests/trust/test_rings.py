@@ -71,6 +71,8 @@ def twin_challenges(frozen_clock, make_challenge, make_user):
 
 def test_twenty_new_accounts_from_one_24_are_flagged_and_voiding_them_restores_the_board(
         app, frozen_clock, make_user, redis_client, twin_challenges):
+    """Issue 13's acceptance and RELIABILITY #7: flagged by the job, and voiding them leaves the
+    board equal to the SQL standings, to a rebuild and to a control challenge."""
     authors, [(challenge, entries), (control, _control_entries)] = twin_challenges
     before = redis_board(redis_client, challenge)
     assert before == redis_board(redis_client, control)
