@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from challenges.clock import utcnow
 from challenges.extensions import db
@@ -128,3 +129,11 @@ def test_the_network_hash_is_keyed_and_never_the_address():
     assert "203.0.113" not in one and one != network_of("203.0.113.5")
     assert network_hash("203.0.114.5", "k1") != one  # another /24
     assert network_hash("203.0.113.5", "k2") != one  # another key
+
+
+def test_demo_members_vote_with_full_weight(runner):
+    """The demo's members are verified and older than their votes, so every demo vote counts 1
+    (the demo's past votes are cast days before the demo is loaded)."""
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    reasons = set(db.session.scalars(select(ChallengeVote.weight_reason).distinct()))
+    assert reasons == {"full"}
