@@ -30,11 +30,13 @@ from challenges.models import (
     Role,
     SponsorInquiry,
     User,
+    VoteRingFlag,
     WeeklyChallenge,
 )
 from challenges.notifications import init_app as init_notifications
 from challenges.notifications.outbox import EmailOutbox
 from challenges.services.sponsors import refresh_sponsor_stats
+from challenges.trust import init_app as init_trust
 from challenges.webhooks import init_app as init_webhooks
 from challenges.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -74,6 +76,7 @@ def _rules_for_collection() -> list[tuple[str, str, frozenset[str]]]:
     init_notifications(probe)
     init_webhooks(probe)
     init_analytics(probe)
+    init_trust(probe)
     init_admin(probe)
     return _admin_rules(probe)
 
@@ -129,13 +132,17 @@ def records(make_user, make_challenge, make_sponsor, make_project) -> Records:
                                event_id="msg_test", payload="{}", status="delivered")
     inquiry = SponsorInquiry(company="Acme", contact_name="Ann", contact_email="ann@acme.test",
                              budget_range="under_1k", message="Hello")
-    db.session.add_all([outbox, endpoint, delivery, inquiry])
+    ring = VoteRingFlag(challenge_id=challenge.id, target_user_id=author.id,
+                        network_hash="0" * 64, accounts=5, window_start=datetime.now(UTC),
+                        window_end=datetime.now(UTC), note="")
+    db.session.add_all([outbox, endpoint, delivery, inquiry, ring])
     db.session.commit()
     ids = {
         "challenges": challenge.id, "sponsors": sponsor.id, "submissions": submission.id,
         "votes": vote.id, "users": author.id, "projects": project.id, "ledger": ledger.id,
         "payouts": payout.id, "outbox": outbox.id, "webhooks": endpoint.id,
         "webhook_deliveries": delivery.id, "sponsor_inquiries": inquiry.id,
+        "vote_rings": ring.id,
     }
     return Records({k: str(v) for k, v in ids.items()}, challenge, sponsor)
 
