@@ -21,6 +21,12 @@ from ..models import VoteRingFlag
 from ..transactions import commit_with_retry
 from .rings import evidence, restore_flag, void_flag
 
+STATUS_LABELS = {"open": _l("To review"), "voided": _l("Voided"), "restored": _l("Restored")}
+
+
+def _status(view: Any, context: Any, model: VoteRingFlag, name: str) -> str:
+    return str(STATUS_LABELS.get(model.status, model.status))
+
 
 class VoteRingFlagView(ReadOnlyModelView):
     """Flags the detection job raised, newest first; the details page shows the evidence and
@@ -42,6 +48,8 @@ class VoteRingFlagView(ReadOnlyModelView):
         "note": _l("Note"),
     }
     column_filters = ("status", "challenge.slug")
+    column_formatters = {"status": _status}
+    column_formatters_detail = {"status": _status}
     column_default_sort = ("detected_at", True)
     column_details_list = ("challenge", "target", "network_prefix", "accounts", "status",
                            "window_start", "window_end", "detected_at", "updated_at",
