@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .referrals import init_app as init_referrals
     from .sharing import init_app as init_sharing
     from .sponsors import bp as sponsors_bp
+    from .trust import init_app as init_trust
     from .uploads import init_app as init_uploads
     from .webhooks import init_app as init_webhooks
 
@@ -92,6 +93,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_discover(app)  # issue 13: the gallery's Discover order
     init_movement(app)
     init_judging(app)  # before init_admin, which adds the views features register
+    init_trust(app)  # before init_admin: the vote-ring review
     init_api(app)
     init_admin(app)
     register_cli(app)

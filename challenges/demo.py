@@ -184,7 +184,8 @@ def _user(username: str, email: str, role: Role, sponsor: ChallengeSponsor | Non
             "email": email,
             "password_hash": _demo_hash,
             "role": role.value,
-            "is_verified": True,  # demo members vote with full weight
+            "is_verified": True,  # demo members vote with full weight: verified, and
+            "created_at": utcnow() - timedelta(days=90),  # older than their demo votes (SPEC §4)
             "sponsor": sponsor,
         },
     )

@@ -16,9 +16,10 @@ from .clock import utcnow
 from .errors import NotFound
 from .extensions import login_manager
 from .models import ChallengeSubmission, User, WeeklyChallenge
+from .ratelimits.keys import client_ip
 from .services.challenges import get_visible_challenge
 from .services.entries import get_challenge_entry
-from .services.votes import VoteOutcome, cast_vote, withdraw_vote
+from .services.votes import VoteOutcome, cast_vote, network_hash, withdraw_vote
 
 # A Flask response, or a plain Werkzeug one such as ``redirect()`` returns.
 R = TypeVar("R", bound=BaseResponse)
@@ -96,7 +97,8 @@ def vote_or_unvote(submission_id: uuid.UUID, voter: User | None, cast: bool) -> 
     if cast:
         return cast_vote(submission_id, voter, utcnow(),
                          verified_weight=current_app.config["VERIFIED_VOTE_WEIGHT"],
-                         unverified_weight=current_app.config["UNVERIFIED_VOTE_WEIGHT"])
+                         unverified_weight=current_app.config["UNVERIFIED_VOTE_WEIGHT"],
+                         network=network_hash(client_ip(), current_app.config["SECRET_KEY"]))
     return withdraw_vote(submission_id, voter, utcnow())
 
 

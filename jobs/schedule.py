@@ -111,6 +111,9 @@ def schedule(app: Flask) -> list[Recurring]:
         Recurring(id="movement-snapshots",
                   func="challenges.movement.jobs.take_day_start_snapshots",
                   every=timedelta(minutes=1)),
+        # Vote rings (challenges/trust/rings.py): each run re-reads the last day of votes.
+        Recurring(id="detect-vote-rings", func="jobs.trust.detect_vote_rings",
+                  every=timedelta(minutes=15)),
     ]
 
 

@@ -32,11 +32,13 @@ from challenges.models import (
     Role,
     SponsorInquiry,
     User,
+    VoteRingFlag,
     WeeklyChallenge,
 )
 from challenges.notifications import init_app as init_notifications
 from challenges.notifications.outbox import EmailOutbox
 from challenges.services.sponsors import refresh_sponsor_stats
+from challenges.trust import init_app as init_trust
 from challenges.webhooks import init_app as init_webhooks
 from challenges.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -77,6 +79,7 @@ def _rules_for_collection() -> list[tuple[str, str, frozenset[str]]]:
     init_webhooks(probe)
     init_analytics(probe)
     init_judging(probe)
+    init_trust(probe)
     init_admin(probe)
     return _admin_rules(probe)
 
@@ -133,7 +136,10 @@ def records(make_user, make_challenge, make_sponsor, make_project) -> Records:
     inquiry = SponsorInquiry(company="Acme", contact_name="Ann", contact_email="ann@acme.test",
                              budget_range="under_1k", message="Hello")
     judge = ChallengeJudge(challenge_id=challenge.id, user_id=voter.id)
-    db.session.add_all([outbox, endpoint, delivery, inquiry, judge])
+    ring = VoteRingFlag(challenge_id=challenge.id, target_user_id=author.id,
+                        network_hash="0" * 64, accounts=5, window_start=datetime.now(UTC),
+                        window_end=datetime.now(UTC), note="")
+    db.session.add_all([outbox, endpoint, delivery, inquiry, judge, ring])
     db.session.commit()
     ids = {
         "challenges": challenge.id, "sponsors": sponsor.id, "submissions": submission.id,
@@ -141,6 +147,7 @@ def records(make_user, make_challenge, make_sponsor, make_project) -> Records:
         "payouts": payout.id, "outbox": outbox.id, "webhooks": endpoint.id,
         "webhook_deliveries": delivery.id, "sponsor_inquiries": inquiry.id,
         "judges": judge.id,
+        "vote_rings": ring.id,
     }
     return Records({k: str(v) for k, v in ids.items()}, challenge, sponsor)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app, g
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import Boolean, Integer
 from sqlalchemy import inspect as sa_inspect
@@ -12,6 +14,7 @@ from wtforms.fields import FloatField
 from wtforms.validators import Optional
 
 from .. import events
+from ..clock import utcnow
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..leaderboard.updates import refresh_meta
@@ -21,6 +24,7 @@ from ..services.accounts import set_role
 from ..services.challenges import prepare_challenge
 from ..services.sponsors import refresh_sponsor_stats
 from ..services.urls import url_problem
+from ..services.votes import note_flag, reweigh_votes
 from ..transactions import commit_with_retry
 from .labels import JUDGING_CHOICES, ROLE_CHOICES, STATUS_CHOICES, THEME_CHOICES
 from .security import ReadOnlyModelView, SecureModelView
@@ -127,20 +131,38 @@ class SponsorView(SecureModelView):
 class UserView(SecureModelView):
     can_create = False  # accounts come from registration or `flask users create`
     can_delete = False
-    column_list = ("username", "email", "role", "is_verified", "sponsor", "points_balance",
-                   "tokens_balance", "created_at", "last_seen_at")
+    column_list = ("username", "email", "role", "is_verified", "is_flagged", "sponsor",
+                   "points_balance", "tokens_balance", "created_at", "last_seen_at")
     column_searchable_list = ("username", "email")
-    column_filters = ("role", "is_verified")
+    column_filters = ("role", "is_verified", "is_flagged")
     column_details_exclude_list = ("password_hash", "session_token")
-    form_columns = ("role", "is_verified", "sponsor")
+    # Trust (issue 13): flagging a member for review makes their votes count 0.
+    form_columns = ("role", "is_verified", "sponsor", "is_flagged", "flagged_reason")
+    column_labels = {**SecureModelView.column_labels, "is_flagged": _l("Flagged for review"),
+                     "flagged_reason": _l("Why flagged"), "flagged_at": _l("Flagged (UTC)")}
     form_args = {"sponsor": {"blank_text": _l("No sponsor")}}
     form_choices = {"role": ROLE_CHOICES}
 
     def on_model_change(self, form: FlaskForm, model: User, is_created: bool) -> None:
         # The form has set the column; set_role adds what a role change needs after the
         # commit (the poll's copy of the session).
-        if sa_inspect(model).attrs.role.history.has_changes():
+        state: Any = sa_inspect(model).attrs
+        if state.role.history.has_changes():
             set_role(model, model.role)
+        if state.is_flagged.history.has_changes():
+            note_flag(model, current_user, utcnow())
+        if state.is_flagged.history.has_changes() or state.is_verified.history.has_changes():
+            g.wc_reweigh_user = model.id
+
+    def after_model_change(self, form: FlaskForm, model: User, is_created: bool) -> None:
+        # After the commit that flagged (the user row's lock comes last in the lock order):
+        # the member's votes where voting is open take their new weight; the boards follow.
+        if g.pop("wc_reweigh_user", None) == model.id:
+            config = current_app.config
+            commit_with_retry(lambda: reweigh_votes(
+                db.session.get(User, model.id) or model, utcnow(),
+                verified_weight=config["VERIFIED_VOTE_WEIGHT"],
+                unverified_weight=config["UNVERIFIED_VOTE_WEIGHT"]))
 
 
 class ProjectView(SecureModelView):

@@ -50,7 +50,13 @@ from ..services.gallery import (
 )
 from ..services.mine import my_submissions
 from ..services.status import viewer_status
-from ..services.votes import has_voted, vote_refusal, vote_refusals, voting_refusal
+from ..services.votes import (
+    has_voted,
+    own_vote_weight,
+    vote_refusal,
+    vote_refusals,
+    voting_refusal,
+)
 from ..transactions import commit_with_retry
 from ..web import (
     attach_errors,
@@ -95,6 +101,7 @@ def submission_detail(slug: str, submission_id: uuid.UUID) -> ResponseReturnValu
     voted = bool(has_voted([entry.id], viewer_id()))
     return render_template(
         "entries/detail.html", challenge=challenge, entry=entry, voted=voted,
+        my_vote=own_vote_weight(entry.id, viewer_id()) if voted else None,
         refusal=vote_refusal(entry, current_user, now),
         editable=entry_change_refusal(entry, current_user, now) is None,
     )

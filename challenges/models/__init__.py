@@ -12,6 +12,7 @@ from .payout import Payout, PayoutStatus
 from .project import Project
 from .sponsor import ChallengeSponsor
 from .submission import ChallengeSubmission, ChallengeVote
+from .trust import RING_FLAG_STATUSES, RingFlagStatus, VoteRingFlag, VoteRingFlagVote
 from .user import ROLES, Role, User
 
 __all__ = [
@@ -44,4 +45,9 @@ __all__ = [
     "User",
     "WeeklyChallenge",
     "DiscoverFlush",  # Discover (issue 13)
+    # trust (issue 13)
+    "RING_FLAG_STATUSES",
+    "RingFlagStatus",
+    "VoteRingFlag",
+    "VoteRingFlagVote",
 ]

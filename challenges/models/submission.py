@@ -140,10 +140,13 @@ class ChallengeVote(Model):
     __tablename__ = "challenge_votes"
     __table_args__ = (
         UniqueConstraint("submission_id", "voter_id", name="uq_vote_submission_voter"),
-        CheckConstraint("weight > 0", name="weight_positive"),
+        # 0 is a vote that does not count (a flagged voter, a voided vote): SPEC §4.
+        CheckConstraint("weight >= 0", name="weight_not_negative"),
+        CheckConstraint("cast_weight >= 0", name="cast_weight_not_negative"),
         Index("ix_vote_voter_challenge", "voter_id", "challenge_id"),
         Index("ix_vote_submission_created", "submission_id", "created_at"),
         Index("ix_vote_challenge_created", "challenge_id", "created_at"),  # votes per hour
+        Index("ix_vote_network_created", "network_hash", "created_at"),  # vote-ring detection
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -158,6 +161,14 @@ class ChallengeVote(Model):
     # Vote can be weighted (e.g. verified users get more weight)
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     created_at: Mapped[datetime] = created_at_column()
+    # Trust (issue 13): what the voter's standing gives the vote (``vote_weight``), kept while
+    # an editor's void sets ``weight`` to 0, so a restore puts it back exactly; why it is that
+    # (a ``WeightReason``); when it was voided (None: it counts ``cast_weight``); and a keyed
+    # hash of the voter's network (/24 or /48), never the address, for vote-ring detection.
+    cast_weight: Mapped[float] = mapped_column(Float, default=1.0, server_default="1.0")
+    weight_reason: Mapped[str] = mapped_column(String(16), default="full", server_default="full")
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    network_hash: Mapped[str | None] = mapped_column(String(64))
 
     submission: Mapped[ChallengeSubmission] = relationship(back_populates="votes")
     voter: Mapped[User] = relationship()

@@ -76,6 +76,13 @@ class User(UserMixin, Model):
         Uuid(), ForeignKey("weekly_challenges.id", ondelete="SET NULL"), index=True
     )
 
+    # Trust (issue 13, SPEC §4): an editor flagged this account for review; while flagged its
+    # votes count 0 (``services.votes.vote_weight``). Why, when and by whom, for the admin.
+    is_flagged: Mapped[bool] = mapped_column(default=False, server_default="0")
+    flagged_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    flagged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
     sponsor: Mapped[ChallengeSponsor | None] = relationship(back_populates="users")
 
     def get_id(self) -> str:

@@ -60,8 +60,9 @@ def entry_reinstated(entry: ChallengeSubmission, now: datetime, tag: str) -> Non
     """Its received votes count again: every vote still on it whose points were taken back
     earns them again (the amount it first earned)."""
     held = _vote_received_held(entry)
-    vote_ids = db.session.scalars(
-        select(ChallengeVote.id).where(ChallengeVote.submission_id == entry.id)
+    vote_ids = db.session.scalars(  # a vote that counts 0 (flagged, voided) earns nothing
+        select(ChallengeVote.id).where(ChallengeVote.submission_id == entry.id,
+                                       ChallengeVote.weight > 0)
     ).all()
     for vote_id in vote_ids:
         family = held.get(str(vote_id))
@@ -79,7 +80,10 @@ def entry_featured(entry: ChallengeSubmission, now: datetime) -> None:
 
 def vote_cast(vote: ChallengeVote, entry: ChallengeSubmission, challenge: WeeklyChallenge,
               now: datetime) -> None:
-    """2 points to the author per counted vote; 5 to the voter, within the caps."""
+    """2 points to the author per counted vote; 5 to the voter, within the caps. A vote that
+    counts 0 (a flagged voter's) earns neither."""
+    if vote.weight == 0:
+        return
     config = challenge.points_config
     # Users are locked in id order, so two votes between the same people never deadlock.
     for user_id in sorted({vote.voter_id, entry.user_id}):
@@ -100,6 +104,28 @@ def vote_withdrawn(vote_id: object, entry: ChallengeSubmission, now: datetime) -
         _reverse_votes_received(entry, now, tag="w", only=str(vote_id))
     else:  # the common case: one grant, never reversed
         _reverse(f"vote-received:{vote_id}", first, "vote_received_reversal", now)
+
+
+def vote_stopped_counting(vote_id: object, entry: ChallengeSubmission, now: datetime,
+                          tag: str) -> None:
+    """A vote's weight went to 0 (voided, or its voter flagged): the author's points for it go,
+    as a disqualification takes them (the voter keeps the voting reward)."""
+    _reverse_votes_received(entry, now, tag, only=str(vote_id))
+
+
+def vote_counts_again(vote_id: object, entry: ChallengeSubmission, now: datetime,
+                      tag: str) -> None:
+    """A vote that counted 0 counts again (restored, or its voter unflagged) on a counting
+    entry: the author earns its points, once (the amount first earned, or today's value if it
+    never earned any)."""
+    family = _vote_received_held(entry).get(str(vote_id))
+    if family is None:
+        grant(entry.user_id, points_for(entry.challenge.points_config, "vote_received"),
+              "vote_received", f"vote-received:{vote_id}", now,
+              challenge_id=entry.challenge_id, submission_id=entry.id)
+    elif family.original is not None and family.net == 0:
+        grant(entry.user_id, family.original, "vote_received", f"vote-received:{vote_id}:{tag}",
+              now, challenge_id=entry.challenge_id, submission_id=entry.id)
 
 
 def _reward_voter(voter_id: int, entry: ChallengeSubmission, config: dict[str, Any],

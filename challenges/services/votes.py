@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import ipaddress
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import events
-from ..errors import EntryNotVotable, LoginRequired, Refusal, SelfVote, VotingClosed
+from ..clock import as_utc
+from ..errors import (
+    Conflict,
+    EntryNotVotable,
+    LoginRequired,
+    Refusal,
+    SelfVote,
+    VotingClosed,
+)
 from ..extensions import db
 from ..leaderboard.updates import lock_board, publish_entry_change
 from ..models import ChallengeStatus, ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
 from ..phase import accepts_votes, phase_at
+from ..timefmt import format_votes
 from . import rewards
 from .entries import get_entry
 
@@ -44,11 +58,108 @@ class VoteOutcome:
     changed: bool
 
 
-def vote_weight(voter: User, verified_weight: float, unverified_weight: float) -> float:
-    """The one rule for what a vote counts on the leaderboard (SPEC §4): ``verified_weight``
-    (the ``VERIFIED_VOTE_WEIGHT`` setting) once the voter confirmed their email,
-    ``unverified_weight`` (``UNVERIFIED_VOTE_WEIGHT``) until then."""
-    return float(verified_weight if voter.is_verified else unverified_weight)
+NEW_ACCOUNT_HOURS = 24  # SPEC §4: an account younger than this votes at the unverified weight
+
+
+class WeightReason(StrEnum):
+    """Why a vote counts what it counts (stored on the vote as ``weight_reason``)."""
+
+    FULL = "full"  # a verified email on an account older than a day
+    UNVERIFIED = "unverified"  # the email is not verified yet
+    NEW_ACCOUNT = "new_account"  # verified, but the account was under a day old
+    FLAGGED = "flagged"  # an editor flagged the account for review
+    VOIDED = "voided"  # an editor voided the vote (a vote ring); never returned by vote_weight
+
+
+@dataclass(frozen=True)
+class VoteWeight:
+    """What a vote counts and why: ``weight`` is a multiple of 0.25 in [0, 1] (with the
+    default settings) and ``reason`` the rule that gave it."""
+
+    weight: float
+    reason: WeightReason
+
+    @property
+    def full(self) -> bool:
+        return self.reason == WeightReason.FULL
+
+    def explanation(self) -> str:
+        """The sentence a voter reads on their own vote ("counts 0.5 until your email is
+        verified"); empty when the vote counts in full."""
+        amount = format_votes(self.weight)
+        if self.reason == WeightReason.UNVERIFIED:
+            return str(_("Your vote counts %(weight)s until your email is verified.",
+                         weight=amount))
+        if self.reason == WeightReason.NEW_ACCOUNT:
+            return str(_("Your vote counts %(weight)s: your account was less than a day old "
+                         "when you voted.", weight=amount))
+        if self.reason == WeightReason.FLAGGED:
+            return str(_("Your vote doesn't count while your account is under review."))
+        if self.reason == WeightReason.VOIDED:
+            return str(_("Your vote doesn't count: an editor set it aside after a review."))
+        return ""
+
+
+def vote_weight(voter: User, now: datetime, verified_weight: float = 1.0,
+                unverified_weight: float = 0.5) -> VoteWeight:
+    """The one rule for what a vote counts on the leaderboard (SPEC §4), first match wins:
+
+    1. an account an editor flagged (``is_flagged``) counts 0 ("under review");
+    2. an unverified email counts ``unverified_weight`` (``UNVERIFIED_VOTE_WEIGHT``, 0.5);
+    3. an account younger than ``NEW_ACCOUNT_HOURS`` (24 h) at ``now`` counts
+       ``unverified_weight`` too;
+    4. otherwise ``verified_weight`` (``VERIFIED_VOTE_WEIGHT``, 1.0).
+
+    Whether the voter entered or voted before does not count (docs/decisions.md). The weight is
+    fixed when the vote is cast; only ``reweigh_votes`` (verification, an editor's flag) and an
+    editor's void/restore change it later."""
+    if voter.is_flagged:
+        return VoteWeight(0.0, WeightReason.FLAGGED)
+    if not voter.is_verified:
+        return VoteWeight(float(unverified_weight), WeightReason.UNVERIFIED)
+    if as_utc(now) - as_utc(voter.created_at) < timedelta(hours=NEW_ACCOUNT_HOURS):
+        return VoteWeight(float(unverified_weight), WeightReason.NEW_ACCOUNT)
+    return VoteWeight(float(verified_weight), WeightReason.FULL)
+
+
+def weight_of_vote(vote: ChallengeVote) -> VoteWeight:
+    """What a stored vote counts now and why (a voided vote says so)."""
+    if vote.voided_at is not None:
+        return VoteWeight(0.0, WeightReason.VOIDED)
+    return VoteWeight(vote.weight, WeightReason(vote.weight_reason))
+
+
+def own_vote_weight(submission_id: uuid.UUID, voter_id: int | None) -> VoteWeight | None:
+    """The viewer's vote on an entry with what it counts and why, or None if they have not
+    voted (the entry page shows it beside the vote button)."""
+    if voter_id is None:
+        return None
+    vote = db.session.scalar(select(ChallengeVote).where(
+        ChallengeVote.submission_id == submission_id, ChallengeVote.voter_id == voter_id))
+    return None if vote is None else weight_of_vote(vote)
+
+
+def network_of(address: str) -> str | None:
+    """The voter's network for vote-ring detection: the /24 of an IPv4 address or the /48 of
+    an IPv6 one (an IPv4-mapped IPv6 address counts as IPv4); None for anything else."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def network_hash(address: str, secret_key: str) -> str | None:
+    """A keyed hash (HMAC-SHA256, key derived from ``SECRET_KEY``) of ``network_of(address)``:
+    votes from one network share it, and neither it nor the database reveals the address."""
+    network = network_of(address)
+    if network is None:
+        return None
+    key = hmac.new(secret_key.encode(), b"vote-network-v1", hashlib.sha256).digest()
+    return hmac.new(key, network.encode(), hashlib.sha256).hexdigest()
 
 
 def voting_refusal(challenge: WeeklyChallenge, now: datetime) -> Refusal | None:
@@ -109,9 +220,11 @@ def check_can_vote(entry: ChallengeSubmission, voter: User | None, now: datetime
 
 
 def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
-              verified_weight: float = 1.0, unverified_weight: float = 0.5) -> VoteOutcome:
+              verified_weight: float = 1.0, unverified_weight: float = 0.5,
+              network: str | None = None) -> VoteOutcome:
     """Upvote an entry. Voting again changes nothing. The vote counts ``vote_weight``: callers
-    pass ``VERIFIED_VOTE_WEIGHT`` and ``UNVERIFIED_VOTE_WEIGHT`` (the defaults are theirs).
+    pass ``VERIFIED_VOTE_WEIGHT`` and ``UNVERIFIED_VOTE_WEIGHT`` (the defaults are theirs), and
+    ``network``, the ``network_hash`` of the request's address (vote-ring detection).
 
     Locks in the one order of docs/decisions.md: the challenge row, then the entry row, then
     the vote row, then users. The vote row goes in only after the entry's lock, because its
@@ -124,7 +237,8 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
     voter = check_can_vote(entry, voter, now)
     if _voted(entry.id, voter.id):  # voting again: no lock, no write
         return VoteOutcome(entry, voted=True, changed=False)
-    weight = vote_weight(voter, verified_weight, unverified_weight)
+    weighed = vote_weight(voter, now, verified_weight, unverified_weight)
+    weight = weighed.weight
     # From here to the commit every vote of this challenge waits for us: keep it short.
     version = lock_board(entry.challenge_id)
     totals = db.session.execute(
@@ -145,7 +259,9 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
             return VoteOutcome(entry, voted=True, changed=False)
         raise EntryNotVotable()  # withdrawn or disqualified while we were voting
     vote = ChallengeVote(id=uuid.uuid4(), submission_id=entry.id, voter_id=voter.id,
-                         challenge_id=entry.challenge_id, weight=weight, created_at=now)
+                         challenge_id=entry.challenge_id, weight=weight, cast_weight=weight,
+                         weight_reason=weighed.reason.value, network_hash=network,
+                         created_at=now)
     db.session.add(vote)
     db.session.flush()  # no conflict possible: votes come and go only under the challenge lock
     _add_to_total_votes(entry.challenge_id, 1)  # the entry counts: checked under the lock
@@ -202,48 +318,156 @@ def withdraw_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -
 def reweigh_votes(voter: User, now: datetime, *, verified_weight: float = 1.0,
                   unverified_weight: float = 0.5) -> int:
     """Give ``voter``'s votes in challenges still open for voting the weight ``vote_weight``
-    gives them now, after their verification changed (SPEC §4: "a recompute that the member's
-    verification triggers"); the boards follow. Votes in challenges whose voting has closed
-    keep the weight they were cast with. Returns how many votes changed.
+    gives them now, after their verification changed or an editor flagged or unflagged them
+    (SPEC §4: "a recompute that the member's verification triggers"); the boards and the
+    "receive vote" points follow. Votes in challenges whose voting has closed keep the weight
+    they were cast with; a voided vote keeps counting 0 (a restore gives it the new weight).
+    Returns how many votes changed.
 
-    Its own transaction, after the one that verified (that one locked the user row, which
-    comes after the challenge row in the one lock order). Per challenge: the challenge lock,
-    then each entry's counters, then the vote rows, as ``cast_vote`` does.
+    Its own transaction, after the one that verified or flagged (that one locked the user row,
+    which comes after the challenge row in the one lock order). Per challenge: the challenge
+    lock, then each entry's counters, then the vote rows, then users, as ``cast_vote`` does.
     """
-    weight = vote_weight(voter, verified_weight, unverified_weight)
+    target = vote_weight(voter, now, verified_weight, unverified_weight)
+    differs = (ChallengeVote.voter_id == voter.id,
+               or_(ChallengeVote.cast_weight != target.weight,
+                   ChallengeVote.weight_reason != target.reason.value))
     challenge_ids = db.session.scalars(
-        select(ChallengeVote.challenge_id).distinct()
-        .where(ChallengeVote.voter_id == voter.id, ChallengeVote.weight != weight)
-    ).all()
+        select(ChallengeVote.challenge_id).distinct().where(*differs)).all()
     changed = 0
+    tag = _ledger_tag()
     for challenge_id in sorted(challenge_ids):
         challenge = db.session.get(WeeklyChallenge, challenge_id)
         if challenge is None or voting_refusal(challenge, now) is not None:
             continue
         version = lock_board(challenge_id)
         votes = db.session.execute(
-            select(ChallengeVote.id, ChallengeVote.submission_id, ChallengeVote.weight)
-            .where(ChallengeVote.challenge_id == challenge_id,
-                   ChallengeVote.voter_id == voter.id, ChallengeVote.weight != weight)
-            .order_by(ChallengeVote.submission_id)
+            select(ChallengeVote.id, ChallengeVote.submission_id, ChallengeVote.weight,
+                   ChallengeVote.voided_at)
+            .where(ChallengeVote.challenge_id == challenge_id, *differs)
+            .order_by(ChallengeVote.submission_id, ChallengeVote.id)
         ).all()
-        for vote in votes:
-            after = db.session.execute(
-                update(ChallengeSubmission)
-                .where(ChallengeSubmission.id == vote.submission_id)
-                .values(counted_votes=ChallengeSubmission.counted_votes + (weight - vote.weight))
-                .returning(ChallengeSubmission.counted_votes, ChallengeSubmission.is_withdrawn,
-                           ChallengeSubmission.is_disqualified)
-            ).one()
-            db.session.execute(
-                update(ChallengeVote).where(ChallengeVote.id == vote.id).values(weight=weight))
-            entry = db.session.get(ChallengeSubmission, vote.submission_id)
-            assert entry is not None  # the vote's foreign key keeps it
-            for name in ("counted_votes", "is_withdrawn", "is_disqualified"):
-                set_committed_value(entry, name, getattr(after, name))
-            publish_entry_change(entry, version, now)
-            changed += 1
+        _apply_weights(version, [
+            _WeightChange(v.id, v.submission_id, v.weight,
+                          0.0 if v.voided_at is not None else target.weight) for v in votes
+        ], now, tag, cast_weight=target.weight, reason=target.reason)
+        changed += len(votes)
     return changed
+
+
+def note_flag(member: User, editor: User | None, now: datetime) -> None:
+    """Record when and by whom ``member.is_flagged`` was just set (cleared on unflagging);
+    the caller then re-weighs their votes (``reweigh_votes``) after its commit."""
+    if member.is_flagged:
+        member.flagged_at = now
+        member.flagged_by_id = getattr(editor, "id", None)
+    else:
+        member.flagged_at = None
+        member.flagged_by_id = None
+        member.flagged_reason = ""
+
+
+def set_votes_voided(vote_ids: Collection[uuid.UUID], voided: bool, now: datetime) -> int:
+    """An editor's void (``voided``) or restore of these votes, in bulk (a vote-ring flag's).
+
+    A voided vote counts 0 (raw counts still include it); a restored one counts its
+    ``cast_weight`` again. Counters, Redis boards and the author's "receive vote" points follow
+    as they do for a disqualification (compensating ledger rows; voters keep what they earned
+    for voting). Votes already so are left alone, so running it twice changes nothing. Refused
+    once a challenge's results are final (its ranks, prizes and payouts are settled: an editor
+    disqualifies the entry instead, which re-ranks). Returns how many votes changed.
+
+    Lock order per challenge: the challenge, then entries, then vote rows, then users."""
+    ids = sorted(set(vote_ids))
+    if not ids:
+        return 0
+    challenge_ids = sorted(set(db.session.scalars(
+        select(ChallengeVote.challenge_id).where(ChallengeVote.id.in_(ids)))))
+    for challenge_id in challenge_ids:
+        if db.session.scalar(select(WeeklyChallenge.finalized_at)
+                             .where(WeeklyChallenge.id == challenge_id)) is not None:
+            raise Conflict(_("The results of this challenge are final: disqualify the entry "
+                             "instead."))
+    changed = 0
+    tag = _ledger_tag()
+    for challenge_id in challenge_ids:
+        version = lock_board(challenge_id)
+        state = (ChallengeVote.voided_at.is_(None) if voided
+                 else ChallengeVote.voided_at.is_not(None))
+        votes = db.session.execute(
+            select(ChallengeVote.id, ChallengeVote.submission_id, ChallengeVote.weight,
+                   ChallengeVote.cast_weight)
+            .where(ChallengeVote.challenge_id == challenge_id, ChallengeVote.id.in_(ids), state)
+            .order_by(ChallengeVote.submission_id, ChallengeVote.id)
+        ).all()
+        _apply_weights(version, [
+            _WeightChange(v.id, v.submission_id, v.weight, 0.0 if voided else v.cast_weight)
+            for v in votes
+        ], now, tag, voided_at=now if voided else None)
+        changed += len(votes)
+    return changed
+
+
+@dataclass(frozen=True)
+class _WeightChange:
+    vote_id: uuid.UUID
+    submission_id: uuid.UUID
+    old: float
+    new: float
+
+
+_UNSET: Any = object()
+
+
+def _apply_weights(version: int, changes: list[_WeightChange], now: datetime, tag: str, *,
+                   cast_weight: float | None = None, reason: WeightReason | None = None,
+                   voided_at: datetime | None = _UNSET) -> None:
+    """Move the vote rows of one challenge (whose board lock the caller holds, ``version``) to
+    their new weights: each entry's ``counted_votes`` by the sum of its changes, then the vote
+    rows (with ``cast_weight``/``weight_reason``/``voided_at`` when given), then the author's
+    "receive vote" points for each vote that stopped or started counting. The one path of
+    ``reweigh_votes`` and ``set_votes_voided``."""
+    by_entry: dict[uuid.UUID, list[_WeightChange]] = {}
+    for change in changes:
+        by_entry.setdefault(change.submission_id, []).append(change)
+    for submission_id in sorted(by_entry):
+        entry_changes = by_entry[submission_id]
+        delta = sum(c.new - c.old for c in entry_changes)
+        after = db.session.execute(
+            update(ChallengeSubmission)
+            .where(ChallengeSubmission.id == submission_id)
+            .values(counted_votes=ChallengeSubmission.counted_votes + delta)
+            .returning(ChallengeSubmission.counted_votes, ChallengeSubmission.is_withdrawn,
+                       ChallengeSubmission.is_disqualified)
+        ).one()
+        for change in entry_changes:
+            values: dict[str, Any] = {"weight": change.new}
+            if cast_weight is not None:
+                values["cast_weight"] = cast_weight
+            if reason is not None:
+                values["weight_reason"] = reason.value
+            if voided_at is not _UNSET:
+                values["voided_at"] = voided_at
+            db.session.execute(update(ChallengeVote).where(ChallengeVote.id == change.vote_id)
+                               .values(**values).execution_options(synchronize_session=False))
+        entry = db.session.get(ChallengeSubmission, submission_id)
+        assert entry is not None  # the votes' foreign key keeps it
+        for name in ("counted_votes", "is_withdrawn", "is_disqualified"):
+            set_committed_value(entry, name, getattr(after, name))
+        publish_entry_change(entry, version, now)
+        for change in entry_changes:
+            if change.old > 0 and change.new == 0:
+                rewards.vote_stopped_counting(change.vote_id, entry, now, tag)
+            elif change.old == 0 and change.new > 0 and entry.counts:
+                rewards.vote_counts_again(change.vote_id, entry, now, tag)
+    # The vote rows changed behind the ORM's back: loaded copies read them again.
+    for vote in [o for o in db.session.identity_map.values() if isinstance(o, ChallengeVote)]:
+        db.session.expire(vote)
+
+
+def _ledger_tag() -> str:
+    """Keys the ledger rows of one re-weighing, so a later one writes its own."""
+    return f"t{uuid.uuid4().hex[:12]}"
 
 
 def _vote_of(submission_id: uuid.UUID, voter_id: int) -> Select[uuid.UUID]:

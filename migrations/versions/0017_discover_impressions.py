@@ -2,14 +2,14 @@
 the Redis-to-SQL flush add each batch once.
 
 Revision ID: 0017_discover
-Revises: 0015
+Revises: 0016_trust
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0017_discover'
-down_revision = '0015'
+down_revision = '0016_trust'
 branch_labels = None
 depends_on = None
 

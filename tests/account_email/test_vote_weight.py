@@ -87,8 +87,10 @@ def test_reweighing_twice_changes_nothing(app, entry, make_user):
 
 @pytest.mark.parametrize(("verified", "expected"), [(True, 1.5), (False, 0.25)])
 def test_vote_weight_is_the_setting_for_the_voters_state(verified, expected):
-    voter = User(username="v", email="v@example.com", password_hash="x", is_verified=verified)
-    assert vote_weight(voter, verified_weight=1.5, unverified_weight=0.25) == expected
+    now = utcnow()
+    voter = User(username="v", email="v@example.com", password_hash="x", is_verified=verified,
+                 is_flagged=False, created_at=now - timedelta(days=2))
+    assert vote_weight(voter, now, verified_weight=1.5, unverified_weight=0.25).weight == expected
 
 
 def test_the_default_weights_are_one_and_a_half(monkeypatch):

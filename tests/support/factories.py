@@ -38,9 +38,11 @@ def _password_hash() -> str:
 
 def create_user(username: str | None = None, role: Role = Role.MEMBER, **fields: Any) -> User:
     """A member (or ``role``) with the shared test password. Verified unless the test says
-    ``is_verified=False``, so a test's votes count the full ``VERIFIED_VOTE_WEIGHT``."""
+    ``is_verified=False``, and two days old unless it gives ``created_at``, so a test's votes
+    count the full ``VERIFIED_VOTE_WEIGHT`` (SPEC §4: verified and older than 24 h)."""
     n = next(_counter)
     fields.setdefault("is_verified", True)
+    fields.setdefault("created_at", clock.utcnow() - 2 * DAY)
     username = username or f"member{n}"
     user = User(
         username=username,
