@@ -28,8 +28,9 @@ from ..clock import utcnow
 from ..errors import DomainError, ValidationFailed
 from ..errors_http import render_error
 from ..forms import EmptyForm
+from ..leaderboard.frozen import show_frozen_tallies
 from ..models import ChallengeSubmission, WeeklyChallenge
-from ..phase import phase_at
+from ..phase import is_frozen, phase_at
 from ..projects.service import attach_new_project, projects_of
 from ..ratelimits.rules import votes as votes_limit
 from ..services.entries import (
@@ -86,6 +87,7 @@ def gallery(slug: str) -> ResponseReturnValue:
         abort(404)
     now = utcnow()
     context = {"challenge": challenge, "page": page, "sort_labels": sort_labels(challenge),
+               "frozen_hours": challenge.freeze_hours if is_frozen(challenge, now) else None,
                "voting_refusal": voting_refusal(challenge, now),
                "vote_refusals": vote_refusals(page.entries, current_user, now)}
     if is_htmx() and request.args.get("after"):
@@ -99,6 +101,7 @@ def submission_detail(slug: str, submission_id: uuid.UUID) -> ResponseReturnValu
     entry = entry_or_404(challenge, submission_id)
     now = utcnow()
     voted = bool(has_voted([entry.id], viewer_id()))
+    show_frozen_tallies(challenge, [entry], now)
     return render_template(
         "entries/detail.html", challenge=challenge, entry=entry, voted=voted,
         my_vote=own_vote_weight(entry.id, viewer_id()) if voted else None,
@@ -294,6 +297,7 @@ def at_card(page: str, entry: ChallengeSubmission) -> str:
 def _vote_button(challenge: WeeklyChallenge, entry: ChallengeSubmission, voted: bool,
                  error_message: str | None, back: str) -> str:
     # The button's state is the rule's answer now (after a refusal it is disabled, with why).
+    show_frozen_tallies(challenge, [entry], utcnow())  # the vote counts; the count stays frozen
     return render_template("entries/_vote_button.html", challenge=challenge, entry=entry,
                            voted=voted, refusal=vote_refusal(entry, current_user, utcnow()),
                            error=error_message, next_url=back)

@@ -22,10 +22,11 @@ from typing import Any
 import redis
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
-from ..phase import freeze_starts_at
+from ..phase import freeze_starts_at, is_frozen
 from . import keys
 from .scores import counted_votes, encode
 from .store import Row, Snapshot
@@ -190,3 +191,26 @@ def meta_freeze_at(meta: dict[str, str]) -> datetime | None:
     """The freeze moment in a board's Redis meta, or None (no freeze, or an older meta)."""
     raw = meta.get("freeze_at")
     return datetime.fromtimestamp(float(raw), UTC) if raw else None
+
+
+def show_frozen_tallies(challenge: WeeklyChallenge, entries: list[ChallengeSubmission],
+                        now: datetime) -> None:
+    """During the frozen hours, make ``entries`` show their votes as they stood at the freeze
+    (raw and counted), like the public board: one query for the lot. Display only: the values
+    are set as loaded (nothing is written back), after every write of the request. A no-op
+    when the challenge is not frozen at ``now``."""
+    freeze_at = freeze_starts_at(challenge)
+    if freeze_at is None or not entries or not is_frozen(challenge, now):
+        return
+    tallies = {
+        sid: (int(raw), float(counted or 0))
+        for sid, raw, counted in db.session.execute(
+            select(ChallengeVote.submission_id, func.count(), func.sum(ChallengeVote.weight))
+            .where(ChallengeVote.submission_id.in_([e.id for e in entries]),
+                   ChallengeVote.created_at < freeze_at)
+            .group_by(ChallengeVote.submission_id))
+    }
+    for entry in entries:
+        raw, counted = tallies.get(entry.id, (0, 0.0))
+        set_committed_value(entry, "vote_count", raw)
+        set_committed_value(entry, "counted_votes", counted)

@@ -21,10 +21,11 @@ from sqlalchemy.orm import joinedload
 
 from ..clock import utcnow
 from ..extensions import db, get_redis
+from ..leaderboard.frozen import show_frozen_tallies
 from ..leaderboard.scores import decode, encode
 from ..leaderboard.store import submissions_by_score
 from ..models import ChallengeSubmission, WeeklyChallenge
-from ..phase import accepts_votes
+from ..phase import accepts_votes, is_frozen
 from .votes import has_voted
 
 S = ChallengeSubmission
@@ -67,8 +68,13 @@ def register_order(sort: Sort, order: FeatureOrder) -> None:
     _FEATURE_ORDERS[sort] = order
 
 
-def _offered(sort: Sort) -> bool:
-    return sort != Sort.DISCOVER or sort in _FEATURE_ORDERS
+def _offered(sort: Sort, challenge: WeeklyChallenge | None = None,
+             now: datetime | None = None) -> bool:
+    if sort == Sort.DISCOVER:
+        return sort in _FEATURE_ORDERS
+    # Ordering by votes during the frozen hours would give the hidden standings away.
+    return not (sort == Sort.MOST_VOTED and challenge is not None
+                and is_frozen(challenge, now or utcnow()))
 UNRANKED = 2**31 - 1  # where an entry without a final rank sorts (after every ranked one)
 
 
@@ -92,14 +98,14 @@ def default_sort(challenge: WeeklyChallenge, now: datetime | None = None) -> Sor
         return Sort.FINAL_RANK
     if _offered(Sort.DISCOVER) and accepts_votes(challenge, now or utcnow()):
         return Sort.DISCOVER
-    return Sort.MOST_VOTED
+    return Sort.MOST_VOTED if _offered(Sort.MOST_VOTED, challenge, now) else Sort.NEWEST
 
 
 def sort_labels(challenge: WeeklyChallenge, now: datetime | None = None) -> dict[Sort, object]:
     """The orders a challenge's gallery offers (the final rank only once there is one),
     the default first."""
     offered = {k: v for k, v in SORT_LABELS.items()
-               if _offered(k) and (k != Sort.FINAL_RANK or challenge.finalized_at)}
+               if _offered(k, challenge, now) and (k != Sort.FINAL_RANK or challenge.finalized_at)}
     first = default_sort(challenge, now)
     return {first: offered[first], **{k: v for k, v in offered.items() if k != first}}
 
@@ -141,6 +147,9 @@ def gallery_page(
     names the viewer for orders made per viewer (Discover): the member, or a visitor's session;
     without one they use the member id, or one order shared by every visitor."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
+    now = utcnow()
+    if not _offered(sort, challenge, now):  # "Most voted" while frozen: the newest instead
+        sort = Sort.NEWEST
     if sort in _FEATURE_ORDERS:
         key = viewer_key or (f"u{viewer_id}" if viewer_id is not None else None)
         entries, next_cursor = _FEATURE_ORDERS[sort].page(challenge, cursor, limit, key)
@@ -150,6 +159,7 @@ def gallery_page(
         entries, next_cursor = _by_final_rank(challenge, cursor, limit)
     else:
         entries, next_cursor = _by_number(challenge, cursor, limit, featured=sort == Sort.FEATURED)
+    show_frozen_tallies(challenge, entries, now)
     return GalleryPage(entries, next_cursor, has_voted([e.id for e in entries], viewer_id), sort)
 
 
