@@ -19,6 +19,7 @@ import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from challenges import clock, create_app
 from challenges.extensions import db
@@ -177,6 +178,19 @@ def _empty_tables() -> None:
 @pytest.fixture(scope="session")
 def redis_client(redis_url: str) -> redis.Redis:
     return redis.Redis.from_url(redis_url, decode_responses=True)
+
+@pytest.fixture
+def count_sql() -> Iterator[list[str]]:
+    """Every SQL statement the app sends while the test runs (the zero-SQL poll path, N+1)."""
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield statements
+    event.remove(db.engine, "before_cursor_execute", record)
+
 
 @pytest.fixture
 def frozen_clock() -> Iterator[FrozenClock]:

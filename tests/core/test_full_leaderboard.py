@@ -8,10 +8,9 @@ import re
 from html import unescape
 
 import pytest
-from sqlalchemy import event
 
 from challenges.clock import utcnow
-from challenges.extensions import db, get_redis
+from challenges.extensions import get_redis
 from challenges.leaderboard import keys, ranks
 from challenges.leaderboard.live import board_for_page
 from challenges.leaderboard.scores import encode
@@ -24,18 +23,6 @@ from .helpers import submit, vote
 RANK_RE = re.compile(r'data-rank="(\d+)"')
 NEXT_RE = re.compile(r'rel="next"[^>]*href="([^"]+)"[^>]*hx-get="([^"]+)"')
 PREV_RE = re.compile(r'rel="prev"[^>]*href="([^"]+)"')
-
-
-@pytest.fixture
-def count_sql():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield statements
-    event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

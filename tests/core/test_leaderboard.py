@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from challenges.clock import utcnow
 from challenges.extensions import db, init_redis
@@ -107,18 +106,6 @@ def test_the_viewer_outside_the_top_10_gets_their_own_row(make_challenge, make_u
 
 
 # --- The polling fragment -------------------------------------------------------------------
-
-
-@pytest.fixture
-def count_sql():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield statements
-    event.remove(db.engine, "before_cursor_execute", record)
 
 
 def fragment_url(challenge, version=None):

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from challenges.clock import utcnow
 from challenges.extensions import db, get_redis
@@ -112,18 +111,6 @@ def test_votes_keep_counting_in_the_live_board_during_the_freeze(frozen_board):
     rebuild(get_redis(), frozen_board.challenge.id, utcnow())  # the live board, from SQL
     live = get_redis().zrevrange(keys.board(frozen_board.challenge.id), 0, -1)
     assert live[0] == str(frozen_board.late.id)  # @late leads the live board
-
-
-@pytest.fixture
-def count_sql():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield statements
-    event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_the_frozen_poll_runs_no_sql(client, login, frozen_board, count_sql):

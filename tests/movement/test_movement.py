@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from flask import render_template_string
-from sqlalchemy import event
 
 from challenges.clock import utcnow
-from challenges.extensions import db, get_redis
+from challenges.extensions import get_redis
 from challenges.leaderboard.live import board_for_page
 from challenges.leaderboard.scores import encode
 from challenges.movement import keys
@@ -19,18 +17,6 @@ from challenges.movement.jobs import take_day_start_snapshots
 from challenges.movement.service import Movement, ToPass, viewer_movement, votes_to_pass
 
 from ..core.helpers import submit, unvote, vote
-
-
-@pytest.fixture
-def count_sql():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield statements
-    event.remove(db.engine, "before_cursor_execute", record)
 
 
 def votes(entry, n, make_user):

@@ -6,28 +6,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from sqlalchemy import event
-
-from challenges.extensions import db
 from challenges.notifications import keys
 from challenges.notifications.inbox import InboxItem, add_notifications
 from challenges.transactions import commit_with_retry
 
 VERSION_RE = re.compile(r'id="notification-bell"[^>]*data-version="(-?\d+)"', re.S)
 LABEL_RE = re.compile(r'aria-label="Notifications, (\d+) unread"')
-
-
-@pytest.fixture
-def count_sql():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield statements
-    event.remove(db.engine, "before_cursor_execute", record)
 
 
 def notify(user, n: int = 1, prefix: str = "test") -> int:
