@@ -190,6 +190,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Timeout of every SMTP connect, read and write, so a dead server never hangs a worker.
         "MAIL_TIMEOUT_SECONDS": float(os.environ.get("MAIL_TIMEOUT_SECONDS", "10")),
     }
+    # Vote-ring detection (challenges/trust/rings.py keeps the documented defaults): whole
+    # numbers, taken from the environment only when set there.
+    for name in ("TRUST_RING_MIN_ACCOUNTS", "TRUST_RING_NEW_ACCOUNT_DAYS",
+                 "TRUST_RING_WINDOW_MINUTES", "TRUST_RING_LOOKBACK_HOURS"):
+        if os.environ.get(name):
+            config[name] = _positive_int(name, os.environ[name])
     if overrides:
         config.update(overrides)
     if not config["SECRET_KEY"]:
@@ -200,6 +206,17 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             # encoding.
             raise ValueError(f"{name} must be a multiple of 0.25 above 0, at most 10.")
     return config
+
+
+def _positive_int(name: str, raw: str) -> int:
+    """``raw`` as a whole number above 0, or a start-up error that names the setting."""
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{name} must be a whole number above 0, not {raw!r}.")
+    return value
 
 
 def _limiter_uri(redis_url: str) -> str:

@@ -18,3 +18,20 @@ def test_a_verified_vote_weight_off_the_quarter_grid_is_refused(monkeypatch, wei
 def test_a_verified_vote_weight_on_the_quarter_grid_is_accepted(monkeypatch, weight):
     monkeypatch.setenv("VERIFIED_VOTE_WEIGHT", weight)
     assert load_config({"SECRET_KEY": "test"})["VERIFIED_VOTE_WEIGHT"] == float(weight)
+
+
+@pytest.mark.parametrize("raw", ["0", "-3", "five", "2.5"])
+def test_a_vote_ring_setting_that_is_not_a_whole_number_above_0_is_refused(monkeypatch, raw):
+    monkeypatch.setenv("TRUST_RING_MIN_ACCOUNTS", raw)
+    with pytest.raises(ValueError, match="TRUST_RING_MIN_ACCOUNTS"):
+        load_config({"SECRET_KEY": "test"})
+
+
+def test_vote_ring_settings_come_from_the_environment(monkeypatch):
+    from challenges.trust.rings import RingSettings
+
+    monkeypatch.setenv("TRUST_RING_MIN_ACCOUNTS", "8")
+    monkeypatch.setenv("TRUST_RING_WINDOW_MINUTES", "30")
+    settings = RingSettings.from_config(load_config({"SECRET_KEY": "test"}))
+    assert settings.min_accounts == 8 and settings.window.total_seconds() == 30 * 60
+    assert settings.new_account_days == 7  # unset: the documented default
