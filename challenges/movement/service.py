@@ -27,6 +27,7 @@ from typing import Any, cast
 
 import redis
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..clock import as_utc
 from ..events import SubmissionCreated
@@ -190,9 +191,12 @@ def on_submission_created(event: SubmissionCreated) -> None:
     """The core's "entry submitted" event: note the day's first entry number (see
     ``record_entry``). A Redis error is logged by the event bus; the snapshot of a day whose
     note was lost may then count a member who joined that day as present at 00:00."""
-    found = db.session.execute(
-        select(ChallengeSubmission.entry_number, ChallengeSubmission.submitted_at)
-        .where(ChallengeSubmission.id == event.submission_id)).first()
+    # Its own short session: the connection goes back to the pool before the next handler
+    # runs, and the caller's session (its objects, its next transaction) is left alone.
+    with Session(db.engine) as session:
+        found = session.execute(
+            select(ChallengeSubmission.entry_number, ChallengeSubmission.submitted_at)
+            .where(ChallengeSubmission.id == event.submission_id)).first()
     if found is not None:
         record_entry(get_redis(), event.challenge_id, found.entry_number,
                      as_utc(found.submitted_at))

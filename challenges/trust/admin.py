@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ..admin.security import ReadOnlyModelView
 from ..clock import utcnow
+from ..converters import INTEGER_MAX
 from ..errors import DomainError
 from ..extensions import db
 from ..models import VoteRingFlag
@@ -73,6 +74,8 @@ class VoteRingFlagView(ReadOnlyModelView):
         try:
             flag_id = int(request.form.get("id", ""))
         except ValueError:
+            flag_id = 0
+        if not 1 <= flag_id <= INTEGER_MAX:  # beyond any id: no query the database would refuse
             flash(_("No such vote-ring flag."), "error")
             return redirect(url_for(".index_view"))
         note = request.form.get("note", "")
