@@ -18,7 +18,7 @@ from challenges.transactions import commit_with_retry
 from challenges.trust.rings import record_rings
 from tests.core.helpers import submit
 from tests.e2e.a11y import assert_accessible, assert_no_horizontal_overflow
-from tests.support.factories import PASSWORD
+from tests.e2e.entries_support import log_in
 
 pytestmark = [pytest.mark.e2e]
 SHOTS = Path("/tmp/shots-trust")
@@ -26,14 +26,6 @@ CASES = [("en", (1280, 800)), ("es", (375, 812))]
 REASON = {"en": "Your vote counts 0.5: your account was less than a day old when you voted.",
           "es": "Tu voto cuenta 0,5: tu cuenta tenía menos de un día cuando votaste."}
 VOIDED = {"en": "5 votes voided", "es": "5 votos anulados"}
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.locator("input[name=login]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page.get_by_test_id("nav-username")).to_have_text(f"@{username}")
 
 
 def shot(page: Page, name: str) -> None:
