@@ -154,13 +154,13 @@ def results(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
         return Results(challenge, [], None)
     podium = podiums([challenge.id]).get(challenge.id, []) if challenge.finalized_at else []
     if challenge.finalized_at and (order := feature_ranking(challenge.id)) is not None:
-        return Results(challenge, podium, _final_order_page(challenge, order, viewer_id, now),
+        return Results(challenge, podium, _final_order_page(challenge, order, viewer_id),
                        judged=True)
     return Results(challenge, podium, ranks.board_page(challenge, viewer_id, cursor, now, size))
 
 
-def _final_order_page(challenge: WeeklyChallenge, order: list[int], viewer_id: int | None,
-                      now: datetime) -> ranks.RankPage:
+def _final_order_page(challenge: WeeklyChallenge, order: list[int],
+                      viewer_id: int | None) -> ranks.RankPage:
     """The whole final board of a challenge ranked by more than its votes (judges, SPEC §4a),
     in that order, on one page: the reveal and the board then agree with the podium and the
     final ranks. Each row still shows the member's counted votes."""
