@@ -1,7 +1,8 @@
 """The SQL counters behind a board, checked against the rows they count (the reconcile job).
 
 Each entry's ``vote_count`` / ``counted_votes`` must equal its vote rows (count, sum of weights);
-the challenge's ``total_votes`` the vote rows of its entries that are not withdrawn, and
+the challenge's ``total_votes`` (derived from its counting entries' ``vote_count``) the vote
+rows of its entries that are not withdrawn nor disqualified, and
 ``submission_count`` / ``participant_count`` its counting entries and their distinct authors.
 A counter and the rows it counts change in the same transaction, so one statement that reads
 both sees them agree unless they drifted: the check runs without any lock, and only a drift
@@ -56,7 +57,11 @@ def _challenge_truth(challenge_id: uuid.UUID) -> Select[Any]:
     )
     entries = select(func.count()).where(*counting(challenge_id)).scalar_subquery()
     authors = select(func.count(distinct(S.user_id))).where(*counting(challenge_id))
-    return select(c.total_votes, total, c.submission_count, entries, c.participant_count,
+    # ``total_votes`` is derived from the counting entries' ``vote_count`` (issue #14): it
+    # drifts only with them, and the entries' repair mends it.
+    derived = (select(func.coalesce(func.sum(S.vote_count), 0)).where(*counting(challenge_id))
+               .scalar_subquery())
+    return select(derived, total, c.submission_count, entries, c.participant_count,
                   authors.scalar_subquery()).where(c.id == challenge_id)
 
 
@@ -87,10 +92,11 @@ def repair_counters(challenge_id: uuid.UUID, now: datetime) -> list[str]:
         fixes.append(f"entry {sid}: vote_count {count} -> {rows}, "
                      f"counted_votes {counted} -> {float(weight)}")
     challenge_fixes = _challenge_fixes(challenge_id)
-    if challenge_fixes:
+    stored = {name: true for name, (_, true) in challenge_fixes.items() if name != "total_votes"}
+    if stored:  # total_votes is derived: the entries' fixes above already mended it
         db.session.execute(
             update(WeeklyChallenge).where(WeeklyChallenge.id == challenge_id)
-            .values({name: true for name, (_, true) in challenge_fixes.items()})
+            .values(stored)
             .execution_options(synchronize_session=False)
         )
         fixes += [f"challenge {challenge_id}: {name} {had} -> {true}"

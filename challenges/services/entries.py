@@ -306,7 +306,7 @@ def withdraw_entry(submission_id: uuid.UUID, author: User | None, now: datetime)
     it earned are reversed. Its author only, until the submission deadline."""
     entry = _own_entry(submission_id, author, now)
     # The challenge lock first, the entry's FOR UPDATE (``slot`` is a key column) second, as
-    # every vote takes them (docs/decisions.md); ``total_votes`` is recounted under the lock.
+    # every vote takes them (docs/decisions.md); the counts are recounted under the lock.
     version = lock_board(entry.challenge_id)
     entry.is_withdrawn = True
     entry.withdrawn_at = now
@@ -463,9 +463,9 @@ def _require_editor(user: User | None) -> None:
 
 
 def _recount(challenge_id: uuid.UUID) -> None:
-    """Entries, participants and votes shown on the challenge: counting entries (not withdrawn,
-    not disqualified), their distinct authors and the votes they hold. Recounted under the
-    row lock from the entries' own counters (which move only under it), so always exact."""
+    """Entries and participants shown on the challenge: counting entries (not withdrawn, not
+    disqualified) and their distinct authors, recounted under the row lock, so always exact.
+    (The votes they hold, ``total_votes``, are derived on read: issue #14.)"""
     counting = (ChallengeSubmission.challenge_id == challenge_id, ChallengeSubmission.counts)
     db.session.execute(
         update(WeeklyChallenge)
@@ -473,9 +473,6 @@ def _recount(challenge_id: uuid.UUID) -> None:
         .values(
             submission_count=select(func.count()).where(*counting).scalar_subquery(),
             participant_count=select(func.count(func.distinct(ChallengeSubmission.user_id)))
-            .where(*counting)
-            .scalar_subquery(),
-            total_votes=select(func.coalesce(func.sum(ChallengeSubmission.vote_count), 0))
             .where(*counting)
             .scalar_subquery(),
         )

@@ -264,7 +264,6 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
                          created_at=now)
     db.session.add(vote)
     db.session.flush()  # no conflict possible: votes come and go only under the challenge lock
-    _add_to_total_votes(entry.challenge_id, 1)  # the entry counts: checked under the lock
     # The new counts, as the UPDATE returned them (no second SELECT of the row).
     set_committed_value(entry, "vote_count", totals.vote_count)
     set_committed_value(entry, "counted_votes", totals.counted_votes)
@@ -280,7 +279,7 @@ def withdraw_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -
     Same lock order as ``cast_vote``: challenge, entry, vote row, users. The vote is read and
     the counters moved under the challenge lock, so an unvote racing the entry's withdrawal
     leaves every counter equal to the vote rows (the vote row goes whatever the entry's state;
-    ``total_votes`` moves only if the entry still counts).
+    the challenge's ``total_votes`` is derived from its counting entries' counters).
     """
     entry = get_entry(submission_id, voter)
     if (refusal := unvote_refusal(entry, voter, now)) is not None:
@@ -308,8 +307,6 @@ def withdraw_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -
     db.session.execute(delete(ChallengeVote).where(ChallengeVote.id == removed.id))
     for name in ("vote_count", "counted_votes", "is_withdrawn", "is_disqualified"):
         set_committed_value(entry, name, getattr(after, name))
-    if entry.counts:  # as read under the lock, not as loaded before it
-        _add_to_total_votes(entry.challenge_id, -1)
     publish_entry_change(entry, version, now)
     rewards.vote_withdrawn(removed.id, entry, now)
     return VoteOutcome(entry, voted=False, changed=True)
@@ -477,16 +474,6 @@ def _vote_of(submission_id: uuid.UUID, voter_id: int) -> Select[uuid.UUID]:
 
 def _voted(submission_id: uuid.UUID, voter_id: int) -> bool:
     return db.session.scalar(_vote_of(submission_id, voter_id)) is not None
-
-
-def _add_to_total_votes(challenge_id: uuid.UUID, delta: int) -> None:
-    """``total_votes`` counts the vote rows on counting entries (docs/decisions.md); the caller
-    holds the challenge lock and decided ``delta`` from rows it read under it."""
-    db.session.execute(
-        update(WeeklyChallenge)
-        .where(WeeklyChallenge.id == challenge_id)
-        .values(total_votes=WeeklyChallenge.total_votes + delta)
-    )
 
 
 def has_voted(submission_ids: list[uuid.UUID], voter_id: int | None) -> set[uuid.UUID]:
