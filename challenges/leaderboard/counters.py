@@ -6,8 +6,9 @@ rows of its entries that are not withdrawn nor disqualified, and
 ``submission_count`` / ``participant_count`` its counting entries and their distinct authors.
 A counter and the rows it counts change in the same transaction, so one statement that reads
 both sees them agree unless they drifted: the check runs without any lock, and only a drift
-takes the challenge row lock (``lock_board``, the first lock of every board-changing
-transaction), reads the truth again under it and writes it.
+takes the challenge row lock (``lock_challenge``) and the drifted entries' authors' member locks
+(``lock_members``, which every vote of theirs takes first), reads the truth again under them and
+writes it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy import Select, distinct, func, or_, select, update
 from ..extensions import db
 from ..models import ChallengeSubmission, ChallengeVote, WeeklyChallenge
 from .standings import counting
-from .updates import lock_board, publish_entry_change
+from .updates import lock_challenge, lock_members, publish_entry_change
 
 log = logging.getLogger(__name__)
 S = ChallengeSubmission
@@ -80,10 +81,19 @@ def repair_counters(challenge_id: uuid.UUID, now: datetime) -> list[str]:
     drifted = db.session.execute(_entry_drift(challenge_id).limit(1)).first() is not None
     if not drifted and not _challenge_fixes(challenge_id):
         return []
-    version = lock_board(challenge_id)  # from here on, no vote of this challenge commits
+    lock_challenge(challenge_id)  # the challenge's own counters below
+    # The drifted entries' authors' member locks: from here on no vote, unvote or status change
+    # of those entries commits, so the counts read below stay true until our commit.
+    drifted_ids = [row[0] for row in db.session.execute(_entry_drift(challenge_id))]
+    versions = lock_members(challenge_id, db.session.scalars(
+        select(S.user_id).where(S.id.in_(drifted_ids))) if drifted_ids else [])
+    authors = dict(db.session.execute(select(S.id, S.user_id).where(S.id.in_(drifted_ids)))
+                   .all()) if drifted_ids else {}
     fixes: list[str] = []
     changed: list[uuid.UUID] = []
     for sid, count, counted, rows, weight in db.session.execute(_entry_drift(challenge_id)):
+        if authors.get(sid) not in versions:
+            continue  # drifted after we looked: the next run mends it, under its lock
         db.session.execute(
             update(S).where(S.id == sid).values(vote_count=rows, counted_votes=weight)
             .execution_options(synchronize_session=False)
@@ -104,7 +114,7 @@ def repair_counters(challenge_id: uuid.UUID, now: datetime) -> list[str]:
     for sid in changed:
         entry = db.session.get(S, sid, populate_existing=True)
         if entry is not None:
-            publish_entry_change(entry, version, now)
+            publish_entry_change(entry, versions[entry.user_id], now)
     for fix in fixes:
         log.warning("reconcile repaired %s", fix)
     return fixes

@@ -128,6 +128,8 @@ class WeeklyChallenge(Model):
     # Monotonic counters: the next entry's number (the leaderboard's tie-break), and the version
     # of the board, bumped by every transaction that changes a score (see challenges.leaderboard).
     entries_created: Mapped[int] = mapped_column(default=0)
+    # Before issue #14 every board change bumped it; now each member has a version
+    # (board_members). Kept for the schema; nothing reads it.
     board_version: Mapped[int] = mapped_column(BigInteger, default=0)
 
     # Sponsor analytics (counted in Redis, flushed here every minute by jobs.stats)

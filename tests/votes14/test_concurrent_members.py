@@ -7,8 +7,9 @@ counter, the Redis board and the Redis entries equal what the vote rows say, and
 
 ``test_a_vote_for_another_member_commits_while_one_vote_is_open`` (PostgreSQL only: SQLite has
 one writer) holds one vote's transaction open and casts a vote on another member's entry of the
-same challenge meanwhile. It is expected to fail until the vote path stops taking the
-challenge-wide lock (``updates.lock_board``): see README "Votes without a challenge lock".
+same challenge meanwhile: it commits while the first still holds its locks, because a vote
+locks only its author's board-member row (``updates.lock_member``), never the challenge row.
+With the challenge-wide lock it had before issue #14 it failed on ``lock_timeout``.
 """
 
 from __future__ import annotations
@@ -70,8 +71,6 @@ def test_fifty_concurrent_votes_across_ten_members_leave_redis_equal_to_sql(
 
 
 @pytest.mark.postgres_only
-@pytest.mark.xfail(strict=True, reason="votes still take the challenge row lock (lock_board); "
-                   "votes14 did not land its removal: see the report")
 def test_a_vote_for_another_member_commits_while_one_vote_is_open(app, ten_members):
     challenge_id, entry_ids, voter_ids = ten_members
     first_voted, second_done, release = threading.Event(), threading.Event(), threading.Event()
