@@ -13,7 +13,6 @@ from challenges.extensions import db, get_redis
 from challenges.leaderboard.counters import repair_counters
 from challenges.leaderboard.rebuild import RebuildInProgress, rebuild
 from challenges.leaderboard.reconcile import announce_repair, open_challenges, reconcile_board
-from challenges.leaderboard.updates import lock_board
 from challenges.transactions import commit_with_retry
 
 log = logging.getLogger(__name__)
@@ -42,8 +41,7 @@ def reconcile_boards() -> dict[str, Any]:
         board = reconcile_board(get_redis(), challenge_id, now)
         if board.repaired:
             # A new board version, so every open widget fetches the repaired rows.
-            announce_repair(get_redis(), challenge_id,
-                            commit_with_retry(partial(lock_board, challenge_id)))
+            announce_repair(get_redis(), challenge_id)
         if counters or board.repaired:
             fixed[str(challenge_id)] = {"counters": counters, "board": board.summary()}
     log.info("reconcile: %d board(s) checked, %d repaired", len(challenge_ids), len(fixed))

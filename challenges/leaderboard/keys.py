@@ -27,7 +27,8 @@ def day(challenge_id: uuid.UUID | str, on: date) -> str:
 
 
 def version(challenge_id: uuid.UUID | str) -> str:
-    """The board version shown to pollers: the database's ``board_version`` it reflects."""
+    """The board version shown to pollers: grows with every change of the board (the sum of
+    the member versions written, plus one per rebuild and repair; store.py)."""
     return f"{_prefix(challenge_id)}:version"
 
 
@@ -42,12 +43,13 @@ def names(challenge_id: uuid.UUID | str) -> str:
 
 
 def member_versions(challenge_id: uuid.UUID | str) -> str:
-    """HASH "u:<user_id>" / "s:<submission_id>" -> board version of the stored value."""
+    """HASH "u:<user_id>" / "s:<submission_id>" -> the member version of the stored value (an
+    entry's is its author's)."""
     return f"{_prefix(challenge_id)}:memver"
 
 
 def floor(challenge_id: uuid.UUID | str) -> str:
-    """The version the last rebuild read: values older than it are already superseded."""
+    """Before issue #14, the global version the last rebuild read; a rebuild deletes it."""
     return f"{_prefix(challenge_id)}:floor"
 
 
@@ -68,7 +70,7 @@ def rebuild_requested(challenge_id: uuid.UUID | str) -> str:
 
 def staging(challenge_id: uuid.UUID | str, what: str) -> str:
     """A rebuild's half-built copy of one of the sets above ("board", "subs", "names",
-    "day:<date>", "memver", "version", and "floor": the version of the rebuild's snapshot)."""
+    "day:<date>", "memver", "version")."""
     return f"{_prefix(challenge_id)}:staging:{what}"
 
 

@@ -26,7 +26,7 @@ from . import frozen as frozen_board
 from . import keys, staleness
 from .rebuild_queue import request_rebuild
 from .sessions import Viewer, decode_viewer, identity_key
-from .standings import ranked_standings, standing_of
+from .standings import ranked_standings, sql_board_version, standing_of
 from .store import Row, read_snapshot
 from .store import day_start as _day_start
 
@@ -134,7 +134,7 @@ def sql_board(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
         mine = standing_of(challenge.id, viewer_id, today)
         if mine is not None:
             viewer = Row(mine.rank, mine.user_id, mine.username, mine.counted_votes, mine.today)
-    return BoardView(challenge.id, challenge.slug, challenge.board_version, rows, viewer,
+    return BoardView(challenge.id, challenge.slug, sql_board_version(challenge.id), rows, viewer,
                      participants, False, results_published(challenge, now), viewer_id,
                      challenge.freeze_hours if frozen else None, _results_at(challenge, now))
 

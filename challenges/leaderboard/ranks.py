@@ -45,7 +45,7 @@ from .live import (
 from .rebuild_queue import request_rebuild
 from .scores import MAX_ENTRY_NUMBER, counted_votes, encode, first_entry_number
 from .sessions import viewer_from_token
-from .standings import _totals, standing_of, votes_today
+from .standings import _totals, sql_board_version, standing_of, votes_today
 from .store import Row, day_start
 
 PAGE_SIZE = 50
@@ -228,7 +228,7 @@ def _frozen_sql_page(challenge: WeeklyChallenge, viewer_id: int | None, cursor: 
     viewer = _sql_row(challenge.id, viewer_id, now)
     page_scores = scores[start:start + size]
     return RankPage(
-        challenge_id=challenge.id, slug=challenge.slug, version=challenge.board_version,
+        challenge_id=challenge.id, slug=challenge.slug, version=sql_board_version(challenge.id),
         rows=shown, participants=participants, live=False, completed=False, size=size,
         viewer_id=viewer_id, viewer=viewer,
         next_cursor=_next(page_scores, start, participants),
@@ -467,7 +467,7 @@ def sql_page(challenge: WeeklyChallenge, viewer_id: int | None, cursor: Cursor, 
     if mine is not None:
         viewer = Row(mine.rank, mine.user_id, mine.username, mine.counted_votes, mine.today)
     return RankPage(
-        challenge_id=challenge.id, slug=challenge.slug, version=challenge.board_version,
+        challenge_id=challenge.id, slug=challenge.slug, version=sql_board_version(challenge.id),
         rows=rows, participants=participants, live=False,
         completed=results_published(challenge, now), size=size,
         viewer_id=viewer_id,

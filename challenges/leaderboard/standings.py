@@ -13,7 +13,7 @@ from sqlalchemy import Select, SQLColumnExpression, and_, func, or_, select
 from sqlalchemy.orm import Session, scoped_session
 
 from ..extensions import db
-from ..models import ChallengeSubmission, ChallengeVote, User
+from ..models import BoardMember, ChallengeSubmission, ChallengeVote, User
 
 S = ChallengeSubmission
 
@@ -149,6 +149,7 @@ class Member:
     counted_votes: float
     first_entry_number: int
     today: float
+    version: int = 0  # ``board_members.version`` in the same snapshot (0: no row yet)
 
 
 def board_members(
@@ -171,25 +172,64 @@ def board_members(
     t, d = totals.subquery(), today.subquery()
     query = (
         select(t.c.user_id, User.username, t.c.counted, t.c.first_entry,
-               func.coalesce(d.c.today, 0))
+               func.coalesce(d.c.today, 0), func.coalesce(BoardMember.version, 0))
         .join(User, User.id == t.c.user_id)
         .outerjoin(d, d.c.user_id == t.c.user_id)
+        .outerjoin(BoardMember, and_(BoardMember.challenge_id == challenge_id,
+                                     BoardMember.user_id == t.c.user_id))
     )
     for rows in session.execute(query, execution_options={"yield_per": chunk}).partitions():
-        yield [Member(r[0], r[1], float(r[2] or 0), int(r[3]), float(r[4] or 0)) for r in rows]
+        yield [Member(r[0], r[1], float(r[2] or 0), int(r[3]), float(r[4] or 0), int(r[5]))
+               for r in rows]
+
+
+def _author_version() -> Any:
+    return func.coalesce(BoardMember.version, 0)
+
+
+def _with_author(query: Select[Any], challenge_id: uuid.UUID) -> Select[Any]:
+    return query.outerjoin(BoardMember, and_(BoardMember.challenge_id == challenge_id,
+                                             BoardMember.user_id == S.user_id))
 
 
 def submission_chunks(
     challenge_id: uuid.UUID, session: Session, chunk: int, ids: list[uuid.UUID] | None = None
-) -> Iterator[list[tuple[uuid.UUID, float, int]]]:
-    """(submission id, counted votes, entry number) of every counting entry (or of ``ids``),
-    streamed in chunks like ``board_members``."""
-    query = select(S.id, S.counted_votes, S.entry_number).where(*counting(challenge_id))
+) -> Iterator[list[tuple[uuid.UUID, float, int, int]]]:
+    """(submission id, counted votes, entry number, its author's member version) of every
+    counting entry (or of ``ids``), streamed in chunks like ``board_members``."""
+    query = _with_author(select(S.id, S.counted_votes, S.entry_number, _author_version()),
+                         challenge_id).where(*counting(challenge_id))
     if ids is not None:
         query = query.where(S.id.in_(ids))
     rows_of = session.execute(query, execution_options={"yield_per": chunk})
     for rows in rows_of.partitions():
-        yield [(r[0], float(r[1]), int(r[2])) for r in rows]
+        yield [(r[0], float(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+
+def off_board_chunks(challenge_id: uuid.UUID, session: Session, chunk: int
+                     ) -> Iterator[tuple[str, list[tuple[str, int]]]]:
+    """What is NOT on the board, with its version: ("u", [(user id, version)]) for board
+    members without a counting entry, ("s", [(submission id, author's version)]) for entries
+    that do not count. A rebuild stages them as removals, so a late write older than the
+    snapshot cannot bring them back."""
+    has_counting = select(S.id).where(*counting(challenge_id), S.user_id == BoardMember.user_id)
+    members = select(BoardMember.user_id, BoardMember.version).where(
+        BoardMember.challenge_id == challenge_id, ~has_counting.exists())
+    for rows in session.execute(members, execution_options={"yield_per": chunk}).partitions():
+        yield "u", [(str(r[0]), int(r[1])) for r in rows]
+    entries = _with_author(select(S.id, _author_version()), challenge_id).where(
+        S.challenge_id == challenge_id, ~S.counts)
+    for rows in session.execute(entries, execution_options={"yield_per": chunk}).partitions():
+        yield "s", [(str(r[0]), int(r[1])) for r in rows]
+
+
+def sql_board_version(challenge_id: uuid.UUID,
+                      session: Session | scoped_session[Any] | None = None) -> int:
+    """The board's version as the database says it (the sum of its member versions): what a
+    page served from SQL (Redis away) embeds for the widget's next poll."""
+    session = session or db.session
+    return int(session.scalar(select(func.coalesce(func.sum(BoardMember.version), 0))
+                              .where(BoardMember.challenge_id == challenge_id)) or 0)
 
 
 def standings_from_votes(challenge_id: uuid.UUID, limit: int | None = None

@@ -1,12 +1,18 @@
 """The leaderboards in Redis: versioned writes after each commit, rebuilds from the database,
 and reads that touch Redis only.
 
-Every board-changing transaction bumps ``weekly_challenges.board_version`` (a row lock: those
-transactions are ordered) and sends the *absolute* new values of what it changed, tagged with
-that version. A member's value is stored only if its version is newer than the one held, so
-writes are idempotent and may arrive in any order; a write lost to a Redis outage is repaired by
-a rebuild (rebuild.py), which reads a snapshot of the database without any lock and stamps
-everything with the version of that snapshot, or by the reconcile job (reconcile.py).
+Every board-changing transaction first bumps its members' versions (``board_members.version``,
+one row lock per member: transactions of one member are ordered, those of different members run
+side by side; issue #14) and sends the *absolute* new values of what it changed, each tagged with
+its member's version (an entry carries its author's). A value is stored only if its version is
+newer than the one held for that member or entry (``memver``), so writes are idempotent and may
+arrive in any order; a write lost to a Redis outage is repaired by a rebuild (rebuild.py), which
+reads a snapshot of the database without any lock and stamps every member and entry with its
+version in that snapshot, or by the reconcile job (reconcile.py).
+
+The board's ``version`` (what a poll's ``?v=`` compares) grows by what a newer member version
+adds (the sum of the member versions it holds), by one at a rebuild's swap and at a repair: it
+changes whenever the board does and never goes back.
 """
 
 from __future__ import annotations
@@ -36,50 +42,59 @@ class MemberValue:
     username: str
     score: float | None
     today: float = 0.0
+    version: int = 0  # the member's ``board_members.version`` this value is as of
 
 
 @dataclass(frozen=True)
 class SubmissionValue:
     submission_id: uuid.UUID
     score: float | None
+    version: int = 0  # its author's member version
 
 
 @dataclass
 class BoardUpdate:
     challenge_id: uuid.UUID
-    version: int
     day: date
     members: list[MemberValue] = field(default_factory=list)
     submissions: list[SubmissionValue] = field(default_factory=list)
 
 
 # KEYS: built, staging marker, then the live copy (version, board, submissions, memver, names,
-# day, floor) and the staging copy in the same order.
-# ARGV: version, day_ttl, repair (1: a value at the same version may be overwritten), n_members,
-#       (user_id, score|"", name, today)*, n_subs, (sub_id, score|"")*
+# day) and the staging copy in the same order.
+# ARGV: day_ttl, repair (1: a value at the same version may be overwritten), n_members,
+#       (user_id, score|"", name, today, version)*, n_subs, (sub_id, score|"", version)*
 # The live copy is written when the board is built; the staging copy while a rebuild loads it
 # (rebuild.py), so a write that commits during a rebuild is in the board that is swapped in.
+# A member's newer version adds (new - held) to the board's version: it stays the sum of the
+# member versions written, and so moves whenever a member does.
 _APPLY = """
 local live = redis.call('EXISTS', KEYS[1]) == 1
 local staging = redis.call('EXISTS', KEYS[2]) == 1
 if not live and not staging then return 0 end
-local v = tonumber(ARGV[1])
-local ttl = tonumber(ARGV[2])
-local repair = ARGV[3] == '1'
+local ttl = tonumber(ARGV[1])
+local repair = ARGV[2] == '1'
 local written = 0
-local function write(version, board, subs, memver, names, day, floor_key)
-  local floor = tonumber(redis.call('GET', floor_key) or '-1')
-  local function newer(field)
+local function write(version, board, subs, memver, names, day)
+  local function newer(field, v, counts)
     local held = tonumber(redis.call('HGET', memver, field) or '-1')
-    if held < floor then held = floor end
-    if v > held or (repair and v == held) then redis.call('HSET', memver, field, v) return true end
-    return false
+    if v > held then
+      redis.call('HSET', memver, field, v)
+      if counts then
+        local base = held
+        if base < 0 then base = 0 end
+        redis.call('INCRBY', version, v - base)
+      end
+      return true
+    end
+    return repair and v == held
   end
-  local i = 5
-  for _ = 1, tonumber(ARGV[4]) do
-    local uid, score, name, today = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-    i = i + 4
-    if newer('u:' .. uid) then
+  local i = 4
+  for _ = 1, tonumber(ARGV[3]) do
+    local uid, score, name, today, v = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3],
+      tonumber(ARGV[i + 4])
+    i = i + 5
+    if newer('u:' .. uid, v, true) then
       written = written + 1
       if score == '' then
         redis.call('ZREM', board, uid)
@@ -95,18 +110,17 @@ local function write(version, board, subs, memver, names, day, floor_key)
   local n_subs = tonumber(ARGV[i])
   i = i + 1
   for _ = 1, n_subs do
-    local sid, score = ARGV[i], ARGV[i + 1]
-    i = i + 2
-    if newer('s:' .. sid) then
+    local sid, score, v = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+    i = i + 3
+    if newer('s:' .. sid, v, false) then
       written = written + 1
       if score == '' then redis.call('ZREM', subs, sid)
       else redis.call('ZADD', subs, score, sid) end
     end
   end
-  if v > tonumber(redis.call('GET', version) or '-1') then redis.call('SET', version, v) end
 end
-if live then write(KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]) end
-if staging then write(KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15], KEYS[16]) end
+if live then write(KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]) end
+if staging then write(KEYS[9], KEYS[10], KEYS[11], KEYS[12], KEYS[13], KEYS[14]) end
 return {1, written}
 """
 
@@ -114,13 +128,13 @@ return {1, written}
 def live_keys(cid: uuid.UUID, on: date) -> list[str]:
     """The live copy of a board, in ``_APPLY``'s order."""
     return [keys.version(cid), keys.board(cid), keys.submissions(cid), keys.member_versions(cid),
-            keys.names(cid), keys.day(cid, on), keys.floor(cid)]
+            keys.names(cid), keys.day(cid, on)]
 
 
 def staging_keys(cid: uuid.UUID, on: date) -> list[str]:
     """A rebuild's staging copy of a board, in ``_APPLY``'s order."""
     return [keys.staging(cid, what) for what in
-            ("version", "board", "subs", "memver", "names", f"day:{on.isoformat()}", "floor")]
+            ("version", "board", "subs", "memver", "names", f"day:{on.isoformat()}")]
 
 
 def apply(client: redis.Redis, change: BoardUpdate) -> bool:
@@ -130,20 +144,21 @@ def apply(client: redis.Redis, change: BoardUpdate) -> bool:
 
 
 def repair(client: redis.Redis, change: BoardUpdate) -> int:
-    """The reconcile job's write of the database's values at ``change.version``: like ``apply``,
-    but it may also replace a value of the same version (one that was corrupted). Returns how
-    many members and entries it wrote (a newer value is kept, not counted)."""
+    """The reconcile job's write of the database's values at their snapshot versions: like
+    ``apply``, but it may also replace a value of the same version (one that was corrupted).
+    Returns how many members and entries it wrote (a newer value is kept, not counted)."""
     return int(_apply(client, change, repair=True)[1])
 
 
 def _apply(client: redis.Redis, change: BoardUpdate, repair: bool) -> list[int]:
     cid = change.challenge_id
-    args: list[Any] = [change.version, DAY_TTL, 1 if repair else 0, len(change.members)]
+    args: list[Any] = [DAY_TTL, 1 if repair else 0, len(change.members)]
     for m in change.members:
-        args += [m.user_id, "" if m.score is None else repr(m.score), m.username, repr(m.today)]
+        args += [m.user_id, "" if m.score is None else repr(m.score), m.username, repr(m.today),
+                 m.version]
     args.append(len(change.submissions))
     for s in change.submissions:
-        args += [str(s.submission_id), "" if s.score is None else repr(s.score)]
+        args += [str(s.submission_id), "" if s.score is None else repr(s.score), s.version]
     script_keys = [keys.built(cid), keys.staging_active(cid), *live_keys(cid, change.day),
                    *staging_keys(cid, change.day)]
     # redis-py types every reply "Awaitable | T" (shared with its asyncio client).

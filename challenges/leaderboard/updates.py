@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 import redis
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db, get_redis
-from ..models import ChallengeSubmission, User, WeeklyChallenge
+from ..models import BoardMember, ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
 from ..transactions import after_commit
 from . import staleness
 from .scores import encode
-from .standings import user_total, votes_today
+from .standings import counting
 from .store import (
     BoardUpdate,
     MemberValue,
@@ -28,45 +31,79 @@ from .store import (
 log = logging.getLogger(__name__)
 
 
-def lock_board(challenge_id: uuid.UUID, **increments: int) -> int:
-    """Take the challenge's row lock and bump its board version (plus any counter increments).
+def lock_challenge(challenge_id: uuid.UUID, **increments: int) -> None:
+    """Take the challenge's row lock (plus any counter increments), for the challenge-wide
+    writers: a submission (``entries_created`` numbers the entries), a withdrawal or a
+    moderation change (their revisions are numbered one at a time), a counter repair and
+    finalization. Votes never take it (issue #14), so it never makes a vote wait.
 
-    Every transaction that changes a score calls this, so they are ordered, and the version
-    returned tags this transaction's writes. Returns the new version.
+    Call it before any board member, entry, vote or user row: the challenge row is first in
+    the one lock order (docs/decisions.md). Pass only increments decided before any read."""
+    values = {column: getattr(WeeklyChallenge, column) + delta
+              for column, delta in increments.items()}
+    if not values:  # a no-op write: the row lock, nothing more
+        values = {"entries_created": WeeklyChallenge.entries_created}
+    db.session.execute(
+        update(WeeklyChallenge).where(WeeklyChallenge.id == challenge_id).values(**values)
+        .returning(WeeklyChallenge.id)
+    ).scalar_one()
 
-    Call it before touching any entry, vote or user row: the challenge row is first in the one
-    lock order (docs/decisions.md), and an entry or vote row locked before it (a vote's foreign
-    key takes KEY SHARE on its entry) can close a cycle with a transaction that holds it. Pass
-    only increments decided before any read (``entries_created``); a counter whose change
-    depends on what the rows say is changed after the lock, from what was read under it.
-    """
-    values = {"board_version": WeeklyChallenge.board_version + 1}
-    for column, delta in increments.items():
-        values[column] = getattr(WeeklyChallenge, column) + delta
-    return int(
-        db.session.execute(
-            update(WeeklyChallenge)
-            .where(WeeklyChallenge.id == challenge_id)
-            .values(**values)
-            .returning(WeeklyChallenge.board_version)
-        ).scalar_one()
+
+def lock_member(challenge_id: uuid.UUID, user_id: int) -> int:
+    """Take ``user_id``'s board-member lock in this challenge and bump their version (creating
+    the row at version 1 if they have none yet); returns the new version.
+
+    Every transaction that changes a member's board value (their total, or one of their
+    entries' totals) calls this first, so the transactions of ONE member are ordered and each
+    tags its Redis writes with a version newer than the last; transactions of different members
+    never wait for each other (issue #14: no challenge-wide lock on the vote path). One
+    statement: an upsert, whose conflict branch takes the row lock."""
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(BoardMember)
+        .values(challenge_id=challenge_id, user_id=user_id, version=1)
+        .on_conflict_do_update(index_elements=[BoardMember.challenge_id, BoardMember.user_id],
+                               set_={"version": BoardMember.version + 1})
+        .returning(BoardMember.version)
     )
+    return int(db.session.execute(statement).scalar_one())
 
 
-def member_value(challenge_id: uuid.UUID, user_id: int, now: datetime) -> MemberValue:
-    """A user's board value as this transaction sees the database (after its own changes)."""
-    total = user_total(challenge_id, user_id)
-    username = db.session.scalar(select(User.username).where(User.id == user_id)) or ""
-    if total is None:
-        return MemberValue(user_id, username, None)
-    today = votes_today(challenge_id, [user_id], day_start(now)).get(user_id, 0.0)
-    return MemberValue(user_id, username, encode(*total), today)
+def lock_members(challenge_id: uuid.UUID, user_ids: Iterable[int]) -> dict[int, int]:
+    """``lock_member`` for several members, in user id order (the one order, so two
+    transactions locking overlapping members never deadlock); user id -> new version."""
+    return {user_id: lock_member(challenge_id, user_id) for user_id in sorted(set(user_ids))}
+
+
+def member_value(challenge_id: uuid.UUID, user_id: int, now: datetime,
+                 version: int) -> MemberValue:
+    """A user's board value as this transaction sees the database (after its own changes),
+    tagged with ``version`` (what ``lock_member`` returned).
+
+    One statement (issue #14: a vote is a short transaction): their counted total, first entry
+    number, username and "+N today" as four scalar subqueries, instead of a query each."""
+    mine = (ChallengeSubmission.user_id == user_id, *counting(challenge_id))
+    row = db.session.execute(select(
+        select(func.sum(ChallengeSubmission.counted_votes)).where(*mine).scalar_subquery(),
+        select(func.min(ChallengeSubmission.entry_number)).where(*mine).scalar_subquery(),
+        select(User.username).where(User.id == user_id).scalar_subquery(),
+        select(func.sum(ChallengeVote.weight))
+        .join(ChallengeSubmission, ChallengeVote.submission_id == ChallengeSubmission.id)
+        .where(*mine, ChallengeVote.created_at >= day_start(now)).scalar_subquery(),
+    )).one()
+    counted, first_entry, username, today = row
+    if first_entry is None:  # no counting entry left: off the board
+        return MemberValue(user_id, username or "", None, version=version)
+    return MemberValue(user_id, username or "", encode(float(counted or 0), int(first_entry)),
+                       float(today or 0), version)
 
 
 def submission_value(
-    submission_id: uuid.UUID, counted: float, entry_number: int, counts: bool
+    submission_id: uuid.UUID, counted: float, entry_number: int, counts: bool, version: int
 ) -> SubmissionValue:
-    return SubmissionValue(submission_id, encode(counted, entry_number) if counts else None)
+    """An entry's board value, tagged with its author's member ``version``."""
+    return SubmissionValue(submission_id, encode(counted, entry_number) if counts else None,
+                           version)
 
 
 def publish_after_commit(change: BoardUpdate) -> None:
@@ -84,15 +121,15 @@ def publish_after_commit(change: BoardUpdate) -> None:
 
 def publish_entry_change(entry: ChallengeSubmission, version: int, now: datetime) -> None:
     """After commit, write ``entry``'s new totals and its author's board value, tagged with
-    ``version`` (what ``lock_board`` returned). The caller has ``entry`` current (its counters,
-    withdrawn and disqualified flags as this transaction leaves them). The one way a service
-    tells the board that an entry changed: a vote, an unvote, a submission, a withdrawal, a
-    disqualification or a counter repair."""
+    ``version`` (what ``lock_member`` returned for the author). The caller has ``entry``
+    current (its counters, withdrawn and disqualified flags as this transaction leaves them).
+    The one way a service tells the board that an entry changed: a vote, an unvote, a
+    submission, a withdrawal, a disqualification or a counter repair."""
     publish_after_commit(
-        BoardUpdate(entry.challenge_id, version, now.date(),
-                    members=[member_value(entry.challenge_id, entry.user_id, now)],
+        BoardUpdate(entry.challenge_id, now.date(),
+                    members=[member_value(entry.challenge_id, entry.user_id, now, version)],
                     submissions=[submission_value(entry.id, entry.counted_votes,
-                                                  entry.entry_number, entry.counts)])
+                                                  entry.entry_number, entry.counts, version)])
     )
 
 

@@ -2,6 +2,7 @@
 
 from .analytics import ChallengeDailyCounter, ChallengeRollup, MemberActivityDay, WeeklyRollup
 from .api_token import ApiToken
+from .board import BoardMember
 from .challenge import STATUS_LABELS, THEME_COLORS, ChallengeStatus, WeeklyChallenge
 from .discover import DiscoverFlush
 from .inquiry import BUDGET_RANGES, INQUIRY_STATUSES, InquiryStatus, SponsorInquiry
@@ -18,6 +19,7 @@ from .user import ROLES, Role, User
 __all__ = [
     "BUDGET_RANGES",
     "INQUIRY_STATUSES",
+    "BoardMember",
     "ChallengeDailyCounter",
     "ChallengeRollup",
     "InquiryStatus",

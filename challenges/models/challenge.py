@@ -119,10 +119,17 @@ class WeeklyChallenge(Model):
     # Stats (cached, updated with atomic SQL increments)
     submission_count: Mapped[int] = mapped_column(default=0)
     participant_count: Mapped[int] = mapped_column(default=0)
-    total_votes: Mapped[int] = mapped_column(default=0)
+    # Issue #14: no longer maintained. ``total_votes`` (models/submission.py) is derived from the
+    # counting entries' ``vote_count``, so a vote never writes the challenge row; the column
+    # stays (the plan's schema) and keeps what it held when votes stopped moving it.
+    total_votes_stored: Mapped[int] = mapped_column("total_votes", default=0)
+    if TYPE_CHECKING:  # mapped at import of models/submission.py (a column_property)
+        total_votes: int
     # Monotonic counters: the next entry's number (the leaderboard's tie-break), and the version
     # of the board, bumped by every transaction that changes a score (see challenges.leaderboard).
     entries_created: Mapped[int] = mapped_column(default=0)
+    # Before issue #14 every board change bumped it; now each member has a version
+    # (board_members). Kept for the schema; nothing reads it.
     board_version: Mapped[int] = mapped_column(BigInteger, default=0)
 
     # Sponsor analytics (counted in Redis, flushed here every minute by jobs.stats)

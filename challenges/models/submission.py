@@ -17,10 +17,12 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     and_,
+    func,
+    select,
     text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..extensions import Model
 from .base import created_at_column, updated_at_column, uuid_pk
@@ -172,3 +174,22 @@ class ChallengeVote(Model):
 
     submission: Mapped[ChallengeSubmission] = relationship(back_populates="votes")
     voter: Mapped[User] = relationship()
+
+
+# Issue #14 (votes14): the votes on a challenge's counting entries (neither withdrawn nor
+# disqualified), derived from the entries' own counters in the statement that loads the
+# challenge (a correlated subquery: no N+1 on a list). A vote moves its entry's counters only,
+# never the challenge row, so votes for different members do not queue on it.
+def _total_votes_of_counting_entries() -> None:
+    from .challenge import WeeklyChallenge
+
+    s = ChallengeSubmission
+    WeeklyChallenge.total_votes = column_property(  # type: ignore[assignment]
+        select(func.coalesce(func.sum(s.vote_count), 0))
+        .where(s.challenge_id == WeeklyChallenge.id, s.counts)
+        .correlate_except(s)
+        .scalar_subquery()
+    )
+
+
+_total_votes_of_counting_entries()

@@ -26,7 +26,7 @@ from ..errors import (
     ValidationFailed,
 )
 from ..extensions import db
-from ..leaderboard.updates import lock_board, publish_entry_change
+from ..leaderboard.updates import lock_challenge, lock_member, publish_entry_change
 from ..models import (
     ChallengeStatus,
     ChallengeSubmission,
@@ -213,7 +213,8 @@ def submit_entry(
     errors = validate_entry(challenge, author, data)
     if errors:
         raise ValidationFailed(errors)
-    version = lock_board(challenge.id, entries_created=1)
+    lock_challenge(challenge.id, entries_created=1)
+    version = lock_member(challenge.id, author.id)
     entry_number = db.session.scalar(
         select(WeeklyChallenge.entries_created).where(WeeklyChallenge.id == challenge.id)
     )
@@ -301,13 +302,21 @@ def edit_entry(
     return entry
 
 
+def _lock_for_status_change(entry: ChallengeSubmission) -> int:
+    """The locks an entry's status change takes, in the one order: the challenge row (its
+    counters, its results' revisions), then the author's member row (every vote on the entry
+    takes it first); returns the author's new member version."""
+    lock_challenge(entry.challenge_id)
+    return lock_member(entry.challenge_id, entry.user_id)
+
+
 def withdraw_entry(submission_id: uuid.UUID, author: User | None, now: datetime) -> None:
     """Withdraw an entry: it leaves the gallery and the board, frees its slot, and the points
     it earned are reversed. Its author only, until the submission deadline."""
     entry = _own_entry(submission_id, author, now)
-    # The challenge lock first, the entry's FOR UPDATE (``slot`` is a key column) second, as
-    # every vote takes them (docs/decisions.md); ``total_votes`` is recounted under the lock.
-    version = lock_board(entry.challenge_id)
+    # The challenge lock, then the author's member lock (every vote on the entry takes it first),
+    # then the entry's FOR UPDATE (``slot`` is a key column); the counts are recounted under them.
+    version = _lock_for_status_change(entry)
     entry.is_withdrawn = True
     entry.withdrawn_at = now
     entry.slot = None
@@ -347,7 +356,7 @@ def disqualify_entry(submission_id: uuid.UUID, editor: User | None, reason: str,
             _record(entry, ModerationAction.AMEND_REASON, actor, reason, now)
             db.session.flush()
         return entry
-    version = lock_board(entry.challenge_id)
+    version = _lock_for_status_change(entry)
     if not _set_disqualified(entry, True, reason):
         return entry  # someone else changed it first; nothing left to do
     _recount(entry.challenge_id)
@@ -370,7 +379,7 @@ def reinstate_entry(submission_id: uuid.UUID, editor: User | None, now: datetime
     entry = _entry_to_moderate(submission_id)
     if not entry.is_disqualified:
         return entry
-    version = lock_board(entry.challenge_id)
+    version = _lock_for_status_change(entry)
     if not _set_disqualified(entry, False, ""):
         return entry
     _recount(entry.challenge_id)
@@ -443,7 +452,7 @@ def _record(entry: ChallengeSubmission, action: ModerationAction, actor: tuple[i
 def _rerank_if_final(entry: ChallengeSubmission, event: EntryModerationEvent, now: datetime,
                      because: str) -> None:
     """After finalization, apply the results again as the next revision (under the row lock
-    ``lock_board`` took, so revisions are numbered one at a time)."""
+    ``lock_challenge`` took, so revisions are numbered one at a time)."""
     finalized = db.session.scalar(
         select(WeeklyChallenge.finalized_at).where(WeeklyChallenge.id == entry.challenge_id))
     if finalized is None:
@@ -463,9 +472,9 @@ def _require_editor(user: User | None) -> None:
 
 
 def _recount(challenge_id: uuid.UUID) -> None:
-    """Entries, participants and votes shown on the challenge: counting entries (not withdrawn,
-    not disqualified), their distinct authors and the votes they hold. Recounted under the
-    row lock from the entries' own counters (which move only under it), so always exact."""
+    """Entries and participants shown on the challenge: counting entries (not withdrawn, not
+    disqualified) and their distinct authors, recounted under the row lock, so always exact.
+    (The votes they hold, ``total_votes``, are derived on read: issue #14.)"""
     counting = (ChallengeSubmission.challenge_id == challenge_id, ChallengeSubmission.counts)
     db.session.execute(
         update(WeeklyChallenge)
@@ -473,9 +482,6 @@ def _recount(challenge_id: uuid.UUID) -> None:
         .values(
             submission_count=select(func.count()).where(*counting).scalar_subquery(),
             participant_count=select(func.count(func.distinct(ChallengeSubmission.user_id)))
-            .where(*counting)
-            .scalar_subquery(),
-            total_votes=select(func.coalesce(func.sum(ChallengeSubmission.vote_count), 0))
             .where(*counting)
             .scalar_subquery(),
         )

@@ -103,7 +103,7 @@ def finalize_challenge(challenge_id: uuid.UUID, now: datetime,
     locked = db.session.execute(
         update(WeeklyChallenge)
         .where(WeeklyChallenge.id == challenge_id)
-        .values(board_version=WeeklyChallenge.board_version)  # the row lock, nothing more
+        .values(entries_created=WeeklyChallenge.entries_created)  # the row lock, nothing more
         .returning(WeeklyChallenge.id)
     ).first()
     if locked is None:

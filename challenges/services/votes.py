@@ -27,7 +27,7 @@ from ..errors import (
     VotingClosed,
 )
 from ..extensions import db
-from ..leaderboard.updates import lock_board, publish_entry_change
+from ..leaderboard.updates import lock_member, lock_members, publish_entry_change
 from ..models import ChallengeStatus, ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
 from ..phase import accepts_votes, phase_at
 from ..timefmt import format_votes
@@ -226,12 +226,13 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
     pass ``VERIFIED_VOTE_WEIGHT`` and ``UNVERIFIED_VOTE_WEIGHT`` (the defaults are theirs), and
     ``network``, the ``network_hash`` of the request's address (vote-ring detection).
 
-    Locks in the one order of docs/decisions.md: the challenge row, then the entry row, then
-    the vote row, then users. The vote row goes in only after the entry's lock, because its
-    foreign key takes a KEY SHARE lock on the entry, which a withdrawal's FOR UPDATE waits for:
-    inserted first, a vote waiting for the challenge lock deadlocked with the withdrawal
-    holding it. Whether the vote counts is decided under the challenge lock, which every vote,
-    unvote and entry status change of the challenge takes first.
+    Locks in the one order of docs/decisions.md: the author's board-member row (never the
+    challenge row: votes for different members commit side by side, issue #14), then the entry
+    row, then the vote row. The vote row goes in only after the entry's lock, because its
+    foreign key takes a KEY SHARE lock on the entry, which a withdrawal's FOR UPDATE waits for.
+    Whether the vote counts is decided under the member lock, which every vote, unvote and
+    status change of that member's entries takes first. The rewards follow in their own
+    transaction after the commit.
     """
     entry = get_entry(submission_id, voter)
     voter = check_can_vote(entry, voter, now)
@@ -239,8 +240,8 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
         return VoteOutcome(entry, voted=True, changed=False)
     weighed = vote_weight(voter, now, verified_weight, unverified_weight)
     weight = weighed.weight
-    # From here to the commit every vote of this challenge waits for us: keep it short.
-    version = lock_board(entry.challenge_id)
+    # From here to the commit every vote for this author waits for us: keep it short.
+    version = lock_member(entry.challenge_id, entry.user_id)
     totals = db.session.execute(
         update(ChallengeSubmission)
         .where(
@@ -263,8 +264,7 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
                          weight_reason=weighed.reason.value, network_hash=network,
                          created_at=now)
     db.session.add(vote)
-    db.session.flush()  # no conflict possible: votes come and go only under the challenge lock
-    _add_to_total_votes(entry.challenge_id, 1)  # the entry counts: checked under the lock
+    db.session.flush()  # no conflict: votes on an entry come and go under its author's lock
     # The new counts, as the UPDATE returned them (no second SELECT of the row).
     set_committed_value(entry, "vote_count", totals.vote_count)
     set_committed_value(entry, "counted_votes", totals.counted_votes)
@@ -277,10 +277,10 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
 def withdraw_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -> VoteOutcome:
     """Take an upvote back while voting is open. Withdrawing twice changes nothing.
 
-    Same lock order as ``cast_vote``: challenge, entry, vote row, users. The vote is read and
-    the counters moved under the challenge lock, so an unvote racing the entry's withdrawal
+    Same lock order as ``cast_vote``: the author's member row, entry, vote row, users. The vote
+    is read and the counters moved under the member lock, so an unvote racing the entry's withdrawal
     leaves every counter equal to the vote rows (the vote row goes whatever the entry's state;
-    ``total_votes`` moves only if the entry still counts).
+    the challenge's ``total_votes`` is derived from its counting entries' counters).
     """
     entry = get_entry(submission_id, voter)
     if (refusal := unvote_refusal(entry, voter, now)) is not None:
@@ -288,7 +288,7 @@ def withdraw_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -
     assert voter is not None
     if not _voted(entry.id, voter.id):  # nothing to withdraw: no lock, no write
         return VoteOutcome(entry, voted=False, changed=False)
-    version = lock_board(entry.challenge_id)
+    version = lock_member(entry.challenge_id, entry.user_id)
     removed = db.session.execute(
         select(ChallengeVote.id, ChallengeVote.weight).where(
             ChallengeVote.submission_id == entry.id, ChallengeVote.voter_id == voter.id)
@@ -308,8 +308,6 @@ def withdraw_vote(submission_id: uuid.UUID, voter: User | None, now: datetime) -
     db.session.execute(delete(ChallengeVote).where(ChallengeVote.id == removed.id))
     for name in ("vote_count", "counted_votes", "is_withdrawn", "is_disqualified"):
         set_committed_value(entry, name, getattr(after, name))
-    if entry.counts:  # as read under the lock, not as loaded before it
-        _add_to_total_votes(entry.challenge_id, -1)
     publish_entry_change(entry, version, now)
     rewards.vote_withdrawn(removed.id, entry, now)
     return VoteOutcome(entry, voted=False, changed=True)
@@ -325,8 +323,9 @@ def reweigh_votes(voter: User, now: datetime, *, verified_weight: float = 1.0,
     Returns how many votes changed.
 
     Its own transaction, after the one that verified or flagged (that one locked the user row,
-    which comes after the challenge row in the one lock order). Per challenge: the challenge
-    lock, then each entry's counters, then the vote rows, then users, as ``cast_vote`` does.
+    which comes after the member rows in the one lock order). Per challenge: the authors'
+    member locks, then each entry's counters, then the vote rows, then users, as ``cast_vote``
+    does.
     """
     target = vote_weight(voter, now, verified_weight, unverified_weight)
     differs = (ChallengeVote.voter_id == voter.id,
@@ -340,14 +339,17 @@ def reweigh_votes(voter: User, now: datetime, *, verified_weight: float = 1.0,
         challenge = db.session.get(WeeklyChallenge, challenge_id)
         if challenge is None or voting_refusal(challenge, now) is not None:
             continue
-        version = lock_board(challenge_id)
+        versions = _lock_authors(challenge_id, (ChallengeVote.challenge_id == challenge_id,
+                                                *differs))
         votes = db.session.execute(
             select(ChallengeVote.id, ChallengeVote.submission_id, ChallengeVote.weight,
                    ChallengeVote.voided_at)
-            .where(ChallengeVote.challenge_id == challenge_id, *differs)
+            .join(ChallengeSubmission, ChallengeSubmission.id == ChallengeVote.submission_id)
+            .where(ChallengeVote.challenge_id == challenge_id, *differs,
+                   ChallengeSubmission.user_id.in_(versions))
             .order_by(ChallengeVote.submission_id, ChallengeVote.id)
         ).all()
-        _apply_weights(version, [
+        _apply_weights(versions, [
             _WeightChange(v.id, v.submission_id, v.weight,
                           0.0 if v.voided_at is not None else target.weight) for v in votes
         ], now, tag, cast_weight=target.weight, reason=target.reason)
@@ -377,7 +379,8 @@ def set_votes_voided(vote_ids: Collection[uuid.UUID], voided: bool, now: datetim
     once a challenge's results are final (its ranks, prizes and payouts are settled: an editor
     disqualifies the entry instead, which re-ranks). Returns how many votes changed.
 
-    Lock order per challenge: the challenge, then entries, then vote rows, then users."""
+    Lock order per challenge: the authors' member rows (user id order), then entries, then vote
+    rows, then users."""
     ids = sorted(set(vote_ids))
     if not ids:
         return 0
@@ -391,16 +394,18 @@ def set_votes_voided(vote_ids: Collection[uuid.UUID], voided: bool, now: datetim
     changed = 0
     tag = _ledger_tag()
     for challenge_id in challenge_ids:
-        version = lock_board(challenge_id)
         state = (ChallengeVote.voided_at.is_(None) if voided
                  else ChallengeVote.voided_at.is_not(None))
+        these = (ChallengeVote.challenge_id == challenge_id, ChallengeVote.id.in_(ids), state)
+        versions = _lock_authors(challenge_id, these)
         votes = db.session.execute(
             select(ChallengeVote.id, ChallengeVote.submission_id, ChallengeVote.weight,
                    ChallengeVote.cast_weight)
-            .where(ChallengeVote.challenge_id == challenge_id, ChallengeVote.id.in_(ids), state)
+            .join(ChallengeSubmission, ChallengeSubmission.id == ChallengeVote.submission_id)
+            .where(*these, ChallengeSubmission.user_id.in_(versions))
             .order_by(ChallengeVote.submission_id, ChallengeVote.id)
         ).all()
-        _apply_weights(version, [
+        _apply_weights(versions, [
             _WeightChange(v.id, v.submission_id, v.weight, 0.0 if voided else v.cast_weight)
             for v in votes
         ], now, tag, voided_at=now if voided else None)
@@ -419,10 +424,22 @@ class _WeightChange:
 _UNSET: Any = object()
 
 
-def _apply_weights(version: int, changes: list[_WeightChange], now: datetime, tag: str, *,
+def _lock_authors(challenge_id: uuid.UUID, which: tuple[Any, ...]) -> dict[int, int]:
+    """Take the member locks of the authors of the votes ``which`` selects (in user id order);
+    author id -> their new version. The votes are read again under the locks."""
+    authors = db.session.scalars(
+        select(ChallengeSubmission.user_id).distinct()
+        .join(ChallengeVote, ChallengeVote.submission_id == ChallengeSubmission.id)
+        .where(*which))
+    return lock_members(challenge_id, list(authors))
+
+
+def _apply_weights(versions: dict[int, int], changes: list[_WeightChange], now: datetime,
+                   tag: str, *,
                    cast_weight: float | None = None, reason: WeightReason | None = None,
                    voided_at: datetime | None = _UNSET) -> None:
-    """Move the vote rows of one challenge (whose board lock the caller holds, ``version``) to
+    """Move the vote rows of one challenge (whose authors' member locks the caller holds,
+    ``versions`` by author) to
     their new weights: each entry's ``counted_votes`` by the sum of its changes, then the vote
     rows (with ``cast_weight``/``weight_reason``/``voided_at`` when given), then the author's
     "receive vote" points for each vote that stopped or started counting. The one path of
@@ -454,7 +471,7 @@ def _apply_weights(version: int, changes: list[_WeightChange], now: datetime, ta
         assert entry is not None  # the votes' foreign key keeps it
         for name in ("counted_votes", "is_withdrawn", "is_disqualified"):
             set_committed_value(entry, name, getattr(after, name))
-        publish_entry_change(entry, version, now)
+        publish_entry_change(entry, versions[entry.user_id], now)
         for change in entry_changes:
             if change.old > 0 and change.new == 0:
                 rewards.vote_stopped_counting(change.vote_id, entry, now, tag)
@@ -477,16 +494,6 @@ def _vote_of(submission_id: uuid.UUID, voter_id: int) -> Select[uuid.UUID]:
 
 def _voted(submission_id: uuid.UUID, voter_id: int) -> bool:
     return db.session.scalar(_vote_of(submission_id, voter_id)) is not None
-
-
-def _add_to_total_votes(challenge_id: uuid.UUID, delta: int) -> None:
-    """``total_votes`` counts the vote rows on counting entries (docs/decisions.md); the caller
-    holds the challenge lock and decided ``delta`` from rows it read under it."""
-    db.session.execute(
-        update(WeeklyChallenge)
-        .where(WeeklyChallenge.id == challenge_id)
-        .values(total_votes=WeeklyChallenge.total_votes + delta)
-    )
 
 
 def has_voted(submission_ids: list[uuid.UUID], voter_id: int | None) -> set[uuid.UUID]:

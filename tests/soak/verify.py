@@ -12,10 +12,15 @@ from sqlalchemy import select
 from challenges.clock import utcnow
 from challenges.extensions import db
 from challenges.leaderboard import keys
-from challenges.leaderboard.rebuild import CHUNK, snapshot_head, snapshot_session
+from challenges.leaderboard.rebuild import CHUNK, snapshot_session
 from challenges.leaderboard.reconcile import open_challenges
 from challenges.leaderboard.scores import encode
-from challenges.leaderboard.standings import board_members, standings_from_votes, submission_chunks
+from challenges.leaderboard.standings import (
+    board_members,
+    sql_board_version,
+    standings_from_votes,
+    submission_chunks,
+)
 from challenges.leaderboard.store import day_start
 from challenges.models import ChallengeVote
 
@@ -87,14 +92,13 @@ def compare_boards(client: redis.Redis) -> list[BoardDiff]:
         diffs.append(diff)
         diff.built = bool(client.exists(keys.built(cid)))
         with snapshot_session() as session:
-            head = snapshot_head(session, cid)
-            sql_version = int(head.board_version) if head is not None else 0
+            sql_version = sql_board_version(cid, session)
             want = {str(m.user_id): encode(m.counted_votes, m.first_entry_number)
                     for chunk in board_members(cid, day_start(now), session, CHUNK)
                     for m in chunk}
             want_entries = {str(sid): encode(counted, n)
                             for chunk in submission_chunks(cid, session, CHUNK)
-                            for sid, counted, n in chunk}
+                            for sid, counted, n, _version in chunk}
         held = dict(client.zrange(keys.board(cid), 0, -1, withscores=True))
         held_entries = dict(client.zrange(keys.submissions(cid), 0, -1, withscores=True))
         diff.members, diff.entries = len(want), len(want_entries)
