@@ -240,3 +240,32 @@ def test_the_daily_cap_holds_under_30_concurrent_votes_of_one_voter(
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(ChallengeVote).where(
         ChallengeVote.rewarded_at.is_(None))) == 0
+
+
+@pytest.mark.postgres_only
+def test_fifty_concurrent_votes_write_every_ledger_key_once(app, make_challenge, make_user):
+    """50 members vote on one entry at once: every vote is settled, each ledger key is written
+    once, the author is paid 50 times."""
+    challenge, author = make_challenge("active"), make_user()
+    entry = submit(challenge, author)
+    voter_ids = [make_user().id for _ in range(50)]
+    config = app.config
+
+    def cast(i: int) -> bool:
+        member = db.session.get(User, voter_ids[i])
+        return commit_with_retry(lambda: cast_vote(
+            entry.id, member, utcnow(), verified_weight=config["VERIFIED_VOTE_WEIGHT"],
+            unverified_weight=config["UNVERIFIED_VOTE_WEIGHT"])).changed
+
+    outcomes = run_concurrently(app, cast, 50)
+
+    assert outcomes == [True] * 50, outcomes
+    keys = vote_keys()
+    assert set(keys.values()) == {1}
+    assert sum(1 for k in keys if k.startswith("vote-received:")) == 50
+    assert sum(1 for k in keys if k.startswith("vote-reward:")) == 50
+    assert points(author) == 50 + 50 * 2
+    assert all(points(voter_id) == 5 for voter_id in voter_ids)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(ChallengeVote).where(
+        ChallengeVote.rewarded_at.is_(None))) == 0
