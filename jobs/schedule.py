@@ -114,6 +114,9 @@ def schedule(app: Flask) -> list[Recurring]:
         # Vote rings (challenges/trust/rings.py): each run re-reads the last day of votes.
         Recurring(id="detect-vote-rings", func="jobs.trust.detect_vote_rings",
                   every=timedelta(minutes=15)),
+        # settle14 (issue 14): votes whose rewards a crash left unsettled.
+        Recurring(id="sweep-vote-rewards", func="jobs.settle.sweep_vote_rewards",
+                  every=timedelta(minutes=1)),
     ]
 
 

@@ -174,6 +174,16 @@ class ChallengeVote(Model):
 
     submission: Mapped[ChallengeSubmission] = relationship(back_populates="votes")
     voter: Mapped[User] = relationship()
+    # settle14 (issue 14): when the vote's rewards (ledger rows) were granted, in their own
+    # short transaction after the vote's commit (services/vote_rewards.py). None: not yet, or a
+    # crash in between, which the sweep job repairs.
+    rewarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# settle14: the sweep's "votes still waiting for their rewards", oldest first (a partial index:
+# only the few unrewarded rows are in it).
+Index("ix_vote_unrewarded", ChallengeVote.created_at,
+      sqlite_where=text("rewarded_at IS NULL"), postgresql_where=text("rewarded_at IS NULL"))
 
 
 # Issue #14 (votes14): the votes on a challenge's counting entries (neither withdrawn nor

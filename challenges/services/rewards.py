@@ -1,8 +1,11 @@
 """Who earns what, when (SPEC §6). Called by the entry and vote services inside their
-transactions; every grant goes through ``ledger.grant`` with a key that makes it happen once."""
+transactions (a vote's own rewards: in their own short transaction right after it, see
+``vote_rewards``); every grant goes through ``ledger.grant`` with a key that makes it happen
+once."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -78,21 +81,53 @@ def entry_featured(entry: ChallengeSubmission, now: datetime) -> None:
           f"featured:{entry.id}", now, challenge_id=entry.challenge_id, submission_id=entry.id)
 
 
-def vote_cast(vote: ChallengeVote, entry: ChallengeSubmission, challenge: WeeklyChallenge,
-              now: datetime) -> None:
+@dataclass(frozen=True)
+class VoteToReward:
+    """What a vote's rewards depend on, as its follow-up read it under its locks
+    (``vote_rewards.settle_vote``): the vote's current weight, and whether its entry counts."""
+
+    vote_id: uuid.UUID
+    voter_id: int
+    weight: float
+    author_id: int
+    submission_id: uuid.UUID
+    challenge_id: uuid.UUID
+    entry_counts: bool
+    config: dict[str, Any]
+
+
+def vote_cast(vote: VoteToReward, moment: datetime, now: datetime) -> None:
     """2 points to the author per counted vote; 5 to the voter, within the caps. A vote that
-    counts 0 (a flagged voter's) earns neither."""
+    counts 0 (a flagged voter's, a voided one) earns neither.
+
+    ``moment`` is the vote's own time: the rows carry it, so the daily cap counts the vote's
+    day even when a sweep grants them later. An entry that stopped counting between the vote
+    and its rewards (withdrawn, disqualified) gets the author's grant and its reversal
+    together, as if the rewards had come first: a reinstatement then finds the family it
+    re-grants from (``entry_reinstated``)."""
     if vote.weight == 0:
         return
-    config = challenge.points_config
     # Users are locked in id order, so two votes between the same people never deadlock.
-    for user_id in sorted({vote.voter_id, entry.user_id}):
-        if user_id == entry.user_id:
-            grant(entry.user_id, points_for(config, "vote_received"), "vote_received",
-                  f"vote-received:{vote.id}", now, challenge_id=challenge.id,
-                  submission_id=entry.id)
+    for user_id in sorted({vote.voter_id, vote.author_id}):
+        if user_id == vote.author_id:
+            key = f"vote-received:{vote.vote_id}"
+            granted = grant(vote.author_id, points_for(vote.config, "vote_received"),
+                            "vote_received", key, moment, challenge_id=vote.challenge_id,
+                            submission_id=vote.submission_id)
+            if granted and not vote.entry_counts:
+                _reverse(key, f"vote-received-reversal:{vote.vote_id}", "vote_received_reversal",
+                         now)
         else:
-            _reward_voter(vote.voter_id, entry, config, now)
+            _reward_voter(vote.voter_id, vote.submission_id, vote.challenge_id, vote.config,
+                          moment)
+
+
+def reward_vote_after_commit(vote_id: uuid.UUID) -> None:
+    """The vote service's one call: the vote's rewards follow in their own short transaction
+    once the vote has committed (``vote_rewards``)."""
+    from . import vote_rewards  # it builds on this module: import at call time
+
+    vote_rewards.reward_after_commit(vote_id)
 
 
 def vote_withdrawn(vote_id: object, entry: ChallengeSubmission, now: datetime) -> None:
@@ -128,39 +163,41 @@ def vote_counts_again(vote_id: object, entry: ChallengeSubmission, now: datetime
               now, challenge_id=entry.challenge_id, submission_id=entry.id)
 
 
-def _reward_voter(voter_id: int, entry: ChallengeSubmission, config: dict[str, Any],
-                  now: datetime) -> None:
+def _reward_voter(voter_id: int, submission_id: uuid.UUID, challenge_id: uuid.UUID,
+                  config: dict[str, Any], moment: datetime) -> None:
     already = db.session.scalar(
         select(LedgerEntry.id).where(
             LedgerEntry.user_id == voter_id,
             LedgerEntry.reason == "vote_reward",
-            LedgerEntry.submission_id == entry.id,
+            LedgerEntry.submission_id == submission_id,
         )
     )
     if already is not None:
         return
     # Serialise this voter's rewards so the daily count below cannot be raced; the key's slot
     # number makes a 21st reward impossible even so. FOR NO KEY UPDATE (key_share), not FOR
-    # UPDATE: this transaction's vote row already holds a KEY SHARE lock on the voter (its
-    # foreign key), as do the voter's other votes in flight, and FOR UPDATE waits for those, so
-    # two concurrent votes by one voter deadlocked.
+    # UPDATE: the voter's votes in flight hold a KEY SHARE lock on the voter (their foreign
+    # key), and FOR UPDATE waits for those, so two concurrent votes by one voter deadlocked.
     db.session.execute(
         select(User.id).where(User.id == voter_id).with_for_update(key_share=True)
     )
-    today = day_start(now)
+    # The vote's own UTC day, bounded on both sides: a sweep granting yesterday's vote today
+    # must not count today's rewards against yesterday's cap.
+    today = day_start(moment)
     rewarded_today = db.session.scalar(
         select(func.count()).where(
             LedgerEntry.user_id == voter_id,
             LedgerEntry.reason == "vote_reward",
             LedgerEntry.created_at >= today,
+            LedgerEntry.created_at < today + timedelta(days=1),
         )
     ) or 0
     cap = points_for(config, "daily_vote_rewards")
     if rewarded_today >= cap:
         return
     grant(voter_id, points_for(config, "vote"), "vote_reward",
-          f"vote-reward:{voter_id}:{today.date().isoformat()}:{rewarded_today + 1}", now,
-          challenge_id=entry.challenge_id, submission_id=entry.id)
+          f"vote-reward:{voter_id}:{today.date().isoformat()}:{rewarded_today + 1}", moment,
+          challenge_id=challenge_id, submission_id=submission_id)
 
 
 def _reverse(original_key: str, reversal_key: str, reason: str, now: datetime) -> None:

@@ -269,7 +269,7 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
     set_committed_value(entry, "vote_count", totals.vote_count)
     set_committed_value(entry, "counted_votes", totals.counted_votes)
     publish_entry_change(entry, version, now)
-    rewards.vote_cast(vote, entry, entry.challenge, now)
+    rewards.reward_vote_after_commit(vote.id)  # after the commit, own transaction
     events.publish(events.VoteCast(entry.challenge_id, entry.id, voter.id, entry.user_id))
     return VoteOutcome(entry, voted=True, changed=True)
 
