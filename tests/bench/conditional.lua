@@ -1,6 +1,7 @@
 -- wrk script for anonymous repeat views: a browser that remembers the ETag of the last 200 it
--- got and sends it back as If-None-Match, as a browser's cache does. done() prints how many
--- responses were 304, 200 and anything else (the benchmark parses the "conditional:" line).
+-- got and sends it back as If-None-Match, as a browser's cache does, and keeps the session
+-- cookie it was given (an anonymous visitor's Discover order lives in it). done() prints how
+-- many responses were 304, 200 and anything else (the benchmark parses the "conditional:" line).
 
 local threads = {}
 
@@ -10,6 +11,7 @@ end
 
 function init(args)
   etag = nil
+  cookie = nil
   n304, n200, nother = 0, 0, 0
 end
 
@@ -17,6 +19,9 @@ function request()
   local headers = {}
   if etag then
     headers["If-None-Match"] = etag
+  end
+  if cookie then
+    headers["Cookie"] = cookie
   end
   return wrk.format("GET", nil, headers)
 end
@@ -29,6 +34,10 @@ function response(status, headers, body)
     etag = headers["ETag"] or headers["Etag"] or headers["etag"] or etag
   else
     nother = nother + 1
+  end
+  local set = headers["Set-Cookie"] or headers["set-cookie"]
+  if set then
+    cookie = set:match("^([^;]+)") or cookie
   end
 end
 

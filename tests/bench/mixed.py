@@ -114,7 +114,8 @@ class Voter:
 @dataclass
 class Viewer:
     cookie: str | None  # None: anonymous
-    etags: dict[str, str] = field(default_factory=dict)
+    etags: dict[str, str] = field(default_factory=dict)  # an anonymous browser's cache
+    session: str | None = None  # the cookie an anonymous visitor was given (Discover's order)
 
 
 # --- The load ---------------------------------------------------------------------------------
@@ -212,8 +213,11 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
         headers = {}
         if viewer.cookie:
             headers["Cookie"] = viewer.cookie
-        elif path in viewer.etags:
-            headers["If-None-Match"] = viewer.etags[path]
+        else:
+            if path in viewer.etags:
+                headers["If-None-Match"] = viewer.etags[path]
+            if viewer.session:
+                headers["Cookie"] = viewer.session
         answer = await timed("page", at, "GET", path, headers)
         if answer is None:
             return
@@ -221,8 +225,11 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
         if status not in (200, 304):
             stats.error("page", str(status))
             return
-        if status == 200 and viewer.cookie is None and "ETag" in got:
-            viewer.etags[path] = got["ETag"]
+        if viewer.cookie is None:
+            if status == 200 and "ETag" in got:
+                viewer.etags[path] = got["ETag"]
+            if "Set-Cookie" in got:
+                viewer.session = got["Set-Cookie"].split(";")[0]
         who = "member" if viewer.cookie else "anonymous"
         stats.latency[f"page {label}, {who}{' (304)' if status == 304 else ''}"].append(
             (loop.time() - at) * 1000)
