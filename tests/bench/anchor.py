@@ -52,6 +52,7 @@ def create_anchor_app(database_url: str) -> Flask:
     """The anchor app on ``database_url`` (a SQLAlchemy URL, psycopg 3 driver)."""
     app = Flask(__name__)
     engine = create_engine(database_url, pool_size=2, pool_pre_ping=False)
+    app.extensions["anchor_engine"] = engine  # for whoever must dispose of it (the tests)
 
     @app.post(PATH)
     def insert() -> Response:
