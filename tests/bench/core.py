@@ -278,7 +278,9 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
     log("anatomy of one request (in-process)")
     parts = anatomy.endpoints(app, engine, world, viewer_id, args.users - args.voters)
     with app.app_context():
+        anchor.create_tables(db.engine)
         db.engine.dispose()  # gunicorn's workers open their own connections
+    parts.append(anatomy.raw_insert(normalize_database_url(pg_uri)))
 
     env = {**os.environ, "DATABASE_URL": pg_uri, "REDIS_URL": redis_url, "SECRET_KEY": secret,
            "INSTANCE_PATH": str(work / "instance"), "WC_ENV": "development",
@@ -288,9 +290,6 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
     port = free_port()
     log(f"starting gunicorn: {args.workers} {args.worker_class} workers on 127.0.0.1:{port}")
     server = start_gunicorn(stack, env, port, args)
-    with app.app_context():
-        anchor.create_tables(db.engine)
-        db.engine.dispose()
     anchor_port = free_port()
     log(f"starting the raw-insert anchor (same gunicorn settings) on 127.0.0.1:{anchor_port}")
     start_gunicorn(stack, env, anchor_port, args, "tests.bench.anchor:from_env()", "/healthz")
