@@ -4,13 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 APP    := FLASK_APP=wsgi.py
 
-.PHONY: run test test-sqlite test-postgres bench bench-analytics bench-discover soak screenshots lint vendor clean help translations
+.PHONY: run test test-sqlite test-postgres bench bench-mixed bench-analytics bench-discover soak screenshots lint vendor clean help translations
 
 help:
 	@echo "make run      start web + worker + scheduler (+ embedded Valkey) on http://127.0.0.1:$${PORT:-5000}"
 	@echo "make test     run the whole suite on SQLite and on PostgreSQL"
 	@echo "make lint     ruff and mypy"
 	@echo "make bench    run the benchmarks (not part of make test)"
+	@echo "make bench-mixed  2 minutes of polls, votes and page views at once (p50/p95/p99)"
 	@echo "make bench-analytics  the analytics dashboard with 2 vs 200 weeks of history"
 	@echo "make bench-discover   fair exposure: Gini of gallery impressions, Discover vs Most voted"
 	@echo "make soak     5 minutes of votes and polls under faults (not part of make test)"
@@ -44,6 +45,11 @@ test-postgres: $(VENV)/.installed-test
 # The core-loop benchmark (tests/bench/README.md); BENCH_ARGS passes options, e.g. --duration 10.
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m tests.bench.core $(BENCH_ARGS)
+
+# Mixed load (tests/bench/README.md): 1,000 polling tabs, 50 voters and 20 page views/s for
+# 2 minutes; BENCH_ARGS passes options, e.g. --duration 20 for a short run.
+bench-mixed: $(VENV)/.installed-test
+	$(BIN)/python -m tests.bench.mixed $(BENCH_ARGS)
 
 # The soak (tests/soak/README.md): the real stack under load and faults for 5 minutes;
 # SOAK_SECONDS shortens it, SOAK_ARGS passes options, e.g. SOAK_ARGS="--voters 50".

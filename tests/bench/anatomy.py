@@ -120,6 +120,21 @@ def endpoints(app: Flask, engine: Any, world: data.World, viewer_id: int,
     return [measure(app, engine, label, send, n, expect) for label, send, expect in runs]
 
 
+def raw_insert(database_url: str) -> Anatomy:
+    """The raw-insert anchor's one request in-process, on its own bare app (``anchor.py``):
+    what one INSERT, one UPDATE and a COMMIT cost with nothing of the app around them."""
+    from . import anchor
+
+    bare = anchor.create_anchor_app(database_url)
+    engine = bare.extensions["anchor_engine"]
+    client = bare.test_client()
+    try:
+        return measure(bare, engine, "raw insert anchor (bare Flask)",
+                       lambda i: client.post(anchor.PATH, data={"next": "/"}), 200, 200)
+    finally:
+        engine.dispose()
+
+
 def render(rows: list[Anatomy]) -> str:
     head = (f"  {'':<46} {'app CPU':>9} {'wall':>9} {'SQL':>6} {'Redis':>6}\n"
             f"  {'':<46} {'ms':>9} {'ms':>9} {'stmts':>6} {'trips':>6}\n")

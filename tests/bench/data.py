@@ -36,7 +36,10 @@ ENTRY_COLUMNS = ("id", "challenge_id", "user_id", "title", "description", "image
                  "image_alt_text", "external_url", "prompt_used", "tool_used", "vote_count",
                  "counted_votes", "is_featured", "is_disqualified", "disqualification_reason",
                  "is_withdrawn", "slot", "entry_number", "submitted_at", "updated_at")
-VOTE_COLUMNS = ("id", "submission_id", "voter_id", "challenge_id", "weight", "created_at")
+# Trust (issue 13): every bench member is verified and 30 days old, so ``vote_weight`` gives
+# their votes 1.0 for "full", and the loaded votes say the same (weight = cast_weight = 1.0).
+VOTE_COLUMNS = ("id", "submission_id", "voter_id", "challenge_id", "weight", "cast_weight",
+                "weight_reason", "created_at")
 
 
 def username(user_id: int) -> str:
@@ -65,6 +68,9 @@ def _challenge(slug: str, title: str, now: datetime) -> WeeklyChallenge:
         prompt="Make something fast.", starts_at=now - 3 * DAY,
         submission_deadline=now + 2 * DAY, voting_deadline=now + 4 * DAY, ends_at=now + 4 * DAY,
         status="active", require_project_link=False, week_number=0, year=0,
+        # Issue 13: a freeze in the last day of voting (days away: the board is live) and
+        # community judging, as most challenges run.
+        freeze_hours=24, judging_mode="community",
         prizes={"1st": {"type": "cash", "amount": 100, "currency": "USD"},
                 "2nd": {"type": "tokens", "amount": 500000},
                 "participation": {"type": "tokens", "amount": 1000}},
@@ -80,7 +86,9 @@ def _copy(table: str, columns: tuple[str, ...], rows: object, bare: bool = False
     ``bare``: drop the table's keys, indexes and foreign keys first and put them back after
     (exactly as the migration made them: their definitions are read from the catalog). Building
     an index once is far faster than maintaining it row by row, and re-adding a foreign key checks
-    every row in one join instead of one lookup per row. Only for tables nothing refers to."""
+    every row in one join instead of one lookup per row. Other tables' foreign keys that point at
+    ``table`` (e.g. ``vote_ring_flag_votes.vote_id``) depend on its keys: they are dropped first
+    and re-added last, so the referring tables must not gain rows meanwhile."""
     raw = db.engine.raw_connection()
     try:
         with raw.cursor() as cursor:  # type: ignore[attr-defined]
@@ -99,12 +107,19 @@ def _copy(table: str, columns: tuple[str, ...], rows: object, bare: bool = False
 
 
 def _drop_keys_and_indexes(cursor, table: str) -> list[str]:
-    """Drop ``table``'s constraints that carry an index or a trigger; return how to restore them
-    (keys first, then plain indexes, then foreign keys)."""
+    """Drop ``table``'s constraints that carry an index or a trigger, and the foreign keys of
+    other tables that refer to it (they depend on its primary or unique key); return how to
+    restore them (keys first, then plain indexes, then every foreign key)."""
     cursor.execute(
         "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'f')", (table,))
     constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE confrelid = %s::regclass AND conrelid <> confrelid AND contype = 'f'", (table,))
+    referring = cursor.fetchall()
+    for other, name, _ in referring:  # before the keys they depend on
+        cursor.execute(f'ALTER TABLE {other} DROP CONSTRAINT "{name}"')
     cursor.execute(
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
         "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
@@ -116,7 +131,8 @@ def _drop_keys_and_indexes(cursor, table: str) -> list[str]:
         cursor.execute(f'DROP INDEX "{name}"')
     keys_ = [f'ALTER TABLE {table} ADD CONSTRAINT "{n}" {d}' for n, k, d in constraints if k != "f"]
     fks = [f'ALTER TABLE {table} ADD CONSTRAINT "{n}" {d}' for n, k, d in constraints if k == "f"]
-    return keys_ + [definition for _, definition in indexes] + fks
+    referring_fks = [f'ALTER TABLE {other} ADD CONSTRAINT "{n}" {d}' for other, n, d in referring]
+    return keys_ + [definition for _, definition in indexes] + fks + referring_fks
 
 
 def load(users: int, authors: int, votes_per_voter: int, small_members: int,
@@ -133,7 +149,7 @@ def load(users: int, authors: int, votes_per_voter: int, small_members: int,
 
     password_hash = hash_password(PASSWORD)  # argon2 once; every member shares it
     _copy("users", USER_COLUMNS, (
-        (i, username(i), f"{username(i)}@bench.example", password_hash, "member", False,
+        (i, username(i), f"{username(i)}@bench.example", password_hash, "member", True,
          now - 30 * DAY, 0, 0, secrets.token_urlsafe(32))
         for i in range(1, users + 1)
     ))
@@ -160,7 +176,8 @@ def load(users: int, authors: int, votes_per_voter: int, small_members: int,
         counts.update(chosen)
         for index in chosen:
             created = start + timedelta(seconds=span * rng.random())
-            vote_rows.append((uuid.uuid4(), entry_ids[index], voter, week_id, 1.0, created))
+            vote_rows.append((uuid.uuid4(), entry_ids[index], voter, week_id, 1.0, 1.0, "full",
+                              created))
     world.votes = len(vote_rows)
 
     def entries():
@@ -184,8 +201,8 @@ def load(users: int, authors: int, votes_per_voter: int, small_members: int,
     for voter in range(small_members + 1, min(users, small_members * 3) + 1):
         for index in rng.sample(range(small_members), 10):
             small_counts[index] += 1
-            small_votes.append((uuid.uuid4(), small_entries[index], voter, small_id, 1.0,
-                                start + timedelta(seconds=span * rng.random())))
+            small_votes.append((uuid.uuid4(), small_entries[index], voter, small_id, 1.0, 1.0,
+                                "full", start + timedelta(seconds=span * rng.random())))
     _copy("challenge_submissions", ENTRY_COLUMNS, (
         (entry_id, small_id, index + 1, f"Small entry {index + 1}", "", "", "", "", "", "",
          small_counts[index], float(small_counts[index]), False, False, "", False, 1,
@@ -228,7 +245,7 @@ def load_huge(challenge_id: uuid.UUID, members: int, existing_users: int,
     now = datetime.now(UTC).replace(microsecond=0)
     password_hash = hash_password(PASSWORD)
     _copy("users", USER_COLUMNS, (
-        (i, username(i), f"{username(i)}@bench.example", password_hash, "member", False,
+        (i, username(i), f"{username(i)}@bench.example", password_hash, "member", True,
          now - 30 * DAY, 0, 0, secrets.token_urlsafe(32))
         for i in range(existing_users + 1, members + 1)
     ))

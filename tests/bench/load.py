@@ -26,6 +26,7 @@ class Result:
     bad: int  # non-2xx/3xx responses and socket errors
     p50_ms: float | None = None
     p99_ms: float | None = None
+    output: str = ""  # wrk's report (a script's done() adds lines of its own)
 
 
 def ensure_wrk(log) -> str | None:
@@ -78,7 +79,14 @@ def run_wrk(wrk: str, url: str, seconds: float, connections: int, threads: int,
     p99 = re.search(r"99%\s+([\d.]+\w+)", out)
     span = float(total.group(2)) * {"ms": 1e-3, "s": 1.0, "m": 60.0}[total.group(3)]
     return Result(int(total.group(1)), span, rps, bad,
-                  _ms(p50.group(1)) if p50 else None, _ms(p99.group(1)) if p99 else None)
+                  _ms(p50.group(1)) if p50 else None, _ms(p99.group(1)) if p99 else None, out)
+
+
+def conditional_counts(result: Result) -> tuple[int, int, int] | None:
+    """(304s, 200s, others) from ``conditional.lua``'s line in a wrk report, if it has one."""
+    found = re.search(r"conditional: 304=(\d+) 200=(\d+) other=(\d+)", result.output)
+    return None if found is None else (int(found.group(1)), int(found.group(2)),
+                                       int(found.group(3)))
 
 
 # --- The fallback: one process per connection, each a keep-alive loop. -----------------------

@@ -1,0 +1,407 @@
+"""Mixed load (issue 14): ``make bench-mixed`` (or ``python -m tests.bench.mixed``).
+
+The same world as ``make bench`` (PostgreSQL, Valkey, the loaded ``bench-week``, gunicorn with 2
+sync workers), then for ``--duration`` seconds (120) at once:
+
+- ``--tabs`` (1,000) open tabs, each polling the leaderboard widget every ``--poll-every``
+  seconds (5) as htmx does: ``GET .../leaderboard/live?v=<the version this tab last saw>`` with
+  ``HX-Request``. A tab keeps the version of the last fragment it got, so a poll is a 204 when no
+  vote moved the board since, and the changed fragment otherwise. Three tabs in ten belong to
+  logged-in members (their own row rides along), the rest are anonymous.
+- ``--voters`` (50) members, each voting about once a second (Poisson arrivals): real POSTs with
+  the session cookie and ``X-CSRFToken``, each on a (voter, entry) pair never used before.
+- ``--page-rate`` (20) page views a second (Poisson): gallery and landing page, half by members,
+  half anonymous (who send back the ETag they last got, as a browser's cache does).
+
+The client is an open model: every request has a scheduled time, fixed in advance, and its
+latency counts from that time, so a slow server cannot slow the client down and hide its own
+queueing (coordinated omission). One asyncio loop (aiohttp) sends everything; "client lag" (how
+late a request left against its schedule) and the achieved rates say whether it kept up.
+
+It prints p50/p95/p99 and the errors per request type, and the targets: zero errors, p99 of
+votes <= 150 ms, p99 of polls <= 50 ms. Exit status 0 only if all are met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import heapq
+import os
+import random
+import re
+import signal
+import sys
+import tempfile
+import uuid
+from collections import defaultdict
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+from . import client as web
+from . import core, data
+
+VERSION_RE = re.compile(r'data-version="(\d+)"')
+TIMEOUT = aiohttp.ClientTimeout(total=30)
+POLL_TARGET_MS = 50.0
+VOTE_TARGET_MS = 150.0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m tests.bench.mixed", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--duration", type=float, default=120.0, help="seconds of load (120)")
+    p.add_argument("--tabs", type=int, default=1_000, help="open tabs polling (1,000)")
+    p.add_argument("--poll-every", type=float, default=5.0, help="seconds between polls (5)")
+    p.add_argument("--voters", type=int, default=50, help="members voting (50)")
+    p.add_argument("--vote-every", type=float, default=1.0,
+                   help="mean seconds between one member's votes (1)")
+    p.add_argument("--page-rate", type=float, default=20.0, help="page views a second (20)")
+    p.add_argument("--viewers", type=int, default=20,
+                   help="logged-in members whose tabs poll and who view pages (20)")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    p.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    p.add_argument("--gthreads", type=int, default=4)
+    p.add_argument("--users", type=int, default=10_000)
+    p.add_argument("--authors", type=int, default=5_000)
+    p.add_argument("--votes-per-voter", type=int, default=100)
+    p.add_argument("--seed", type=int, default=14)
+    return p.parse_args(argv)
+
+
+# --- What the client records ------------------------------------------------------------------
+
+@dataclass
+class Stats:
+    """Latencies (ms, from the scheduled time), client lags (ms) and errors per request type."""
+
+    latency: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    lag: list[float] = field(default_factory=list)
+    errors: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(
+        lambda: defaultdict(int)))
+    scheduled: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def error(self, kind: str, what: str) -> None:
+        self.errors[kind][what] += 1
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0..1) by nearest rank; NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(q * len(ordered))) - 1))]
+
+
+@dataclass
+class Tab:
+    cookie: str | None
+    version: int
+    member: bool
+
+
+@dataclass
+class Voter:
+    cookie: str
+    token: str
+    entries: list[uuid.UUID]  # entries this member never voted on and did not make
+    used: int = 0
+
+
+@dataclass
+class Viewer:
+    cookie: str | None  # None: anonymous
+    etags: dict[str, str] = field(default_factory=dict)  # an anonymous browser's cache
+    session: str | None = None  # the cookie an anonymous visitor was given (Discover's order)
+
+
+# --- The load ---------------------------------------------------------------------------------
+
+async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters: list[Voter],
+                   viewers: list[Viewer], week: str) -> tuple[Stats, float]:
+    """Every request at its scheduled time for ``args.duration`` seconds; returns the stats and
+    the wall time the load took (its last answer included)."""
+    rng = random.Random(args.seed)
+    base = f"http://127.0.0.1:{port}"
+    stats = Stats()
+    # A fresh connection per request: gunicorn's sync workers close each one anyway.
+    connector = aiohttp.TCPConnector(limit=0, force_close=True)
+    # No User-Agent, as the login (http.client) sent none: Flask-Login's session protection
+    # ties a session to the browser that logged in, and would sign a changed one out.
+    session = aiohttp.ClientSession(connector=connector, timeout=TIMEOUT,
+                                    cookie_jar=aiohttp.DummyCookieJar(),
+                                    skip_auto_headers=["User-Agent"])
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.5
+    events: list[tuple[float, int, str, int]] = []  # (offset s, tie-break, kind, index)
+    seq = 0
+
+    def push(at: float, kind: str, index: int) -> None:
+        nonlocal seq
+        if at < args.duration:
+            heapq.heappush(events, (at, seq, kind, index))
+            seq += 1
+
+    for i in range(len(tabs)):
+        push(rng.uniform(0, args.poll_every), "poll", i)  # tabs were opened at random times
+    for i in range(len(voters)):
+        push(rng.expovariate(1 / args.vote_every), "vote", i)
+    if args.page_rate > 0:
+        push(rng.expovariate(args.page_rate), "page", 0)
+
+    async def timed(kind: str, at: float, method: str, path: str,
+                    headers: dict[str, str], body: str | None = None
+                    ) -> tuple[int, dict[str, str], str] | None:
+        lag = (loop.time() - at) * 1000
+        stats.lag.append(lag)
+        try:
+            async with session.request(method, base + path, headers=headers,
+                                       data=body) as response:
+                text = await response.text()
+                status, got = response.status, dict(response.headers)
+        except TimeoutError:
+            stats.error(kind, "timeout")
+            return None
+        except aiohttp.ClientError as exc:
+            stats.error(kind, type(exc).__name__)
+            return None
+        return status, got, text
+
+    async def poll(tab: Tab, at: float) -> None:
+        headers = {"HX-Request": "true"}
+        if tab.cookie:
+            headers["Cookie"] = tab.cookie
+        answer = await timed("poll", at, "GET", f"{week}/leaderboard/live?v={tab.version}",
+                             headers)
+        if answer is None:
+            return
+        status, _, text = answer
+        latency = (loop.time() - at) * 1000
+        if status == 204:
+            stats.latency["poll 204 (unchanged)"].append(latency)
+        elif status == 200 and (found := VERSION_RE.search(text)):
+            tab.version = int(found.group(1))
+            stats.latency["poll 200 (changed)"].append(latency)
+        else:
+            stats.error("poll", str(status))
+            return
+        stats.latency["poll (all)"].append(latency)
+
+    async def vote(voter: Voter, at: float) -> None:
+        if voter.used >= len(voter.entries):
+            stats.error("vote", "out of fresh entries")
+            return
+        entry = voter.entries[voter.used]
+        voter.used += 1
+        answer = await timed("vote", at, "POST", f"{week}/submissions/{entry}/vote", {
+            "Cookie": voter.cookie, "X-CSRFToken": voter.token, "HX-Request": "true",
+            "Content-Type": "application/x-www-form-urlencoded"},
+            "next=%2Fchallenges%2Fbench-week%2Fsubmissions%2F")
+        if answer is None:
+            return
+        status, headers, _ = answer
+        # An HX-Redirect (to the login page) would be a 200 that voted nothing.
+        if status != 200 or "HX-Redirect" in headers:
+            stats.error("vote", str(status) if status != 200 else "HX-Redirect")
+            return
+        stats.latency["vote"].append((loop.time() - at) * 1000)
+
+    async def page(viewer: Viewer, path: str, label: str, at: float) -> None:
+        headers = {}
+        if viewer.cookie:
+            headers["Cookie"] = viewer.cookie
+        else:
+            if path in viewer.etags:
+                headers["If-None-Match"] = viewer.etags[path]
+            if viewer.session:
+                headers["Cookie"] = viewer.session
+        answer = await timed("page", at, "GET", path, headers)
+        if answer is None:
+            return
+        status, got, _ = answer
+        if status not in (200, 304):
+            stats.error("page", str(status))
+            return
+        if viewer.cookie is None:
+            if status == 200 and "ETag" in got:
+                viewer.etags[path] = got["ETag"]
+            if "Set-Cookie" in got:
+                viewer.session = got["Set-Cookie"].split(";")[0]
+        who = "member" if viewer.cookie else "anonymous"
+        stats.latency[f"page {label}, {who}{' (304)' if status == 304 else ''}"].append(
+            (loop.time() - at) * 1000)
+        stats.latency["page (all)"].append((loop.time() - at) * 1000)
+
+    members = [v for v in viewers if v.cookie]
+    anonymous = [v for v in viewers if not v.cookie]
+    tasks: set[asyncio.Task[None]] = set()
+    while events:
+        offset, _, kind, index = heapq.heappop(events)
+        at = start + offset
+        delay = at - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        stats.scheduled[kind] += 1
+        if kind == "poll":
+            job = poll(tabs[index], at)
+            push(offset + args.poll_every, "poll", index)
+        elif kind == "vote":
+            job = vote(voters[index], at)
+            push(offset + rng.expovariate(1 / args.vote_every), "vote", index)
+        else:
+            viewer = rng.choice(members if rng.random() < 0.5 or not anonymous else anonymous)
+            path, label = rng.choice([(f"{week}/submissions/", "gallery"), (f"{week}/", "landing")])
+            job = page(viewer, path, label, at)
+            push(offset + rng.expovariate(args.page_rate), "page", 0)
+        task = asyncio.ensure_future(job)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    if tasks:
+        await asyncio.gather(*tasks)
+    took = loop.time() - start
+    await session.close()
+    return stats, took
+
+
+# --- Setup, run and report --------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    with ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wc-mixed-")))
+        os.chmod(work, 0o755)  # pgserver runs PostgreSQL as its own user when we are root
+        return run(stack, work, args)
+
+
+def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
+    log = core.log
+    load_before = os.getloadavg()
+    log("starting PostgreSQL and Valkey")
+    pg_uri = core.start_postgres(stack, work)
+    redis_url = core.start_valkey(stack, work)
+    from challenges.config import normalize_database_url
+
+    secret = uuid.uuid4().hex + uuid.uuid4().hex
+    config = {"SECRET_KEY": secret, "INSTANCE_PATH": str(work / "instance"),
+              "SQLALCHEMY_DATABASE_URI": normalize_database_url(pg_uri), "REDIS_URL": redis_url,
+              "RATELIMIT_STORAGE_URI": redis_url, **core.BENCH_LIMITS}
+    from flask_migrate import upgrade
+
+    from challenges import create_app
+    from challenges.extensions import db, get_redis
+    from challenges.leaderboard.rebuild import rebuild
+
+    app = create_app(config)
+    with app.app_context():
+        log("migrating")
+        upgrade()
+        log(f"loading {args.users:,} members, {2 * args.authors:,} entries and "
+            f"{args.users * args.votes_per_voter:,} votes")
+        world = data.load(args.users, args.authors, args.votes_per_voter, 1_000)
+        data.analyze()
+        rebuild(get_redis(), world.week_id, world.now)
+        votes_before = core._vote_count(db, world.week_id)
+        db.engine.dispose()
+
+    env = {**os.environ, "DATABASE_URL": pg_uri, "REDIS_URL": redis_url, "SECRET_KEY": secret,
+           "INSTANCE_PATH": str(work / "instance"), "WC_ENV": "development",
+           "RATELIMIT_STORAGE_URI": redis_url, **core.BENCH_LIMITS,
+           # No scheduler runs here: /readyz checks the database and Redis only.
+           "READYZ_CHECKS_SCHEDULE": "false"}
+    port = core.free_port()
+    log(f"starting gunicorn: {args.workers} {args.worker_class} workers on 127.0.0.1:{port}")
+    core.start_gunicorn(stack, env, port, args)
+
+    week = "/challenges/bench-week"
+    log(f"logging in {args.voters} voters and {args.viewers} viewers through the login form")
+    per_voter = int(args.duration / args.vote_every * 3) + 20  # Poisson: room for a busy member
+    voters: list[Voter] = []
+    for voter in range(args.users, args.users - args.voters, -1):  # members who are not authors
+        b = web.Browser(port)
+        token = b.log_in(data.username(voter), data.PASSWORD, f"{week}/")
+        fresh = [world.entries[i] for i in range(len(world.entries))
+                 if i not in world.voted[voter] and world.author_of[i] != voter][:per_voter]
+        voters.append(Voter(b.cookie_header(), token, fresh))
+    viewers: list[Viewer] = []
+    for member in range(1, args.viewers + 1):  # authors: their own row rides along
+        b = web.Browser(port)
+        b.log_in(data.username(member), data.PASSWORD, f"{week}/")
+        viewers.append(Viewer(b.cookie_header()))
+    viewers += [Viewer(None) for _ in range(args.viewers)]
+    status, _, body = web.Browser(port).request("GET", f"{week}/leaderboard/live",
+                                                headers={"HX-Request": "true"})
+    assert status == 200, status
+    found = VERSION_RE.search(body)
+    assert found, "no data-version on the fragment"
+    version = int(found.group(1))
+    rng = random.Random(args.seed)
+    member_viewers = [v for v in viewers if v.cookie]
+    tabs = [Tab(rng.choice(member_viewers).cookie, version, True) if rng.random() < 0.3
+            else Tab(None, version, False) for _ in range(args.tabs)]
+
+    planned = {"poll": args.tabs / args.poll_every, "vote": args.voters / args.vote_every,
+               "page": args.page_rate}
+    log(f"mixed load for {args.duration:g} s: {args.tabs:,} tabs polling every "
+        f"{args.poll_every:g} s, {args.voters} members voting every ~{args.vote_every:g} s, "
+        f"{args.page_rate:g} page views/s")
+    stats, took = asyncio.run(run_load(port, args, tabs, voters, viewers, week))
+    with app.app_context():
+        inserted = core._vote_count(db, world.week_id) - votes_before
+        db.engine.dispose()
+
+    out = sys.stdout.write
+    out("\nWeekly Challenges: mixed load\n")
+    out(f"  machine: {os.cpu_count()} cores, load average before {load_before[0]:.2f} / after "
+        f"{os.getloadavg()[0]:.2f}; gunicorn {args.workers} {args.worker_class} workers, "
+        f"PostgreSQL 16, Valkey; client: one asyncio loop (aiohttp), open model\n")
+    out(f"  load: {args.tabs:,} tabs polling every {args.poll_every:g} s (3 in 10 logged in), "
+        f"{args.voters} members voting ~every {args.vote_every:g} s, {args.page_rate:g} page "
+        f"views/s (gallery/landing, half anonymous), {args.duration:g} s\n")
+    out("  latency counts from each request's scheduled time (no coordinated omission)\n\n")
+    out(f"  {'type':<34} {'count':>7} {'rate/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8}\n")
+    for kind in sorted(stats.latency):
+        values = stats.latency[kind]
+        out(f"  {kind:<34} {len(values):7,} {len(values) / args.duration:7.1f} "
+            f"{percentile(values, 0.5):8.1f} {percentile(values, 0.95):8.1f} "
+            f"{percentile(values, 0.99):8.1f}\n")
+    out("\n  achieved vs planned rates (requests sent per second)\n")
+    for kind, rate in planned.items():
+        sent = stats.scheduled[kind] / args.duration
+        out(f"    {kind:<8} {sent:7.1f} of {rate:7.1f}\n")
+    lag_p99 = percentile(stats.lag, 0.99)
+    kept_up = lag_p99 <= 10
+    out(f"  client lag (sent after its schedule): p50 {percentile(stats.lag, 0.5):.1f} ms, "
+        f"p99 {lag_p99:.1f} ms: "
+        f"{'the client kept up' if kept_up else 'the client FELL BEHIND (figures are pessimistic)'}"
+        f"\n  last answer {took - args.duration:+.1f} s after the load's end (the server's "
+        f"backlog)\n")
+    votes_ok = len(stats.latency["vote"])
+    out(f"  votes: {votes_ok:,} answered 200, {inserted:,} rows inserted\n\n")
+
+    error_total = sum(sum(e.values()) for e in stats.errors.values())
+    vote_p99 = percentile(stats.latency["vote"], 0.99)
+    poll_p99 = percentile(stats.latency["poll (all)"], 0.99)
+    lines = [
+        core.Line("errors (all types)",
+                  f"{error_total}" + (f" {dict((k, dict(v)) for k, v in stats.errors.items())}"
+                                      if error_total else ""), "= 0", error_total == 0),
+        core.Line("p99 of votes", f"{vote_p99:8.1f} ms", f"<= {VOTE_TARGET_MS:.0f} ms",
+                  vote_p99 <= VOTE_TARGET_MS),
+        core.Line("p99 of polls (204 and changed)", f"{poll_p99:8.1f} ms",
+                  f"<= {POLL_TARGET_MS:.0f} ms", poll_p99 <= POLL_TARGET_MS),
+        core.Line("every vote answered 200 was inserted", f"{inserted:,} / {votes_ok:,}", "",
+                  inserted >= votes_ok),
+    ]
+    out("\n".join(line.render() for line in lines) + "\n")
+    verdicts = [line.ok for line in lines]
+    out(f"\n{sum(1 for v in verdicts if v)} of {len(verdicts)} targets met\n")
+    return 0 if all(verdicts) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
