@@ -38,8 +38,10 @@ ENTRY_COLUMNS = ("id", "challenge_id", "user_id", "title", "description", "image
                  "is_withdrawn", "slot", "entry_number", "submitted_at", "updated_at")
 # Trust (issue 13): every bench member is verified and 30 days old, so ``vote_weight`` gives
 # their votes 1.0 for "full", and the loaded votes say the same (weight = cast_weight = 1.0).
+# Issue 14: loaded votes are rewarded already (``rewarded_at`` set), or the sweep job would pay
+# a million of them.
 VOTE_COLUMNS = ("id", "submission_id", "voter_id", "challenge_id", "weight", "cast_weight",
-                "weight_reason", "created_at")
+                "weight_reason", "created_at", "rewarded_at")
 
 
 def username(user_id: int) -> str:
@@ -177,7 +179,7 @@ def load(users: int, authors: int, votes_per_voter: int, small_members: int,
         for index in chosen:
             created = start + timedelta(seconds=span * rng.random())
             vote_rows.append((uuid.uuid4(), entry_ids[index], voter, week_id, 1.0, 1.0, "full",
-                              created))
+                              created, created))
     world.votes = len(vote_rows)
 
     def entries():
@@ -201,8 +203,9 @@ def load(users: int, authors: int, votes_per_voter: int, small_members: int,
     for voter in range(small_members + 1, min(users, small_members * 3) + 1):
         for index in rng.sample(range(small_members), 10):
             small_counts[index] += 1
+            cast_at = start + timedelta(seconds=span * rng.random())
             small_votes.append((uuid.uuid4(), small_entries[index], voter, small_id, 1.0, 1.0,
-                                "full", start + timedelta(seconds=span * rng.random())))
+                                "full", cast_at, cast_at))
     _copy("challenge_submissions", ENTRY_COLUMNS, (
         (entry_id, small_id, index + 1, f"Small entry {index + 1}", "", "", "", "", "", "",
          small_counts[index], float(small_counts[index]), False, False, "", False, 1,
@@ -219,6 +222,10 @@ def load(users: int, authors: int, votes_per_voter: int, small_members: int,
           "id": small_id},
          {"s": 0, "p": 1_000_000, "v": 0, "b": 1, "id": huge_id}],
     )
+    # Issue 14: every author's board-member row (their version), as submitting creates it.
+    db.session.execute(text(
+        "INSERT INTO board_members (challenge_id, user_id, version) "
+        "SELECT DISTINCT challenge_id, user_id, 1 FROM challenge_submissions"))
     db.session.commit()
     return world
 
@@ -294,7 +301,6 @@ def fill_huge_board(client, challenge: WeeklyChallenge, members: int, now: datet
     version = challenge.board_version or 1
     tx = client.pipeline(transaction=True)
     tx.expire(live["day"], DAY_TTL)
-    tx.set(keys.floor(cid), version)
     tx.set(keys.version(cid), version)
     tx.hset(keys.meta(cid), mapping=meta_fields(challenge))
     tx.hset(keys.SLUGS, challenge.slug, str(cid))

@@ -70,8 +70,9 @@ def load_world(now: datetime) -> uuid.UUID:
         candidates = rng.sample(range(len(entries)), VOTES_EACH + ENTRIES_EACH)
         for index in [i for i in candidates if entries[i][1] != voter][:VOTES_EACH]:
             votes_on[index] = votes_on.get(index, 0) + 1
-            vote_rows.append((uuid.uuid4(), entries[index][0], voter, cid, 1.0,
-                              start + timedelta(days=5, seconds=rng.randrange(86_400))))
+            cast_at = start + timedelta(days=5, seconds=rng.randrange(86_400))
+            vote_rows.append((uuid.uuid4(), entries[index][0], voter, cid, 1.0, 1.0, "full",
+                              cast_at, cast_at))
     _copy("challenge_submissions", ENTRY_COLUMNS, (
         (sid, cid, author, f"Entry {i + 1}", "", "", "", "https://bench.example/w", "", "",
          votes_on.get(i, 0), float(votes_on.get(i, 0)), i % 1500 == 0, False, "", False,
