@@ -188,17 +188,20 @@ Index("ix_vote_unrewarded", ChallengeVote.created_at,
 
 # Issue #14 (votes14): the votes on a challenge's counting entries (neither withdrawn nor
 # disqualified), derived from the entries' own counters in the statement that loads the
-# challenge (a correlated subquery: no N+1 on a list). A vote moves its entry's counters only,
+# challenge when read (a correlated subquery, deferred). A vote moves its entry's counters only,
 # never the challenge row, so votes for different members do not queue on it.
 def _total_votes_of_counting_entries() -> None:
     from .challenge import WeeklyChallenge
 
     s = ChallengeSubmission
+    # Deferred: computed when read (the API's challenge detail, the counters check), not in
+    # every load of a challenge (each page, each vote), where it would sum every entry.
     WeeklyChallenge.total_votes = column_property(  # type: ignore[assignment]
         select(func.coalesce(func.sum(s.vote_count), 0))
         .where(s.challenge_id == WeeklyChallenge.id, s.counts)
         .correlate_except(s)
-        .scalar_subquery()
+        .scalar_subquery(),
+        deferred=True,
     )
 
 
