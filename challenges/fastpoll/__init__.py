@@ -69,7 +69,7 @@ class FastPoll:
             if not SLUG_RE.fullmatch(slug) or len(slug) > 50:
                 return None
             try:
-                result = poll(slug, polling_session_token(), version, utcnow())
+                result = poll(slug, polling_session_token(), version, utcnow(), decide_only=True)
             except REDIS_ERRORS:
                 return None  # the view falls back to SQL, as it always did
             if result.status != PollStatus.UNCHANGED:
