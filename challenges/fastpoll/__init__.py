@@ -9,7 +9,8 @@ from ``polling_session_token`` (the same "strong" session check). Its 204 then g
 ``app.process_response``: the same after-request hooks (security headers with a fresh CSP
 nonce, ``Vary: Cookie``, the session cookie's save/refresh, Flask-Login's remember cookie) give
 it exactly the headers the view's 204 gets. Anything else (changed, completed, needs SQL, not
-found, Redis errors, a bad slug or ``v``) is passed to Flask untouched.
+found, Redis errors, a bad slug or ``v``) is passed to Flask; when ``poll`` answered, its
+result rides along in the WSGI environ (``POLL_RESULT``) so the view does not ask Redis again.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from flask import Flask, Response, request
 
 from ..clock import utcnow
 from ..leaderboard.live import REDIS_ERRORS, PollStatus, poll
+from ..pages.views import POLL_RESULT
 from ..services.challenges import SLUG_RE
 from ..web import polling_session_token
 
@@ -69,10 +71,12 @@ class FastPoll:
             if not SLUG_RE.fullmatch(slug) or len(slug) > 50:
                 return None
             try:
-                result = poll(slug, polling_session_token(), version, utcnow(), decide_only=True)
+                result = poll(slug, polling_session_token(), version, utcnow())
             except REDIS_ERRORS:
                 return None  # the view falls back to SQL, as it always did
             if result.status != PollStatus.UNCHANGED:
+                # Flask's view takes this same request's answer instead of asking Redis again.
+                environ[POLL_RESULT] = result
                 return None
             return self.app.process_response(unchanged_response())
         finally:

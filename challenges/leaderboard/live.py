@@ -188,11 +188,8 @@ _SLUG_IDS_MAX = 4096
 
 
 def poll(slug: str, session_token: str | None, client_version: int | None,
-         now: datetime, decide_only: bool = False) -> PollResult:
+         now: datetime) -> PollResult:
     """Answer a widget poll from Redis alone. Raises Redis errors for the caller to fall back.
-
-    With ``decide_only`` (the unchanged-poll middleware, issue #14) it stops once the status is
-    known: CHANGED/COMPLETED come back without the board (no snapshot read), for Flask to build.
 
     Round trips: one for a 204 (meta, version and the viewer in one pipeline), two when the board
     changed (plus the snapshot script); one more the first time this process sees a slug."""
@@ -213,8 +210,8 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
         pipe.get(identity)
     meta, built, version, *raw_viewer = pipe.execute()
     if not meta or meta.get("slug") != slug:
-        if _slug_ids.pop(slug, None) is not None:  # stale shortcut: ask again
-            return poll(slug, session_token, client_version, now, decide_only)
+        if _slug_ids.pop(slug, None) is not None:
+            return poll(slug, session_token, client_version, now)  # stale shortcut: ask again
         return PollResult(PollStatus.NEEDS_SQL)
     if not built:
         return PollResult(PollStatus.NEEDS_SQL)
@@ -227,8 +224,6 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
     completed = meta_completed(meta, now)
     if not completed and client_version is not None and int(version or 0) == client_version:
         return PollResult(PollStatus.UNCHANGED)
-    if decide_only:
-        return PollResult(PollStatus.COMPLETED if completed else PollStatus.CHANGED)
     cid = uuid.UUID(challenge_id)
     viewer_id = viewer.user_id if viewer else None
     frozen_hours = meta_frozen_hours(meta, now)
