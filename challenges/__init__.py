@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .discover import init_app as init_discover
     from .entries import bp as entries_bp
     from .errors_http import register_error_handlers
+    from .fastpoll import install as install_fastpoll
     from .i18n import init_app as init_i18n
     from .inquiries import init_app as init_inquiries
     from .judging import init_app as init_judging
@@ -65,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         render_item=render_migration_item,
     )
     extensions.csrf.init_app(app)
+    install_fastpoll(app)  # issue #14: the unchanged poll before Flask (inside ProxyFix)
     install_proxy_fix(app)  # before anything reads the client address
     extensions.limiter.init_app(app)
     app.extensions["wc_redis"] = extensions.init_redis(app.config)

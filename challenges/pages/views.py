@@ -18,7 +18,14 @@ from flask_login import current_user
 from ..clock import utcnow
 from ..extensions import db, limiter
 from ..leaderboard import ranks
-from ..leaderboard.live import REDIS_ERRORS, BoardView, PollStatus, board_for_page, poll
+from ..leaderboard.live import (
+    REDIS_ERRORS,
+    BoardView,
+    PollResult,
+    PollStatus,
+    board_for_page,
+    poll,
+)
 from ..models import ChallengeStatus
 from ..phase import next_deadline, phase_at
 from ..services.challenges import SLUG_RE, current_challenge
@@ -162,6 +169,10 @@ def leaderboard_ranks(slug: str) -> ResponseReturnValue:
     return _no_store(Response(body))
 
 
+# WSGI environ key: the ``live.poll`` answer the fastpoll middleware got for this very request.
+POLL_RESULT = "challenges.poll_result"
+
+
 @bp.get("/challenges/<slug>/leaderboard/live")
 @limiter.exempt  # read-only, Redis-only and cheap: the limiter check would be a large share
 def leaderboard_fragment(slug: str) -> ResponseReturnValue:
@@ -172,10 +183,13 @@ def leaderboard_fragment(slug: str) -> ResponseReturnValue:
         abort(404)
     client_version = request.args.get("v", type=int)
     now = utcnow()
-    try:
-        result = poll(slug, polling_session_token(), client_version, now)
-    except REDIS_ERRORS:
-        result = None  # Redis is down: the page path serves the board from SQL
+    # The unchanged-poll middleware (challenges/fastpoll, issue #14) may have asked already.
+    result: PollResult | None = request.environ.get(POLL_RESULT)
+    if result is None:
+        try:
+            result = poll(slug, polling_session_token(), client_version, now)
+        except REDIS_ERRORS:
+            result = None  # Redis is down: the page path serves the board from SQL
     if result is not None and result.status == PollStatus.NOT_FOUND:
         abort(404)
     if result is not None and result.status == PollStatus.UNCHANGED:

@@ -1,0 +1,103 @@
+"""Polls before Flask (issue #14): the leaderboard widget's unchanged poll answered by a small
+WSGI middleware, before Flask's full stack (before-request hooks, the limiter, dispatch).
+
+The middleware only ever answers 204 for ``GET /challenges/<slug>/leaderboard/live?v=<int>``
+when ``live.poll`` (the same decision the view makes) says UNCHANGED. It pushes the app's own
+request context, so the session comes from the signed cookie through the app's session interface
+(an unsigned or tampered cookie is an empty session, exactly as in the view) and the viewer comes
+from ``polling_session_token`` (the same "strong" session check). Its 204 then goes through
+``app.process_response``: the same after-request hooks (security headers with a fresh CSP
+nonce, ``Vary: Cookie``, the session cookie's save/refresh, Flask-Login's remember cookie) give
+it exactly the headers the view's 204 gets. Anything else (changed, completed, needs SQL, not
+found, Redis errors, a bad slug or ``v``) is passed to Flask; when ``poll`` answered, its
+result rides along in the WSGI environ (``POLL_RESULT``) so the view does not ask Redis again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
+
+from flask import Flask, Response, request
+
+from ..clock import utcnow
+from ..leaderboard.live import REDIS_ERRORS, PollStatus, poll
+from ..pages.views import POLL_RESULT
+from ..services.challenges import SLUG_RE
+from ..web import polling_session_token
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+ENDPOINT = "pages.leaderboard_fragment"
+# A cheap pre-filter on the raw path; the URL map decides for real (``request.endpoint``).
+_PATH = re.compile(r"/challenges/[^/]{1,50}/leaderboard/live")
+
+
+def unchanged_response() -> Response:
+    """The body-less 204 "your board is current" (the view builds the same one)."""
+    response = Response(status=204)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class FastPoll:
+    """WSGI middleware answering the unchanged leaderboard poll; see the module docstring."""
+
+    def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if (environ.get("REQUEST_METHOD") == "GET"
+                and _PATH.fullmatch(environ.get("PATH_INFO", ""))):
+            version = _client_version(environ.get("QUERY_STRING", ""))
+            if version is not None:
+                response = self._unchanged(environ, version)
+                if response is not None:
+                    return response(environ, start_response)
+        return self.wsgi_app(environ, start_response)
+
+    def _unchanged(self, environ: WSGIEnvironment, version: int) -> Response | None:
+        """The 204 with Flask's headers if ``live.poll`` says UNCHANGED; else None (Flask)."""
+        ctx = self.app.request_context(environ)
+        ctx.push()  # opens the session from the signed cookie (the app's own interface)
+        try:
+            if request.endpoint != ENDPOINT or request.routing_exception is not None:
+                return None
+            slug = str((request.view_args or {}).get("slug", ""))
+            if not SLUG_RE.fullmatch(slug) or len(slug) > 50:
+                return None
+            try:
+                result = poll(slug, polling_session_token(), version, utcnow())
+            except REDIS_ERRORS:
+                return None  # the view falls back to SQL, as it always did
+            if result.status != PollStatus.UNCHANGED:
+                # Flask's view takes this same request's answer instead of asking Redis again.
+                environ[POLL_RESULT] = result
+                return None
+            return self.app.process_response(unchanged_response())
+        finally:
+            ctx.pop()
+
+
+def _client_version(query: str) -> int | None:
+    """``v`` as the view reads it (``request.args.get("v", type=int)``: the first value)."""
+    values = parse_qs(query, keep_blank_values=True).get("v")
+    if not values:
+        return None
+    try:
+        return int(values[0])
+    except ValueError:
+        return None
+
+
+def install(app: Flask) -> None:
+    """Wrap ``app.wsgi_app`` (call it before ProxyFix is installed, so ProxyFix runs first and
+    the "strong" session check sees the real client address, as the view does)."""
+    app.wsgi_app = FastPoll(app, app.wsgi_app)  # type: ignore[method-assign]
+
+
+__all__ = ["FastPoll", "install", "unchanged_response"]
