@@ -23,6 +23,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from .. import pagecache
 from ..auth.nexturl import safe_next
 from ..clock import utcnow
 from ..errors import DomainError, ValidationFailed
@@ -80,19 +81,26 @@ def gallery(slug: str) -> ResponseReturnValue:
     sort = parse_sort(request.args.get("sort"), default_sort(challenge))
     # Discover is per viewer: only it names a visitor (by the session); others set no cookie.
     key = viewer_key() if sort == Sort.DISCOVER else None
+    now = utcnow()
+    # Anonymous visitors revalidate their own copy (issue #14); Discover's order is per visitor.
+    etag = (pagecache.page_etag(challenge, now, "gallery")
+            if key is None and pagecache.conditional_applies() else None)
+    if etag is not None and (unchanged := pagecache.not_modified(etag)) is not None:
+        return unchanged
     try:
         page = gallery_page(challenge, sort, request.args.get("after"), viewer_id(),
                             viewer_key=key)
     except BadCursor:
         abort(404)
-    now = utcnow()
     context = {"challenge": challenge, "page": page, "sort_labels": sort_labels(challenge),
                "frozen_hours": challenge.freeze_hours if is_frozen(challenge, now) else None,
                "voting_refusal": voting_refusal(challenge, now),
                "vote_refusals": vote_refusals(page.entries, current_user, now)}
     if is_htmx() and request.args.get("after"):
-        return htmx_vary(Response(render_template("entries/_gallery_page.html", **context)))
-    return htmx_vary(Response(render_template("entries/gallery.html", **context)))
+        response = htmx_vary(Response(render_template("entries/_gallery_page.html", **context)))
+    else:
+        response = htmx_vary(Response(render_template("entries/gallery.html", **context)))
+    return pagecache.finish(response, etag) if etag is not None else response
 
 
 @bp.get("/challenges/<slug>/submissions/<uuid:submission_id>/")

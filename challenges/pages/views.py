@@ -15,6 +15,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from .. import pagecache
 from ..clock import utcnow
 from ..extensions import db, limiter
 from ..leaderboard import ranks
@@ -101,8 +102,13 @@ def challenge_detail(slug: str) -> ResponseReturnValue:
     podium = podiums([challenge.id]).get(challenge.id, []) if challenge.finalized_at else []
     if challenge.sponsor_id is not None:
         record(challenge.id, "views")
+    # Anonymous visitors revalidate their own copy (issue #14): a 304 skips all rendering.
+    etag = (pagecache.page_etag(challenge, now, "landing")
+            if pagecache.conditional_applies() else None)
+    if etag is not None and (unchanged := pagecache.not_modified(etag)) is not None:
+        return unchanged
     preview = gallery_page(challenge, Sort.MOST_VOTED, None, viewer_id(), limit=6)
-    return render_template(
+    response = Response(render_template(
         "pages/challenge_detail.html",
         podium=podium,
         challenge=challenge,
@@ -116,7 +122,8 @@ def challenge_detail(slug: str) -> ResponseReturnValue:
                         else submission_refusal(challenge, current_user, now)),
         status=status,
         now=now,
-    )
+    ))
+    return pagecache.finish(response, etag) if etag is not None else response
 
 
 def _rank_cursor() -> ranks.Cursor:
