@@ -37,11 +37,24 @@ TTL = 24 * 3600  # seconds an unread order lives: one viewer's visits in a day k
 BIAS = 2  # weight = 1 / (1 + impressions) ** BIAS: the least shown come first, still at random
 ANYONE = "anyone"  # the order of viewers without a name (API callers without a key)
 
+# Lua's ``unpack`` gives up near 8,000 values ("too many results to unpack"), so the entry
+# numbers are pushed 1,000 at a time: a challenge with 10,000 entries must store its order too.
+_PUSH = """
+local function push(key, from)
+  local last = #ARGV
+  while from <= last do
+    local upto = math.min(from + 999, last)
+    redis.call('RPUSH', key, unpack(ARGV, from, upto))
+    from = upto + 1
+  end
+end
+"""
+
 # KEYS: order, upto; ARGV: ttl, upto, entry numbers... Stores the order unless one exists (a
 # concurrent first page of the same viewer): both requests then read the same order.
-_STORE = """
+_STORE = _PUSH + """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-if #ARGV > 2 then redis.call('RPUSH', KEYS[1], unpack(ARGV, 3)) end
+push(KEYS[1], 3)
 redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[1])
 if #ARGV > 2 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return 1
@@ -49,9 +62,9 @@ return 1
 
 # KEYS: order, upto; ARGV: old upto, new upto, entry numbers... Appends the new entries once:
 # only the request that still sees the old ``upto`` appends.
-_EXTEND = """
+_EXTEND = _PUSH + """
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-if #ARGV > 2 then redis.call('RPUSH', KEYS[1], unpack(ARGV, 3)) end
+push(KEYS[1], 3)
 redis.call('SET', KEYS[2], ARGV[2], 'KEEPTTL')
 return 1
 """

@@ -63,7 +63,7 @@ def page_etag(challenge: WeeklyChallenge, now: datetime, view: str) -> str | Non
         .where(ChallengeSubmission.challenge_id == challenge.id)
     ).one()
     material = "|".join([
-        view, str(challenge.id), str(challenge.updated_at), str(challenge.board_version),
+        view, str(challenge.id), str(challenge.updated_at),
         board_version, str(newest), str(count), str(votes), str(counted),
         str(phase_at(challenge, now)),
         str(int(now.timestamp()) // BUCKET_SECONDS), str(get_locale()),
