@@ -113,6 +113,16 @@ class DiscoverOrder:
             # Same seed, order from SQL; a position cursor from before the outage starts over.
             return _fallback_page(challenge, viewer, None, limit)
 
+    def version(self, challenge: WeeklyChallenge, viewer_key: str) -> str | None:
+        """The viewer's stored order, named by its ``upto`` ("new" before it is drawn): while
+        it stands, the viewer's pages are the same pages (issue #14: an anonymous visitor's
+        repeat view may be a 304; a repeat view answered so counts no new impressions)."""
+        try:
+            upto = get_redis().get(keys.upto(challenge.id, viewer_key))
+        except (redis.RedisError, OSError):
+            return None
+        return f"{viewer_key}:{upto or 'new'}"
+
     def valid_cursor(self, cursor: str) -> bool:
         """Whether ``cursor`` has the form of a Discover cursor."""
         try:

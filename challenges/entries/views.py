@@ -47,6 +47,7 @@ from ..services.gallery import (
     default_sort,
     gallery_page,
     is_valid_cursor,
+    order_version,
     parse_sort,
     sort_labels,
 )
@@ -82,9 +83,13 @@ def gallery(slug: str) -> ResponseReturnValue:
     # Discover is per viewer: only it names a visitor (by the session); others set no cookie.
     key = viewer_key() if sort == Sort.DISCOVER else None
     now = utcnow()
-    # Anonymous visitors revalidate their own copy (issue #14); Discover's order is per visitor.
-    etag = (pagecache.page_etag(challenge, now, "gallery")
-            if key is None and pagecache.conditional_applies() else None)
+    # Anonymous visitors revalidate their own copy (issue #14); Discover's order is per visitor,
+    # so its validator names the visitor's stored order.
+    etag = None
+    if pagecache.conditional_applies():
+        order = "" if key is None else order_version(sort, challenge, key)
+        if order is not None:
+            etag = pagecache.page_etag(challenge, now, "gallery", order)
     if etag is not None and (unchanged := pagecache.not_modified(etag)) is not None:
         return unchanged
     try:

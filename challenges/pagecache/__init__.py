@@ -48,9 +48,11 @@ def _board_version(challenge_id: object) -> str | None:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def page_etag(challenge: WeeklyChallenge, now: datetime, view: str) -> str | None:
+def page_etag(challenge: WeeklyChallenge, now: datetime, view: str,
+              extra: str = "") -> str | None:
     """A strong validator of one anonymous page of ``challenge`` at ``now`` (one SQL aggregate
-    and one Redis GET), or None when the page must be rendered without one."""
+    and one Redis GET), or None when the page must be rendered without one. ``extra``: what
+    else the page depends on (the visitor's Discover order)."""
     board_version = _board_version(challenge.id)
     if board_version is None:
         return None
@@ -67,7 +69,7 @@ def page_etag(challenge: WeeklyChallenge, now: datetime, view: str) -> str | Non
         board_version, str(newest), str(count), str(votes), str(counted),
         str(phase_at(challenge, now)),
         str(int(now.timestamp()) // BUCKET_SECONDS), str(get_locale()),
-        request.query_string.decode("latin-1"), request.headers.get("HX-Request", ""),
+        request.query_string.decode("latin-1"), request.headers.get("HX-Request", ""), extra,
     ])
     return hashlib.sha256(material.encode()).hexdigest()[:32]
 

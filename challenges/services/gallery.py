@@ -59,8 +59,19 @@ class FeatureOrder(Protocol):
         """Whether the order could have handed out ``cursor``."""
         ...
 
+    def version(self, challenge: WeeklyChallenge, viewer_key: str) -> str | None:
+        """What names the viewer's order as it stands (it goes into a page's validator, so a
+        new order is a new page); None when it cannot tell (no conditional GET then)."""
+        ...
+
 
 _FEATURE_ORDERS: dict[Sort, FeatureOrder] = {}
+
+
+def order_version(sort: Sort, challenge: WeeklyChallenge, viewer_key: str) -> str | None:
+    """``FeatureOrder.version`` of a feature's order (None for any other sort)."""
+    order = _FEATURE_ORDERS.get(sort)
+    return order.version(challenge, viewer_key) if order is not None else None
 
 
 def register_order(sort: Sort, order: FeatureOrder) -> None:

@@ -105,11 +105,24 @@ def test_a_member_always_gets_their_own_rendered_page(client, login, make_challe
     assert member.username in response.get_data(as_text=True)
 
 
-def test_discover_is_never_answered_with_a_304(client, make_challenge, make_user):
+def test_a_visitors_discover_page_is_a_304_while_their_order_stands(client, make_challenge,
+                                                                    make_user, redis_client):
+    """Discover's order is the visitor's own (their session names it): a repeat view of the
+    same order is a 304; another visitor, or a new order (expired), gets the page again."""
     challenge = make_challenge("active")
-    submit(challenge, make_user())
-    response = seen(client, f"/challenges/{challenge.slug}/submissions/?sort=discover")
-    assert response.status_code == 200 and "ETag" not in response.headers
+    for _ in range(3):
+        submit(challenge, make_user())
+    url = f"/challenges/{challenge.slug}/submissions/?sort=discover"
+    first = seen(client, url)
+    etag = first.headers["ETag"]
+    assert first.status_code == 200
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    other = client.application.test_client()
+    other.get(url)
+    assert other.get(url, headers={"If-None-Match": etag}).status_code == 200  # not theirs
+    for key in redis_client.scan_iter(f"challenge:{{{challenge.id}}}:discover:*"):
+        redis_client.delete(key)  # the visitor's order expired: a new draw is a new page
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 200
 
 
 def test_a_304_sends_two_statements_and_renders_nothing(client, make_challenge, make_user,
