@@ -11,9 +11,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, undefer
 
 from ..extensions import db
 from ..leaderboard import ranks
@@ -86,8 +87,12 @@ def archive_page(viewer: User | None, now: datetime, filters: ArchiveFilters,
     """One page of completed challenges matching ``filters``, newest voting deadline first,
     after ``cursor`` (the ``next_cursor`` of the page before). Raises
     ``services.listing.BadCursor`` for a cursor no page handed out. Three statements: the
-    page, the sponsors (joined), the podiums of the page."""
-    query = completed_challenges(viewer, now).options(joinedload(W.sponsor))
+    page, the sponsors (joined), the podiums of the page. The cards show each challenge's
+    votes: ``total_votes`` is derived and deferred (issue #14), so it is loaded with the page."""
+    # ``total_votes`` is assigned as a column_property after the class (models/submission.py),
+    # so the type checker sees the plain attribute.
+    votes: Any = W.total_votes
+    query = completed_challenges(viewer, now).options(joinedload(W.sponsor), undefer(votes))
     if filters.year:
         query = query.where(W.year == filters.year)
     if filters.theme:
