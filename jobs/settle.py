@@ -1,4 +1,5 @@
-"""A vote's rewards after the vote (issue 14): the sweep that settles what a crash left."""
+"""A vote's rewards after the vote (issue 14): the job that settles the votes waiting, and the
+sweep that settles what a crash or a lost job left."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 from typing import Any
 
 from challenges.clock import utcnow
-from challenges.services.vote_rewards import sweep_unrewarded
+from challenges.services.vote_rewards import settle_waiting, sweep_unrewarded
 
 log = logging.getLogger(__name__)
 
@@ -20,3 +21,9 @@ def sweep_vote_rewards() -> dict[str, Any]:
     if settled:
         log.warning("settled the rewards of %d vote(s) left without them", settled)
     return {"settled": settled}
+
+
+def settle_waiting_votes() -> dict[str, Any]:
+    """Grant the rewards of the votes committed since the last run (queued by the votes
+    themselves, ``vote_rewards.settle_soon``). Idempotent like the sweep."""
+    return {"settled": settle_waiting()}

@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import events
 from ..clock import as_utc
 from ..errors import (
     Conflict,
@@ -232,7 +231,8 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
     foreign key takes a KEY SHARE lock on the entry, which a withdrawal's FOR UPDATE waits for.
     Whether the vote counts is decided under the member lock, which every vote, unvote and
     status change of that member's entries takes first. The rewards follow in their own
-    transaction after the commit.
+    transaction after the commit, in the settle job (``vote_rewards``), which publishes
+    ``VoteCast`` once they are granted.
     """
     entry = get_entry(submission_id, voter)
     voter = check_can_vote(entry, voter, now)
@@ -269,8 +269,8 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
     set_committed_value(entry, "vote_count", totals.vote_count)
     set_committed_value(entry, "counted_votes", totals.counted_votes)
     publish_entry_change(entry, version, now)
-    rewards.reward_vote_after_commit(vote.id)  # after the commit, own transaction
-    events.publish(events.VoteCast(entry.challenge_id, entry.id, voter.id, entry.user_id))
+    # After the commit, in a job: the rewards, then ``VoteCast`` (``vote_rewards``).
+    rewards.reward_vote_after_commit(vote.id)
     return VoteOutcome(entry, voted=True, changed=True)
 
 

@@ -109,6 +109,25 @@ def start_gunicorn(stack: ExitStack, env: dict[str, str], port: int, args: argpa
     raise SystemExit("gunicorn did not become ready within 60 s")
 
 
+def start_worker(stack: ExitStack, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """One RQ worker (``python -m jobs.worker``, as ``make run`` starts it) on the same
+    machine: the votes' settle jobs run there, so their cost is in the run, not skipped."""
+    proc = subprocess.Popen([sys.executable, "-m", "jobs.worker"],  # noqa: S603 (our command)
+                            cwd=ROOT, env=env, start_new_session=True)
+
+    def stop() -> None:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+    stack.callback(stop)
+    return proc
+
+
 # --- Report -----------------------------------------------------------------------------------
 
 @dataclass
@@ -290,6 +309,8 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
     port = free_port()
     log(f"starting gunicorn: {args.workers} {args.worker_class} workers on 127.0.0.1:{port}")
     server = start_gunicorn(stack, env, port, args)
+    log("starting one RQ worker (the votes' settle jobs)")
+    start_worker(stack, env)
     anchor_port = free_port()
     log(f"starting the raw-insert anchor (same gunicorn settings) on 127.0.0.1:{anchor_port}")
     start_gunicorn(stack, env, anchor_port, args, "tests.bench.anchor:from_env()", "/healthz")
