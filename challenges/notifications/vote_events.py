@@ -2,8 +2,8 @@
 entry) and "you were passed on the board" (the members the author just overtook; at most one of
 those per member per hour).
 
-The handler runs in the voter's request after the commit, so it stays quick: one Redis read
-(the author's new score on the board) and a queued job. The job does the SQL.
+The handler runs after the vote's rewards are settled, on the worker (the settle job publishes
+``VoteCast``): one Redis read (the author's score on the board), then the SQL, in the same job.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import redis
 from flask import current_app
 from flask_babel import gettext as _
-from rq import Retry
+from rq import Retry, get_current_job
 from sqlalchemy import select
 
 from .. import events
@@ -40,14 +40,23 @@ JOB = f"{__name__}.notify_vote"
 
 
 def on_vote_cast(event: events.VoteCast) -> None:
-    """Queue the job with the author's score as the board holds it right after this vote (the
-    board was written by the same commit's earlier hook); None if the board is not in Redis."""
+    """Add the vote's notifications with the author's score as the board holds it now (None if
+    the board is not in Redis). ``VoteCast`` comes from the settle job (``vote_rewards``), so
+    this already runs on a worker: the work is done here, not queued as one more job per vote
+    (each job is a fork); a failure queues the job, which retries."""
     score = None
     with suppress(*REDIS_ERRORS):
         raw = get_redis().zscore(board_keys.board(event.challenge_id), event.author_id)
         score = float(raw) if raw is not None else None  # type: ignore[arg-type, unused-ignore]
-    get_queue().enqueue(JOB, str(event.challenge_id), str(event.submission_id), event.voter_id,
-                        event.author_id, score, result_ttl=0, failure_ttl=86400,
+    args = (str(event.challenge_id), str(event.submission_id), event.voter_id, event.author_id,
+            score)
+    if get_current_job() is not None:
+        try:
+            notify_vote(*args)
+            return
+        except Exception:
+            log.exception("the notifications of a vote failed; queued for a retry")
+    get_queue().enqueue(JOB, *args, result_ttl=0, failure_ttl=86400,
                         retry=Retry(max=3, interval=[10, 60, 300]))
 
 

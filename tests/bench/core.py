@@ -109,11 +109,14 @@ def start_gunicorn(stack: ExitStack, env: dict[str, str], port: int, args: argpa
     raise SystemExit("gunicorn did not become ready within 60 s")
 
 
-def start_worker(stack: ExitStack, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start_worker(stack: ExitStack, env: dict[str, str], work: Path) -> subprocess.Popen[bytes]:
     """One RQ worker (``python -m jobs.worker``, as ``make run`` starts it) on the same
-    machine: the votes' settle jobs run there, so their cost is in the run, not skipped."""
+    machine: the votes' settle jobs run there, so their cost is in the run, not skipped. Its
+    log (a line per job) goes to ``worker.log`` in the run's folder, not into the report."""
+    output = stack.enter_context((work / "worker.log").open("wb"))
     proc = subprocess.Popen([sys.executable, "-m", "jobs.worker"],  # noqa: S603 (our command)
-                            cwd=ROOT, env=env, start_new_session=True)
+                            cwd=ROOT, env=env, start_new_session=True, stdout=output,
+                            stderr=subprocess.STDOUT)
 
     def stop() -> None:
         if proc.poll() is None:
@@ -310,7 +313,7 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
     log(f"starting gunicorn: {args.workers} {args.worker_class} workers on 127.0.0.1:{port}")
     server = start_gunicorn(stack, env, port, args)
     log("starting one RQ worker (the votes' settle jobs)")
-    start_worker(stack, env)
+    start_worker(stack, env, work)
     anchor_port = free_port()
     log(f"starting the raw-insert anchor (same gunicorn settings) on 127.0.0.1:{anchor_port}")
     start_gunicorn(stack, env, anchor_port, args, "tests.bench.anchor:from_env()", "/healthz")

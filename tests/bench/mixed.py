@@ -344,7 +344,7 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
     log(f"starting gunicorn: {args.workers} {args.worker_class} workers on 127.0.0.1:{port}")
     core.start_gunicorn(stack, env, port, args)
     log("starting one RQ worker (the votes' settle jobs)")
-    core.start_worker(stack, env)
+    core.start_worker(stack, env, work)
 
     week = "/challenges/bench-week"
     log(f"logging in {args.voters} voters and {args.viewers} viewers through the login form")
