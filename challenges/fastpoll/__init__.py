@@ -2,7 +2,8 @@
 WSGI middleware, before Flask's full stack (before-request hooks, the limiter, dispatch).
 
 The middleware only ever answers 204 for ``GET /challenges/<slug>/leaderboard/live?v=<int>``
-when ``live.poll`` (the same decision the view makes) says UNCHANGED. It pushes the app's own
+(with ``s``, the digest of the widget shown, when the page sent it) when ``live.poll`` (the
+same decision the view makes) says UNCHANGED. It pushes the app's own
 request context, so the session comes from the signed cookie through the app's session interface
 (an unsigned or tampered cookie is an empty session, exactly as in the view) and the viewer comes
 from ``polling_session_token`` (the same "strong" session check). Its 204 then goes through
@@ -23,7 +24,7 @@ from urllib.parse import parse_qs
 from flask import Flask, Response, request
 
 from ..clock import utcnow
-from ..leaderboard.live import REDIS_ERRORS, PollStatus, poll
+from ..leaderboard.live import REDIS_ERRORS, PollStatus, client_shown, poll
 from ..pages.views import POLL_RESULT
 from ..services.challenges import SLUG_RE
 from ..web import polling_session_token
@@ -53,14 +54,16 @@ class FastPoll:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if (environ.get("REQUEST_METHOD") == "GET"
                 and _PATH.fullmatch(environ.get("PATH_INFO", ""))):
-            version = _client_version(environ.get("QUERY_STRING", ""))
+            query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+            version = _client_version(query)
             if version is not None:
-                response = self._unchanged(environ, version)
+                response = self._unchanged(environ, version, _first(query, "s"))
                 if response is not None:
                     return response(environ, start_response)
         return self.wsgi_app(environ, start_response)
 
-    def _unchanged(self, environ: WSGIEnvironment, version: int) -> Response | None:
+    def _unchanged(self, environ: WSGIEnvironment, version: int,
+                   shown: str | None) -> Response | None:
         """The 204 with Flask's headers if ``live.poll`` says UNCHANGED; else None (Flask)."""
         ctx = self.app.request_context(environ)
         ctx.push()  # opens the session from the signed cookie (the app's own interface)
@@ -71,7 +74,8 @@ class FastPoll:
             if not SLUG_RE.fullmatch(slug) or len(slug) > 50:
                 return None
             try:
-                result = poll(slug, polling_session_token(), version, utcnow())
+                result = poll(slug, polling_session_token(), version, utcnow(),
+                              client_shown(shown))
             except REDIS_ERRORS:
                 return None  # the view falls back to SQL, as it always did
             if result.status != PollStatus.UNCHANGED:
@@ -83,13 +87,19 @@ class FastPoll:
             ctx.pop()
 
 
-def _client_version(query: str) -> int | None:
-    """``v`` as the view reads it (``request.args.get("v", type=int)``: the first value)."""
-    values = parse_qs(query, keep_blank_values=True).get("v")
-    if not values:
+def _first(query: dict[str, list[str]], name: str) -> str | None:
+    """A parameter as the view reads it (``request.args.get``: the first value)."""
+    values = query.get(name)
+    return values[0] if values else None
+
+
+def _client_version(query: dict[str, list[str]]) -> int | None:
+    """``v`` as the view reads it (``request.args.get("v", type=int)``)."""
+    value = _first(query, "v")
+    if value is None:
         return None
     try:
-        return int(values[0])
+        return int(value)
     except ValueError:
         return None
 

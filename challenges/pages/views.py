@@ -25,6 +25,7 @@ from ..leaderboard.live import (
     PollResult,
     PollStatus,
     board_for_page,
+    client_shown,
     poll,
 )
 from ..models import ChallengeStatus
@@ -194,7 +195,8 @@ def leaderboard_fragment(slug: str) -> ResponseReturnValue:
     result: PollResult | None = request.environ.get(POLL_RESULT)
     if result is None:
         try:
-            result = poll(slug, polling_session_token(), client_version, now)
+            result = poll(slug, polling_session_token(), client_version, now,
+                          client_shown(request.args.get("s")))
         except REDIS_ERRORS:
             result = None  # Redis is down: the page path serves the board from SQL
     if result is not None and result.status == PollStatus.NOT_FOUND:
