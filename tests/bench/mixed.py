@@ -4,10 +4,10 @@ The same world as ``make bench`` (PostgreSQL, Valkey, the loaded ``bench-week``,
 sync workers), then for ``--duration`` seconds (120) at once:
 
 - ``--tabs`` (1,000) open tabs, each polling the leaderboard widget every ``--poll-every``
-  seconds (5) as htmx does: ``GET .../leaderboard/live?v=<the version this tab last saw>`` with
-  ``HX-Request``. A tab keeps the version of the last fragment it got, so a poll is a 204 when no
-  vote moved the board since, and the changed fragment otherwise. Three tabs in ten belong to
-  logged-in members (their own row rides along), the rest are anonymous.
+  seconds (5) as htmx does: ``GET`` the URL the last fragment's ``hx-get`` named (``?v=<its
+  version>&s=<the digest of what it shows>``) with ``HX-Request``, so a poll is a 204 when
+  nothing the tab shows changed since, and the changed fragment otherwise. Three tabs in ten
+  belong to logged-in members (their own row rides along), the rest are anonymous.
 - ``--voters`` (50) members, each voting about once a second (Poisson arrivals): real POSTs with
   the session cookie and ``X-CSRFToken``, each on a (voter, entry) pair never used before.
 - ``--page-rate`` (20) page views a second (Poisson): gallery and landing page, half by members,
@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import heapq
+import html
 import os
 import random
 import re
@@ -47,7 +48,7 @@ import aiohttp
 from . import client as web
 from . import core, data
 
-VERSION_RE = re.compile(r'data-version="(\d+)"')
+POLL_URL_RE = re.compile(r'hx-get="([^"]*/leaderboard/live\?[^"]*)"')
 TIMEOUT = aiohttp.ClientTimeout(total=30)
 POLL_TARGET_MS = 50.0
 VOTE_TARGET_MS = 150.0
@@ -127,7 +128,7 @@ def percentile(values: list[float], q: float) -> float:
 @dataclass
 class Tab:
     cookie: str | None
-    version: int
+    url: str  # what the widget it shows polls (its hx-get)
     member: bool
 
 
@@ -202,16 +203,15 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
         headers = {"HX-Request": "true"}
         if tab.cookie:
             headers["Cookie"] = tab.cookie
-        answer = await timed("poll", at, "GET", f"{week}/leaderboard/live?v={tab.version}",
-                             headers)
+        answer = await timed("poll", at, "GET", tab.url, headers)
         if answer is None:
             return
         status, _, text = answer
         latency = (loop.time() - at) * 1000
         if status == 204:
             stats.latency["poll 204 (unchanged)"].append(latency)
-        elif status == 200 and (found := VERSION_RE.search(text)):
-            tab.version = int(found.group(1))
+        elif status == 200 and (found := POLL_URL_RE.search(text)):
+            tab.url = html.unescape(found.group(1))
             stats.latency["poll 200 (changed)"].append(latency)
         else:
             stats.error("poll", str(status))
@@ -365,13 +365,13 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
     status, _, body = web.Browser(port).request("GET", f"{week}/leaderboard/live",
                                                 headers={"HX-Request": "true"})
     assert status == 200, status
-    found = VERSION_RE.search(body)
-    assert found, "no data-version on the fragment"
-    version = int(found.group(1))
+    found = POLL_URL_RE.search(body)
+    assert found, "no hx-get on the fragment"
+    first = html.unescape(found.group(1))  # members' tabs get their own on the first poll
     rng = random.Random(args.seed)
     member_viewers = [v for v in viewers if v.cookie]
-    tabs = [Tab(rng.choice(member_viewers).cookie, version, True) if rng.random() < 0.3
-            else Tab(None, version, False) for _ in range(args.tabs)]
+    tabs = [Tab(rng.choice(member_viewers).cookie, first, True) if rng.random() < 0.3
+            else Tab(None, first, False) for _ in range(args.tabs)]
 
     planned = {"poll": args.tabs / args.poll_every, "vote": args.voters / args.vote_every,
                "page": args.page_rate}
