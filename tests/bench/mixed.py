@@ -74,6 +74,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--authors", type=int, default=5_000)
     p.add_argument("--votes-per-voter", type=int, default=100)
     p.add_argument("--seed", type=int, default=14)
+    p.add_argument("--votes-on", choices=["spread", "leaders"], default="spread",
+                   help="spread (default): each voter's entries drawn at random from the whole "
+                        "gallery; leaders: the top-ranked members' entries first, so nearly "
+                        "every vote changes the widget every tab shows (the worst case for "
+                        "polls: almost none is a 204)")
     return p.parse_args(argv)
 
 
@@ -350,12 +355,15 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
     log(f"logging in {args.voters} voters and {args.viewers} viewers through the login form")
     per_voter = int(args.duration / args.vote_every * 3) + 20  # Poisson: room for a busy member
     voters: list[Voter] = []
+    picker = random.Random(args.seed)
     for voter in range(args.users, args.users - args.voters, -1):  # members who are not authors
         b = web.Browser(port)
         token = b.log_in(data.username(voter), data.PASSWORD, f"{week}/")
         fresh = [world.entries[i] for i in range(len(world.entries))
-                 if i not in world.voted[voter] and world.author_of[i] != voter][:per_voter]
-        voters.append(Voter(b.cookie_header(), token, fresh))
+                 if i not in world.voted[voter] and world.author_of[i] != voter]
+        if args.votes_on == "spread":
+            picker.shuffle(fresh)
+        voters.append(Voter(b.cookie_header(), token, fresh[:per_voter]))
     viewers: list[Viewer] = []
     for member in range(1, args.viewers + 1):  # authors: their own row rides along
         b = web.Browser(port)
@@ -391,8 +399,9 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
         f"{os.getloadavg()[0]:.2f}; gunicorn {args.workers} {args.worker_class} workers, "
         f"PostgreSQL 16, Valkey; client: one asyncio loop (aiohttp), open model\n")
     out(f"  load: {args.tabs:,} tabs polling every {args.poll_every:g} s (3 in 10 logged in), "
-        f"{args.voters} members voting ~every {args.vote_every:g} s, {args.page_rate:g} page "
-        f"views/s (gallery/landing, half anonymous), {args.duration:g} s\n")
+        f"{args.voters} members voting ~every {args.vote_every:g} s (on entries: "
+        f"{args.votes_on}), {args.page_rate:g} page views/s (gallery/landing, half anonymous), "
+        f"{args.duration:g} s\n")
     out("  latency counts from each request's scheduled time (no coordinated omission)\n\n")
     out(f"  {'type':<34} {'count':>7} {'rate/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
         f"{'p99 ms':>8}\n")
