@@ -84,17 +84,7 @@ def start_gunicorn(stack: ExitStack, env: dict[str, str], port: int, args: argpa
         command += ["--threads", str(args.gthreads)]
     proc = subprocess.Popen(command, cwd=ROOT, env=env,  # noqa: S603 (our own command)
                             start_new_session=True)
-
-    def stop() -> None:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # the group we created: gunicorn and its workers
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-
-    stack.callback(stop)
+    stack.callback(stop_group, proc)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -117,18 +107,20 @@ def start_worker(stack: ExitStack, env: dict[str, str], work: Path) -> subproces
     proc = subprocess.Popen([sys.executable, "-m", "jobs.worker"],  # noqa: S603 (our command)
                             cwd=ROOT, env=env, start_new_session=True, stdout=output,
                             stderr=subprocess.STDOUT)
-
-    def stop() -> None:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-
-    stack.callback(stop)
+    stack.callback(stop_group, proc)
     return proc
+
+
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server started in its own session: its whole process group (gunicorn and its
+    workers, the RQ worker and its work horse), SIGTERM first, SIGKILL after 15 s."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 # --- Report -----------------------------------------------------------------------------------
