@@ -76,16 +76,23 @@ def is_transient(error: DBAPIError) -> bool:
     return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
 
 
-def commit_with_retry(work: Callable[[], T], attempts: int = 5) -> T:
+def commit_with_retry(work: Callable[[], T], attempts: int = 5, *,
+                      keep_loaded: bool = False) -> T:
     """Run ``work`` (service calls that flush) and commit, retrying transient conflicts.
 
     The whole unit runs again from scratch on a retry, so ``work`` must read what it needs
     inside itself. Domain errors propagate after a rollback.
+
+    ``keep_loaded``: the objects in the session keep the values they had at the commit instead
+    of being expired (and read again on their next access). For a caller that only shows what
+    ``work`` just wrote, with the values ``work`` left on its objects (a vote's button: its
+    counters come from the UPDATE's RETURNING); anything committed by others meanwhile is not
+    seen until the next request.
     """
     for attempt in range(1, attempts + 1):
         try:
             result = work()
-            db.session.commit()
+            _commit(keep_loaded)
             return result
         except DBAPIError as error:
             db.session.rollback()
@@ -97,3 +104,13 @@ def commit_with_retry(work: Callable[[], T], attempts: int = 5) -> T:
             db.session.rollback()
             raise
     raise AssertionError("unreachable")
+
+
+def _commit(keep_loaded: bool) -> None:
+    session = db.session()
+    previous = session.expire_on_commit
+    session.expire_on_commit = previous and not keep_loaded
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = previous

@@ -184,7 +184,7 @@ def _vote(slug: str, submission_id: str, cast: bool) -> Response:
     if entry_id is None:
         raise NotFound(_("No such entry in this challenge."))
     entry = get_challenge_entry(challenge.id, entry_id, user)
-    outcome = commit_with_retry(lambda: vote_or_unvote(entry.id, user, cast))
+    outcome = commit_with_retry(lambda: vote_or_unvote(entry.id, user, cast), keep_loaded=True)
     return jsonify(submission_id=str(outcome.entry.id), voted=outcome.voted,
                    changed=outcome.changed, vote_count=outcome.entry.vote_count)
 

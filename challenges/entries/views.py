@@ -269,7 +269,9 @@ def _vote(slug: str, submission_id: uuid.UUID, cast: bool) -> ResponseReturnValu
         return redirect(target)
     error_message = None
     try:
-        outcome = commit_with_retry(lambda: vote_or_unvote(entry.id, current_user, cast))
+        # The button shows what the vote wrote: no need to read challenge, entry and user again.
+        outcome = commit_with_retry(lambda: vote_or_unvote(entry.id, current_user, cast),
+                                    keep_loaded=True)
         entry, voted = outcome.entry, outcome.voted
     except DomainError as error:
         error_message = error.message
