@@ -41,7 +41,7 @@ from .rewards import VoteToReward, vote_cast
 
 log = logging.getLogger(__name__)
 
-# The sweep leaves alone the votes younger than this: their own request is settling them.
+# The sweep leaves alone the votes younger than this: their settle job is on its way.
 SWEEP_GRACE = timedelta(seconds=10)
 # Votes settled per sweep run, oldest first (each in its own short transaction).
 SWEEP_BATCH = 500
