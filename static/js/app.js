@@ -145,6 +145,10 @@
     if (!voteFocus || !form.matches || !form.matches(".vote-form") ||
         form.getAttribute("data-entry") !== voteFocus) { return; }
     voteFocus = null;
+    // htmx wires up swapped-in content only when it settles (20 ms later): until then Enter on
+    // the new button would submit the form natively (a full page load, the focus lost). Wire it
+    // now, then give it the focus.
+    htmx.process(form);
     var button = form.querySelector("button");
     if (button) { button.focus(); }
   });
