@@ -16,7 +16,10 @@ _axe = Axe()
 
 def blocking_violations(page: Page, context: str | None = None) -> list[str]:
     """Every serious or critical axe violation on the page (or inside ``context``, a CSS
-    selector), one line each: rule, impact, and the offending elements."""
+    selector), one line each: rule, impact, and the offending elements. Waits for the page's
+    load first: a locator can match while a page is still parsing, and axe measuring colours
+    before the stylesheets applied reported contrast failures that are not there."""
+    page.wait_for_load_state("load")
     results = _axe.run(page, context=context)
     lines = []
     for violation in results.response["violations"]:
