@@ -28,13 +28,13 @@ import uuid
 from contextlib import suppress
 from datetime import datetime, timedelta
 
-import redis
 from flask import current_app
 from sqlalchemy import select, update
 
 from .. import events
 from ..clock import utcnow
 from ..extensions import db, get_queue, get_redis
+from ..leaderboard.live import REDIS_ERRORS
 from ..models import ChallengeSubmission, ChallengeVote, WeeklyChallenge
 from ..transactions import after_release, commit_with_retry
 from .rewards import VoteToReward, vote_cast
@@ -51,7 +51,6 @@ VOTES_TO_SETTLE = "votes:settle:queued"
 # the next vote queues a new job (the sweep settles the votes in between).
 MARKER_TTL = 30
 SETTLE_JOB = "jobs.settle.settle_waiting_votes"
-REDIS_ERRORS = (redis.RedisError, OSError)
 
 
 def reward_after_commit(vote_id: uuid.UUID) -> None:
