@@ -165,6 +165,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "READYZ_CHECKS_SCHEDULE": _bool("READYZ_CHECKS_SCHEDULE", True),
         # How often the reconcile job compares every open board (and its counters) with SQL.
         "RECONCILE_INTERVAL_SECONDS": int(os.environ.get("RECONCILE_INTERVAL_SECONDS", "120")),
+        # How old (seconds) a web process's copy of a board's version may be to answer the
+        # widget's unchanged poll (204) without asking Redis; 0 asks Redis every time. A
+        # periodic poll may then miss a vote by this long; the poll right after a browser's own
+        # vote always asks (challenges/leaderboard/live.py, issue #14).
+        "POLL_SEEN_MAX_AGE_SECONDS": float(os.environ.get("POLL_SEEN_MAX_AGE_SECONDS", "1")),
         # A missing board is rebuilt by a worker (True), or by RQ at once in the caller (False:
         # the tests, which have no worker). See challenges/leaderboard/rebuild_queue.py.
         "LEADERBOARD_REBUILD_ASYNC": _bool("LEADERBOARD_REBUILD_ASYNC", True),

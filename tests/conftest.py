@@ -102,6 +102,9 @@ def app_config(database_url: str, redis_url: str, workdir: Path) -> dict[str, An
         "SERVER_NAME": None,
         "LEADERBOARD_REBUILD_ASYNC": False,  # no worker here: a queued rebuild runs at once
         "READYZ_CHECKS_SCHEDULE": False,  # no scheduler here (tests/supervision turn it on)
+        # Polls read Redis every time, so a test sees a write at once; the process's copy of a
+        # board's version (up to 1 s old in production) has its own tests (tests/poll14).
+        "POLL_SEEN_MAX_AGE_SECONDS": 0,
 
         # Many tests log in and vote from one address; the tests of these limits set their own.
         "LOGIN_IP_RATE_LIMIT": "10000 per hour",

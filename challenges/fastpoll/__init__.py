@@ -25,7 +25,7 @@ from flask import Flask, Response, request
 
 from ..clock import utcnow
 from ..leaderboard.live import REDIS_ERRORS, PollStatus, client_shown, poll
-from ..pages.views import POLL_RESULT
+from ..pages.views import POLL_RESULT, wants_fresh
 from ..services.challenges import SLUG_RE
 from ..web import polling_session_token
 
@@ -75,7 +75,8 @@ class FastPoll:
                 return None
             try:
                 result = poll(slug, polling_session_token(), version, utcnow(),
-                              client_shown(shown))
+                              client_shown(shown), fresh=wants_fresh(request),
+                              max_age=self.app.config["POLL_SEEN_MAX_AGE_SECONDS"])
             except REDIS_ERRORS:
                 return None  # the view falls back to SQL, as it always did
             if result.status != PollStatus.UNCHANGED:

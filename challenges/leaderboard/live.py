@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -203,24 +204,57 @@ def meta_results_at(meta: dict[str, str], now: datetime) -> datetime | None:
     return datetime.fromtimestamp(float(meta["ends_at"]), UTC)
 
 
-# slug -> challenge id, as Redis's ``challenges:slugs`` said. Only a shortcut: every poll checks
-# the id's meta still names this slug (a renamed or reused slug drops the entry), and visibility,
-# deadline and version are read fresh each time.
-_slug_ids: dict[str, str] = {}
-_SLUG_IDS_MAX = 4096
+@dataclass(frozen=True)
+class _Seen:
+    """What the last poll of a slug read from Redis in this process: the challenge it names,
+    the board's meta and version, and when (``time.monotonic``)."""
+
+    challenge_id: str
+    meta: dict[str, str]
+    version: int
+    at: float
+
+
+# slug -> what a poll last read for it. Two uses: the slug's challenge id (a shortcut: every
+# poll that reads Redis checks the meta still names this slug, so a renamed or reused slug drops
+# the entry), and the unchanged poll's answer without a round trip (``_seen_unchanged``).
+_seen: dict[str, _Seen] = {}
+_SEEN_MAX = 4096
+
+
+def _seen_unchanged(seen: _Seen | None, client_version: int | None, now: datetime,
+                    max_age: float) -> bool:
+    """Whether this process's copy alone says the client's board is current: read less than
+    ``max_age`` seconds ago (0 turns the copy off), of a published board whose results are not
+    out, at the client's version, while no board of this process waits to be healed. Issue #14:
+    a Redis round trip is most of an unchanged poll; the copy's price is that a poll may miss a
+    vote by up to ``max_age`` (the widget polls every 5 s; the poll right after this browser's
+    own vote is ``fresh`` and always reads Redis)."""
+    return (seen is not None and client_version is not None and max_age > 0
+            and seen.version == client_version
+            and time.monotonic() - seen.at < max_age
+            and seen.meta.get("published") == "1" and not meta_completed(seen.meta, now)
+            and not staleness.pending())
 
 
 def poll(slug: str, session_token: str | None, client_version: int | None,
-         now: datetime, shown: str | None = None) -> PollResult:
+         now: datetime, shown: str | None = None, *, fresh: bool = False,
+         max_age: float = 0.0) -> PollResult:
     """Answer a widget poll from Redis alone. Raises Redis errors for the caller to fall back.
     ``shown`` is the digest of the widget the client shows (``BoardView.shown``): a new version
-    that leaves it as it was is UNCHANGED too.
+    that leaves it as it was is UNCHANGED too. ``max_age`` (``POLL_SEEN_MAX_AGE_SECONDS``): how
+    old this process's copy of the board's version may be to answer UNCHANGED without Redis;
+    ``fresh`` (the poll right after the browser's own vote) always reads Redis.
 
-    Round trips: one for a 204 (meta, version and the viewer in one pipeline), two when the board
-    changed (plus the snapshot script); one more the first time this process sees a slug."""
+    Round trips: none for a 204 the copy answers; one for other 204s (meta, version and the
+    viewer in one pipeline), two when the board changed (plus the snapshot script); one more
+    the first time this process sees a slug."""
+    seen = _seen.get(slug)
+    if not fresh and _seen_unchanged(seen, client_version, now, max_age):
+        return PollResult(PollStatus.UNCHANGED)
     client = get_redis()
     staleness.heal(client)
-    challenge_id = _slug_ids.get(slug)
+    challenge_id = seen.challenge_id if seen is not None else None
     if challenge_id is None:
         # redis-py types every reply "Awaitable | T" (shared with its asyncio client).
         challenge_id = client.hget(keys.SLUGS, slug)  # type: ignore[assignment, unused-ignore]
@@ -235,14 +269,16 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
         pipe.get(identity)
     meta, built, version, *raw_viewer = pipe.execute()
     if not meta or meta.get("slug") != slug:
-        if _slug_ids.pop(slug, None) is not None:
-            return poll(slug, session_token, client_version, now, shown)  # stale: ask again
+        if _seen.pop(slug, None) is not None:
+            return poll(slug, session_token, client_version, now, shown,
+                        fresh=True)  # the slug's id was stale: ask again
         return PollResult(PollStatus.NEEDS_SQL)
     if not built:
+        _seen.pop(slug, None)
         return PollResult(PollStatus.NEEDS_SQL)
-    if len(_slug_ids) >= _SLUG_IDS_MAX:
-        _slug_ids.clear()
-    _slug_ids[slug] = challenge_id
+    if len(_seen) >= _SEEN_MAX:
+        _seen.clear()
+    _seen[slug] = _Seen(challenge_id, meta, int(version or 0), time.monotonic())
     viewer = decode_viewer(raw_viewer[0] if raw_viewer else None)
     if not meta_visible(meta, viewer):
         return PollResult(PollStatus.NOT_FOUND)

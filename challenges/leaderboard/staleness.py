@@ -27,6 +27,11 @@ def mark_stale(challenge_id: uuid.UUID) -> None:
         _stale.add(challenge_id)
 
 
+def pending() -> bool:
+    """Whether a board of this process missed a write and waits for ``heal``."""
+    return bool(_stale)
+
+
 def heal(client: redis.Redis) -> None:
     """Clear the ``built`` marker of every board this process knows to be stale."""
     with _lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Request,
     Response,
     abort,
     current_app,
@@ -177,6 +178,16 @@ def leaderboard_ranks(slug: str) -> ResponseReturnValue:
     return _no_store(Response(body))
 
 
+# The widget's poll right after this browser's own vote sends this header (static/js/app.js):
+# it asks Redis, never this process's copy of the board's version (``live.poll``'s ``fresh``).
+FRESH_HEADER = "X-WC-Fresh"
+
+
+def wants_fresh(req: Request) -> bool:
+    """Whether this poll must read the board as it is now (see ``FRESH_HEADER``)."""
+    return req.headers.get(FRESH_HEADER) == "1"
+
+
 # WSGI environ key: the ``live.poll`` answer the fastpoll middleware got for this very request.
 POLL_RESULT = "challenges.poll_result"
 
@@ -196,7 +207,8 @@ def leaderboard_fragment(slug: str) -> ResponseReturnValue:
     if result is None:
         try:
             result = poll(slug, polling_session_token(), client_version, now,
-                          client_shown(request.args.get("s")))
+                          client_shown(request.args.get("s")), fresh=wants_fresh(request),
+                          max_age=current_app.config["POLL_SEEN_MAX_AGE_SECONDS"])
         except REDIS_ERRORS:
             result = None  # Redis is down: the page path serves the board from SQL
     if result is not None and result.status == PollStatus.NOT_FOUND:

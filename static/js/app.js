@@ -28,6 +28,16 @@
     }
   }, TICK_MS);
 
+  // The leaderboard's poll right after this browser's vote (the vote's "wc:board-changed")
+  // asks the server for the board as it is now: a periodic poll may be answered from a web
+  // process's copy of the board's version, up to a second old (issue #14).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var trigger = event.detail.triggeringEvent;
+    if (trigger && trigger.type === "wc:board-changed") {
+      event.detail.headers["X-WC-Fresh"] = "1";
+    }
+  });
+
   // Countdowns ("3d 4h 22m", es "3 d 4 h 22 min") tick down without a reload, in the page's
   // language with the CLDR unit length the server chose (data-unit-display), so the text
   // reads exactly as the server rendered it.

@@ -12,9 +12,7 @@ import pytest
 from flask import Flask, request_started
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from challenges.clock import utcnow
 from challenges.fastpoll import FastPoll
-from challenges.leaderboard.live import board_for_page
 from challenges.models import Role
 
 from ..core.helpers import submit, vote
@@ -85,14 +83,6 @@ def both(app: Flask, client: Any, target: str) -> tuple[Answer, Answer]:
     """The same request answered by the middleware chain and by Flask alone."""
     middleware = fastpoll(app)
     return call(app, middleware, client, target), call(app, middleware.wsgi_app, client, target)
-
-
-@pytest.fixture
-def board(make_challenge, make_user):
-    challenge, author = make_challenge("active"), make_user()
-    vote(submit(challenge, author), make_user())
-    board_for_page(challenge, None, utcnow())  # builds the Redis board
-    return challenge
 
 
 def test_anonymous_unchanged_poll_is_answered_before_flask_with_flasks_headers(app, client,
