@@ -1,17 +1,20 @@
-"""Polls before Flask (issue #14): the leaderboard widget's unchanged poll answered by a small
-WSGI middleware, before Flask's full stack (before-request hooks, the limiter, dispatch).
+"""Polls before Flask (issue #14): the leaderboard widget's polls answered by a small WSGI
+middleware, before Flask's full stack (before-request hooks, the limiter, dispatch).
 
-The middleware only ever answers 204 for ``GET /challenges/<slug>/leaderboard/live?v=<int>``
-(with ``s``, the digest of the widget shown, when the page sent it) when ``live.poll`` (the
-same decision the view makes) says UNCHANGED. It pushes the app's own
-request context, so the session comes from the signed cookie through the app's session interface
-(an unsigned or tampered cookie is an empty session, exactly as in the view) and the viewer comes
-from ``polling_session_token`` (the same "strong" session check). Its 204 then goes through
-``app.process_response``: the same after-request hooks (security headers with a fresh CSP
-nonce, ``Vary: Cookie``, the session cookie's save/refresh, Flask-Login's remember cookie) give
-it exactly the headers the view's 204 gets. Anything else (changed, completed, needs SQL, not
-found, Redis errors, a bad slug or ``v``) is passed to Flask; when ``poll`` answered, its
-result rides along in the WSGI environ (``POLL_RESULT``) so the view does not ask Redis again.
+The middleware only ever answers ``GET /challenges/<slug>/leaderboard/live?v=<int>`` (with
+``s``, the digest of the widget shown, when the page sent it), and only with what the view would
+answer from the same ``live.poll`` result: the 204 when it says UNCHANGED, the widget
+(``fragment_response``: 200, or 286 once final) when it says CHANGED or COMPLETED. It pushes the
+app's own request context, so the session comes from the signed cookie through the app's session
+interface (an unsigned or tampered cookie is an empty session, exactly as in the view) and the
+viewer comes from ``polling_session_token`` (the same "strong" session check). Its response then
+goes through ``app.process_response``: the same after-request hooks (security headers with a
+fresh CSP nonce, ``Vary: Cookie``, the session cookie's save/refresh, Flask-Login's remember
+cookie) give it exactly the headers the view's gets. The before-request hooks it skips do nothing
+for this GET (CSRF checks unsafe methods; the view is exempt from the limiter). Anything else
+(not found, needs SQL, Redis errors, a bad slug or ``v``) is passed to Flask; when ``poll``
+answered, its result rides along in the WSGI environ (``POLL_RESULT``) so the view does not ask
+Redis again.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from flask import Flask, Response, request
 
 from ..clock import utcnow
 from ..leaderboard.live import REDIS_ERRORS, PollStatus, client_shown, poll
-from ..pages.views import POLL_RESULT, wants_fresh
+from ..pages.views import POLL_RESULT, fragment_response, unchanged_response, wants_fresh
 from ..services.challenges import SLUG_RE
 from ..web import polling_session_token
 
@@ -33,15 +36,10 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 ENDPOINT = "pages.leaderboard_fragment"
+# The poll's answers the middleware sends itself, with the board Redis gave it.
+_ANSWERED = (PollStatus.CHANGED, PollStatus.COMPLETED)
 # A cheap pre-filter on the raw path; the URL map decides for real (``request.endpoint``).
 _PATH = re.compile(r"/challenges/[^/]{1,50}/leaderboard/live")
-
-
-def unchanged_response() -> Response:
-    """The body-less 204 "your board is current" (the view builds the same one)."""
-    response = Response(status=204)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 class FastPoll:
@@ -57,14 +55,15 @@ class FastPoll:
             query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
             version = _client_version(query)
             if version is not None:
-                response = self._unchanged(environ, version, _first(query, "s"))
+                response = self._answer(environ, version, _first(query, "s"))
                 if response is not None:
                     return response(environ, start_response)
         return self.wsgi_app(environ, start_response)
 
-    def _unchanged(self, environ: WSGIEnvironment, version: int,
-                   shown: str | None) -> Response | None:
-        """The 204 with Flask's headers if ``live.poll`` says UNCHANGED; else None (Flask)."""
+    def _answer(self, environ: WSGIEnvironment, version: int,
+                shown: str | None) -> Response | None:
+        """The view's answer with Flask's headers when ``live.poll`` answered from Redis
+        (unchanged, changed or completed); else None (Flask answers)."""
         ctx = self.app.request_context(environ)
         ctx.push()  # opens the session from the signed cookie (the app's own interface)
         try:
@@ -79,11 +78,13 @@ class FastPoll:
                               max_age=self.app.config["POLL_SEEN_MAX_AGE_SECONDS"])
             except REDIS_ERRORS:
                 return None  # the view falls back to SQL, as it always did
-            if result.status != PollStatus.UNCHANGED:
-                # Flask's view takes this same request's answer instead of asking Redis again.
-                environ[POLL_RESULT] = result
-                return None
-            return self.app.process_response(unchanged_response())
+            if result.status == PollStatus.UNCHANGED:
+                return self.app.process_response(unchanged_response())
+            if result.status in _ANSWERED and result.board is not None:
+                return self.app.process_response(fragment_response(result.board))
+            # Flask's view takes this same request's answer instead of asking Redis again.
+            environ[POLL_RESULT] = result
+            return None
         finally:
             ctx.pop()
 
@@ -111,4 +112,4 @@ def install(app: Flask) -> None:
     app.wsgi_app = FastPoll(app, app.wsgi_app)  # type: ignore[method-assign]
 
 
-__all__ = ["FastPoll", "install", "unchanged_response"]
+__all__ = ["FastPoll", "install"]

@@ -29,6 +29,7 @@ from ..leaderboard.live import (
     client_shown,
     poll,
 )
+from ..leaderboard.widget import widget_html
 from ..models import ChallengeStatus
 from ..phase import next_deadline, phase_at
 from ..services.challenges import SLUG_RE, current_challenge
@@ -214,7 +215,7 @@ def leaderboard_fragment(slug: str) -> ResponseReturnValue:
     if result is not None and result.status == PollStatus.NOT_FOUND:
         abort(404)
     if result is not None and result.status == PollStatus.UNCHANGED:
-        return _no_store(Response(status=204))
+        return unchanged_response()
     board: BoardView | None
     if result is None or result.status == PollStatus.NEEDS_SQL:
         challenge = visible_challenge_or_404(slug)
@@ -223,8 +224,19 @@ def leaderboard_fragment(slug: str) -> ResponseReturnValue:
     else:
         board = result.board
     assert board is not None
-    body = render_bare("leaderboard/_leaderboard.html", board=board, announce=True)
-    return _no_store(Response(body, status=286 if board.completed else 200))
+    return fragment_response(board)
+
+
+def unchanged_response() -> Response:
+    """The body-less 204 "your board is current" (the fastpoll middleware sends it too)."""
+    return _no_store(Response(status=204))
+
+
+def fragment_response(board: BoardView) -> Response:
+    """The widget for a poll whose board changed: 200, or 286 once the results are final (htmx
+    stops polling). The fastpoll middleware sends it too, when Redis answered the poll."""
+    return _no_store(Response(widget_html(board, announce=True),
+                              status=286 if board.completed else 200))
 
 
 def _no_store(response: Response) -> Response:
