@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from types import MappingProxyType
 from typing import Any
@@ -207,34 +207,53 @@ def meta_results_at(meta: dict[str, str], now: datetime) -> datetime | None:
 @dataclass(frozen=True)
 class _Seen:
     """What the last poll of a slug read from Redis in this process: the challenge it names,
-    the board's meta and version, and when (``time.monotonic``)."""
+    the board's meta and version, when (``time.monotonic``), and the board an anonymous viewer
+    saw at that version on that day (None until an anonymous poll read one)."""
 
     challenge_id: str
     meta: dict[str, str]
     version: int
     at: float
+    board: BoardView | None = None
+    day: date | None = None
 
 
 # slug -> what a poll last read for it. Two uses: the slug's challenge id (a shortcut: every
 # poll that reads Redis checks the meta still names this slug, so a renamed or reused slug drops
-# the entry), and the unchanged poll's answer without a round trip (``_seen_unchanged``).
+# the entry), and polls answered without a round trip (``_seen_fresh``).
 _seen: dict[str, _Seen] = {}
 _SEEN_MAX = 4096
 
 
-def _seen_unchanged(seen: _Seen | None, client_version: int | None, now: datetime,
-                    max_age: float) -> bool:
-    """Whether this process's copy alone says the client's board is current: read less than
-    ``max_age`` seconds ago (0 turns the copy off), of a published board whose results are not
-    out, at the client's version, while no board of this process waits to be healed. Issue #14:
-    a Redis round trip is most of an unchanged poll; the copy's price is that a poll may miss a
-    vote by up to ``max_age`` (the widget polls every 5 s; the poll right after this browser's
-    own vote is ``fresh`` and always reads Redis)."""
-    return (seen is not None and client_version is not None and max_age > 0
-            and seen.version == client_version
+def _seen_fresh(seen: _Seen | None, now: datetime, max_age: float) -> bool:
+    """Whether this process's copy may answer a poll alone: read less than ``max_age`` seconds
+    ago (0 turns the copy off), of a published board whose results are not out, while no board
+    of this process waits to be healed. Issue #14: the Redis round trips were most of a poll;
+    the copy's price is that a poll may miss a vote by up to ``max_age`` (the widget polls every
+    5 s; the poll right after this browser's own vote is ``fresh`` and always reads Redis)."""
+    return (seen is not None and max_age > 0
             and time.monotonic() - seen.at < max_age
             and seen.meta.get("published") == "1" and not meta_completed(seen.meta, now)
             and not staleness.pending())
+
+
+def _from_seen(seen: _Seen | None, anonymous: bool, client_version: int | None,
+               shown: str | None, now: datetime, max_age: float) -> PollResult | None:
+    """The poll's answer from the copy alone, or None (ask Redis): UNCHANGED when the client
+    is at the copy's version; for an anonymous viewer, the copy's board (CHANGED, or UNCHANGED
+    when it is what the client shows) while its state still holds at ``now``."""
+    if seen is None or not _seen_fresh(seen, now, max_age):
+        return None
+    if client_version is not None and client_version == seen.version:
+        return PollResult(PollStatus.UNCHANGED)
+    board = seen.board
+    if (not anonymous or board is None or seen.day != _day_start(now).date()
+            or board.frozen_hours != meta_frozen_hours(seen.meta, now)
+            or board.results_at != meta_results_at(seen.meta, now)):
+        return None
+    if shown is not None and board.shown == shown:
+        return PollResult(PollStatus.UNCHANGED)
+    return PollResult(PollStatus.CHANGED, board)
 
 
 def poll(slug: str, session_token: str | None, client_version: int | None,
@@ -246,12 +265,14 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
     old this process's copy of the board's version may be to answer UNCHANGED without Redis;
     ``fresh`` (the poll right after the browser's own vote) always reads Redis.
 
-    Round trips: none for a 204 the copy answers; one for other 204s (meta, version and the
-    viewer in one pipeline), two when the board changed (plus the snapshot script); one more
-    the first time this process sees a slug."""
+    Round trips: none when the copy answers (a 204; an anonymous viewer's changed board); one
+    for other 204s (meta, version and the viewer in one pipeline), two when the board changed
+    (plus the snapshot script); one more the first time this process sees a slug."""
     seen = _seen.get(slug)
-    if not fresh and _seen_unchanged(seen, client_version, now, max_age):
-        return PollResult(PollStatus.UNCHANGED)
+    if not fresh:
+        answer = _from_seen(seen, session_token is None, client_version, shown, now, max_age)
+        if answer is not None:
+            return answer
     client = get_redis()
     staleness.heal(client)
     challenge_id = seen.challenge_id if seen is not None else None
@@ -299,6 +320,9 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
     board = with_viewer_extras(client, board, now)
     if completed:
         return PollResult(PollStatus.COMPLETED, board)
+    if viewer_id is None:  # what the next anonymous polls may get from the copy
+        _seen[slug] = _Seen(challenge_id, meta, board.version, time.monotonic(), board,
+                            _day_start(now).date())
     if shown is not None and board.shown == shown:  # other members' votes, out of sight
         return PollResult(PollStatus.UNCHANGED)
     return PollResult(PollStatus.CHANGED, board)

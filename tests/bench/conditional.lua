@@ -2,6 +2,7 @@
 -- got and sends it back as If-None-Match, as a browser's cache does, and keeps the session
 -- cookie it was given (an anonymous visitor's Discover order lives in it). done() prints how
 -- many responses were 304, 200 and anything else (the benchmark parses the "conditional:" line).
+-- The benchmark runs it with one connection per thread: one browser each.
 
 local threads = {}
 

@@ -352,6 +352,10 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
         seconds = seconds or args.duration
         connections = connections or args.connections
         threads = min(args.wrk_threads, connections)
+        if script == "conditional.lua":
+            # One visitor per connection, as a browser is: wrk keeps a script's state (the
+            # last ETag, the cookie) per thread, and a thread's connections would share it.
+            threads = connections
         if wrk and votes is not None:
             lines_file = work / f"votes-{len(list(work.glob('votes-*')))}.tsv"
             lines_file.write_text("\n".join(votes) + "\n")
@@ -421,7 +425,11 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
             f"current version {version}, gunicorn pid {server.pid}")
         time.sleep(args.hold)
     hit("/healthz", seconds=args.warmup)
-    changed = measure("fragment, changed", f"{week}/leaderboard/live", poll)
+    # A tab one version behind, as the widget polls (``?v=``; no digest ``s``: what it shows is
+    # out of date), so every poll of the slice is a changed board.
+    behind = f"{week}/leaderboard/live?v={version - 1}"
+    changed = measure("fragment, changed", behind, poll)
+    changed_anon = measure("fragment, changed, anonymous", behind, {"HX-Request": "true"})
     unchanged = measure("fragment, 204", f"{week}/leaderboard/live?v={version}", poll)
     gallery = measure("gallery", f"{week}/submissions/", member)
     landing = measure("landing", f"{week}/", member)
@@ -466,7 +474,8 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
     vote_vs_raw = votes[0].rps / raw[0].rps
     lines += [
         Line("/healthz (baseline; median of its slices)", f"{base:8.1f} req/s  1.00x"),
-        throughput_line("leaderboard fragment, changed (200)", *changed, 0.6),
+        throughput_line("leaderboard fragment, changed (200, member)", *changed, 0.6),
+        throughput_line("leaderboard fragment, changed (200, anonymous)", *changed_anon, 0.6),
         throughput_line("leaderboard fragment, unchanged (204, ?v=)", *unchanged, 0.9),
         throughput_line("vote POST (htmx partial, inserts a vote)", *votes, 0.1),
         Line("raw insert anchor (INSERT+UPDATE+COMMIT)",

@@ -7,6 +7,7 @@ knows to be stale."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from challenges.pages.views import FRESH_HEADER
 from ..core.helpers import submit, vote
 from ..support.ports import free_port
 from .test_fastpoll import call, current_version, fastpoll, url
+from .test_shown import poll_url
 
 MAX_AGE = 30.0
 HTMX = {"HX-Request": "true"}
@@ -120,3 +122,45 @@ def test_a_board_that_missed_a_write_is_never_answered_from_the_copy(client, boa
     assert not staleness.pending()
     assert response.status_code == 200
     assert board.slug not in live._seen  # an unbuilt board leaves no copy behind
+
+
+def test_an_anonymous_changed_poll_is_answered_from_the_copys_board(app, client, board,
+                                                                    copy_on):
+    version = current_version(client, board)
+    first = client.get(url(board, version - 1), headers=HTMX)  # reads Redis, keeps the board
+    assert first.status_code == 200
+    with RedisGone(app):
+        fast = call(app, fastpoll(app), client, url(board, version - 1))
+        unchanged = call(app, fastpoll(app), client, poll_url(first.get_data(as_text=True)))
+    assert (fast.status_code, fast.flask_ran) == (200, False)
+    assert fast.body == first.get_data()
+    # The widget the client shows already (its digest ``s``): nothing to send.
+    assert (unchanged.status_code, unchanged.flask_ran) == (204, False)
+
+
+def test_a_members_changed_poll_never_gets_the_copys_board(app, client, login, board, copy_on,
+                                                           make_user):
+    version = current_version(client, board)
+    assert client.get(url(board, version - 1), headers=HTMX).status_code == 200  # anonymous
+    login(client, make_user())
+    with RedisGone(app):
+        fast = call(app, fastpoll(app), client, url(board, version - 1))
+    # Their own row needs Redis: Flask answers, from SQL while Redis is away.
+    assert (fast.status_code, fast.flask_ran) == (200, True)
+    assert b"Live updates paused" in fast.body
+
+
+def test_the_copys_board_stands_aside_when_the_freeze_begins(app, client, copy_on,
+                                                             make_challenge, make_user,
+                                                             frozen_clock):
+    challenge = make_challenge("active", freeze_hours=12)
+    vote(submit(challenge, make_user()), make_user())
+    freeze_at = challenge.voting_deadline - timedelta(hours=12)
+    frozen_clock.set(freeze_at - timedelta(minutes=1))  # the same day, a minute before
+    version = current_version(client, challenge)
+    live_widget = client.get(url(challenge, version - 1), headers=HTMX)
+    assert b"Frozen" not in live_widget.get_data()
+    frozen_clock.set(freeze_at + timedelta(minutes=1))  # the copy is still young
+    client.get(f"/challenges/{challenge.slug}/")  # the page takes the frozen copy of the board
+    frozen = client.get(url(challenge, version - 1), headers=HTMX)
+    assert frozen.status_code == 200 and b"Frozen" in frozen.get_data()
