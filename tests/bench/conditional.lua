@@ -1,7 +1,8 @@
 -- wrk script for anonymous repeat views: a browser that remembers the ETag of the last 200 it
 -- got and sends it back as If-None-Match, as a browser's cache does, and keeps the session
 -- cookie it was given (an anonymous visitor's Discover order lives in it). done() prints how
--- many responses were 304, 200 and anything else (the benchmark parses the "conditional:" line).
+-- many responses were 304, 200 and anything else, and of the repeat views (those that sent an
+-- ETag back) how many were 304s (the benchmark parses the "conditional:" line).
 -- The benchmark runs it with one connection per thread: one browser each.
 
 local threads = {}
@@ -14,10 +15,14 @@ function init(args)
   etag = nil
   cookie = nil
   n304, n200, nother = 0, 0, 0
+  -- Repeat views: requests that carried an ETag (one connection per thread, so a response
+  -- always answers the request just made), and how many of those were 304s.
+  carried, repeats, repeat304 = false, 0, 0
 end
 
 function request()
   local headers = {}
+  carried = etag ~= nil
   if etag then
     headers["If-None-Match"] = etag
   end
@@ -28,6 +33,12 @@ function request()
 end
 
 function response(status, headers, body)
+  if carried then
+    repeats = repeats + 1
+    if status == 304 then
+      repeat304 = repeat304 + 1
+    end
+  end
   if status == 304 then
     n304 = n304 + 1
   elseif status == 200 then
@@ -43,11 +54,14 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local a, b, c = 0, 0, 0
+  local a, b, c, r, r304 = 0, 0, 0, 0, 0
   for _, thread in ipairs(threads) do
     a = a + thread:get("n304")
     b = b + thread:get("n200")
     c = c + thread:get("nother")
+    r = r + thread:get("repeats")
+    r304 = r304 + thread:get("repeat304")
   end
-  io.write(string.format("conditional: 304=%d 200=%d other=%d\n", a, b, c))
+  io.write(string.format("conditional: 304=%d 200=%d other=%d repeats=%d repeat304=%d\n",
+                         a, b, c, r, r304))
 end

@@ -156,13 +156,16 @@ def ratio_line(label: str, value: float, target: float) -> Line:
 
 
 def conditional_line(label: str, result: load.Result, baseline: float) -> Line:
-    """Share of 304s among an anonymous repeat viewer's responses (wrk + conditional.lua)."""
+    """Share of 304s among an anonymous visitor's repeat views (those that sent the ETag back;
+    wrk + conditional.lua), and among all its responses (first views included)."""
     counts = load.conditional_counts(result)
     if counts is None:
         return Line(label, "n/a (needs wrk)", ">= 99% 304", False)
-    n304, n200, other = counts
-    share = n304 / max(1, n304 + n200 + other)
-    value = f"{share:4.0%} 304, {result.rps:7.1f} req/s {result.rps / max(baseline, 1e-9):4.2f}x"
+    n304, n200, other, repeats, repeat304 = counts
+    share = repeat304 / max(1, repeats)
+    overall = n304 / max(1, n304 + n200 + other)
+    value = (f"{share:4.0%} 304 ({overall:.0%} of all), {result.rps:7.1f} req/s "
+             f"{result.rps / max(baseline, 1e-9):4.2f}x")
     return Line(label, value, ">= 99% 304", share >= 0.99)
 
 

@@ -82,11 +82,15 @@ def run_wrk(wrk: str, url: str, seconds: float, connections: int, threads: int,
                   _ms(p50.group(1)) if p50 else None, _ms(p99.group(1)) if p99 else None, out)
 
 
-def conditional_counts(result: Result) -> tuple[int, int, int] | None:
-    """(304s, 200s, others) from ``conditional.lua``'s line in a wrk report, if it has one."""
-    found = re.search(r"conditional: 304=(\d+) 200=(\d+) other=(\d+)", result.output)
-    return None if found is None else (int(found.group(1)), int(found.group(2)),
-                                       int(found.group(3)))
+def conditional_counts(result: Result) -> tuple[int, int, int, int, int] | None:
+    """(304s, 200s, others, repeat views, repeat views answered 304) from ``conditional.lua``'s
+    line in a wrk report, if it has one. A repeat view sent back the ETag it was given."""
+    found = re.search(r"conditional: 304=(\d+) 200=(\d+) other=(\d+) repeats=(\d+) "
+                      r"repeat304=(\d+)", result.output)
+    if found is None:
+        return None
+    n304, n200, other, repeats, repeat304 = (int(g) for g in found.groups())
+    return n304, n200, other, repeats, repeat304
 
 
 # --- The fallback: one process per connection, each a keep-alive loop. -----------------------

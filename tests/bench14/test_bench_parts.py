@@ -73,6 +73,8 @@ def test_percentiles_by_nearest_rank() -> None:
 
 
 def test_the_304_share_comes_from_the_conditional_scripts_line() -> None:
-    report = "Requests/sec: 10.0\nconditional: 304=97 200=2 other=1\n"
-    assert load.conditional_counts(load.Result(100, 1.0, 100.0, 0, output=report)) == (97, 2, 1)
+    report = ("Requests/sec: 10.0\n"
+              "conditional: 304=97 200=2 other=1 repeats=98 repeat304=97\n")
+    assert load.conditional_counts(load.Result(100, 1.0, 100.0, 0, output=report)) == (
+        97, 2, 1, 98, 97)
     assert load.conditional_counts(load.Result(100, 1.0, 100.0, 0, output="")) is None
