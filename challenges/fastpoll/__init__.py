@@ -43,7 +43,7 @@ _PATH = re.compile(r"/challenges/[^/]{1,50}/leaderboard/live")
 
 
 class FastPoll:
-    """WSGI middleware answering the unchanged leaderboard poll; see the module docstring."""
+    """WSGI middleware answering the leaderboard widget's polls; see the module docstring."""
 
     def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
         self.app = app
@@ -81,7 +81,12 @@ class FastPoll:
             if result.status == PollStatus.UNCHANGED:
                 return self.app.process_response(unchanged_response())
             if result.status in _ANSWERED and result.board is not None:
-                return self.app.process_response(fragment_response(result.board))
+                try:
+                    response = fragment_response(result.board)
+                except Exception:  # noqa: BLE001 - Flask renders it again, with its error page
+                    response = None
+                if response is not None:
+                    return self.app.process_response(response)
             # Flask's view takes this same request's answer instead of asking Redis again.
             environ[POLL_RESULT] = result
             return None

@@ -201,3 +201,19 @@ def test_with_redis_down_the_poll_goes_to_flask(app, client, board):
         app.extensions["wc_redis"] = saved
     assert fast.flask_ran and fast.status_code == 200
 
+
+
+def test_a_render_that_fails_in_the_middleware_gets_flasks_error_page(app, client, board,
+                                                                     make_user, monkeypatch):
+    version = current_version(client, board)
+    vote(submit(board, make_user()), make_user())
+
+    def broken(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("a template bug")
+
+    monkeypatch.setattr("challenges.pages.views.widget_html", broken)
+    monkeypatch.setattr(app, "testing", False)  # errors become responses, as in production
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    fast = call(app, fastpoll(app), client, url(board, version))
+    assert (fast.status_code, fast.flask_ran) == (500, True)
+    assert b"RuntimeError" not in fast.body and b"Traceback" not in fast.body
