@@ -299,7 +299,12 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
         return PollResult(PollStatus.NEEDS_SQL)
     if len(_seen) >= _SEEN_MAX:
         _seen.clear()
-    _seen[slug] = _Seen(challenge_id, meta, int(version or 0), time.monotonic())
+    current = int(version or 0)
+    # The anonymous board stays while the board is still at the version it was read at.
+    kept = seen if seen is not None and seen.board is not None \
+        and seen.board.version == current else None
+    _seen[slug] = _Seen(challenge_id, meta, current, time.monotonic(),
+                        kept.board if kept else None, kept.day if kept else None)
     viewer = decode_viewer(raw_viewer[0] if raw_viewer else None)
     if not meta_visible(meta, viewer):
         return PollResult(PollStatus.NOT_FOUND)

@@ -164,3 +164,15 @@ def test_the_copys_board_stands_aside_when_the_freeze_begins(app, client, copy_o
     client.get(f"/challenges/{challenge.slug}/")  # the page takes the frozen copy of the board
     frozen = client.get(url(challenge, version - 1), headers=HTMX)
     assert frozen.status_code == 200 and b"Frozen" in frozen.get_data()
+
+
+def test_a_members_poll_leaves_the_anonymous_board_in_the_copy(app, client, login, board,
+                                                               copy_on, make_user):
+    anonymous = app.test_client()
+    version = current_version(anonymous, board)
+    assert anonymous.get(url(board, version - 1), headers=HTMX).status_code == 200
+    login(client, make_user())
+    assert client.get(url(board, version - 1), headers=HTMX).status_code == 200  # reads Redis
+    with RedisGone(app):
+        fast = call(app, fastpoll(app), anonymous, url(board, version - 1))
+    assert (fast.status_code, fast.flask_ran) == (200, False)
