@@ -27,10 +27,14 @@ from urllib.parse import parse_qs
 from flask import Flask, Response, request
 
 from ..clock import utcnow
-from ..leaderboard.live import REDIS_ERRORS, PollStatus, client_shown, poll
-from ..pages.views import POLL_RESULT, fragment_response, unchanged_response, wants_fresh
+from ..leaderboard.live import REDIS_ERRORS, PollStatus
+from ..pages.views import (
+    POLL_RESULT,
+    fragment_response,
+    poll_this_request,
+    unchanged_response,
+)
 from ..services.challenges import SLUG_RE
-from ..web import polling_session_token
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -73,9 +77,7 @@ class FastPoll:
             if not SLUG_RE.fullmatch(slug) or len(slug) > 50:
                 return None
             try:
-                result = poll(slug, polling_session_token(), version, utcnow(),
-                              client_shown(shown), fresh=wants_fresh(request),
-                              max_age=self.app.config["POLL_SEEN_MAX_AGE_SECONDS"])
+                result = poll_this_request(slug, version, shown, utcnow())
             except REDIS_ERRORS:
                 return None  # the view falls back to SQL, as it always did
             if result.status == PollStatus.UNCHANGED:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import (
     Blueprint,
-    Request,
     Response,
     abort,
     current_app,
@@ -184,9 +185,14 @@ def leaderboard_ranks(slug: str) -> ResponseReturnValue:
 FRESH_HEADER = "X-WC-Fresh"
 
 
-def wants_fresh(req: Request) -> bool:
-    """Whether this poll must read the board as it is now (see ``FRESH_HEADER``)."""
-    return req.headers.get(FRESH_HEADER) == "1"
+def poll_this_request(slug: str, client_version: int | None, shown: str | None,
+                      now: datetime) -> PollResult:
+    """``live.poll`` for the widget poll being served: its viewer (the session's "strong"
+    check), the digest it sent (``s``), whether it must read Redis (``FRESH_HEADER``) and how
+    old this process's copy may be. The view and the fastpoll middleware both ask this."""
+    return poll(slug, polling_session_token(), client_version, now, client_shown(shown),
+                fresh=request.headers.get(FRESH_HEADER) == "1",
+                max_age=current_app.config["POLL_SEEN_MAX_AGE_SECONDS"])
 
 
 # WSGI environ key: the ``live.poll`` answer the fastpoll middleware got for this very request.
@@ -207,9 +213,7 @@ def leaderboard_fragment(slug: str) -> ResponseReturnValue:
     result: PollResult | None = request.environ.get(POLL_RESULT)
     if result is None:
         try:
-            result = poll(slug, polling_session_token(), client_version, now,
-                          client_shown(request.args.get("s")), fresh=wants_fresh(request),
-                          max_age=current_app.config["POLL_SEEN_MAX_AGE_SECONDS"])
+            result = poll_this_request(slug, client_version, request.args.get("s"), now)
         except REDIS_ERRORS:
             result = None  # Redis is down: the page path serves the board from SQL
     if result is not None and result.status == PollStatus.NOT_FOUND:
