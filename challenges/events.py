@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -83,7 +83,9 @@ class ChallengeFinalized:
 
 E = TypeVar("E")
 Handler = Callable[[Any], None]
+BatchHandler = Callable[[list[Any]], None]
 _handlers: dict[type, list[Handler]] = defaultdict(list)
+_batch_handlers: dict[type, list[BatchHandler]] = defaultdict(list)
 
 
 def subscribe(event_type: type[E], handler: Callable[[E], None]) -> Callable[[E], None]:
@@ -95,17 +97,49 @@ def subscribe(event_type: type[E], handler: Callable[[E], None]) -> Callable[[E]
     return handler
 
 
+def subscribe_batch(event_type: type[E],
+                    handler: Callable[[list[E]], None]) -> Callable[[list[E]], None]:
+    """Call ``handler(events)`` with the ``event_type`` events one ``publish_all`` delivers, in
+    one call (a feature that pays a transaction per call: the settle job's batch of votes, one
+    commit for all their notifications). ``publish`` delivers a list of one. Idempotent."""
+    handlers = _batch_handlers[event_type]
+    if handler not in handlers:
+        handlers.append(handler)
+    return handler
+
+
 def publish(event: object) -> None:
     """Deliver ``event`` once the current transaction commits (and has handed its connection
     back: handlers may use the database); a rollback drops it."""
-    after_release(lambda: deliver(event))
+    publish_all([event])
+
+
+def publish_all(batch: Sequence[object]) -> None:
+    """``publish`` each of ``batch``, in order; batch subscribers get theirs in one call."""
+    if batch:
+        after_release(lambda: deliver_all(batch))
 
 
 def deliver(event: object) -> None:
     """Deliver ``event`` now (for callers that have already committed)."""
-    for handler in list(_handlers.get(type(event), ())):
-        try:
-            handler(event)
-        except Exception:  # the change is durable; one failing feature must not hide it
-            log.exception("event handler %s failed for %r", getattr(handler, "__name__", handler),
-                          event)
+    deliver_all([event])
+
+
+def deliver_all(batch: Sequence[object]) -> None:
+    """Deliver ``batch`` now: each event to its subscribers, then each batch subscriber once
+    with the events of its type."""
+    for event in batch:
+        for handler in list(_handlers.get(type(event), ())):
+            _call(handler, event)
+    for event_type in dict.fromkeys(type(event) for event in batch):
+        of_type = [event for event in batch if type(event) is event_type]
+        for batch_handler in list(_batch_handlers.get(event_type, ())):
+            _call(batch_handler, of_type)
+
+
+def _call(handler: Callable[[Any], None], argument: object) -> None:
+    try:
+        handler(argument)
+    except Exception:  # the change is durable; one failing feature must not hide it
+        log.exception("event handler %s failed for %r", getattr(handler, "__name__", handler),
+                      argument)

@@ -2,8 +2,9 @@
 entry) and "you were passed on the board" (the members the author just overtook; at most one of
 those per member per hour).
 
-The handler runs after the vote's rewards are settled, on the worker (the settle job publishes
-``VoteCast``): one Redis read (the author's score on the board), then the SQL, in the same job.
+The handler runs after the votes' rewards are settled, on the worker (the settle job publishes
+``VoteCast`` for its batch): one Redis round trip (the authors' scores on the board), then the
+SQL of the whole batch in one transaction, in the same job.
 """
 
 from __future__ import annotations
@@ -36,44 +37,65 @@ FIRST_VOTE = "first_vote"
 PASSED = "passed"
 PASSED_EVERY = timedelta(hours=1)
 PASSED_MAX = 50  # a big jump tells the 50 members just overtaken, not a whole board
-JOB = f"{__name__}.notify_vote"
+BATCH_JOB = f"{__name__}.notify_votes"
 
 
-def on_vote_cast(event: events.VoteCast) -> None:
-    """Add the vote's notifications with the author's score as the board holds it now (None if
-    the board is not in Redis). ``VoteCast`` comes from the settle job (``vote_rewards``), so
-    this already runs on a worker: the work is done here, not queued as one more job per vote
-    (each job is a fork); a failure queues the job, which retries."""
-    score = None
+# One vote as the job receives it: (challenge id, entry id, voter id, author id, the author's
+# board score after the vote or None). Plain values: RQ stores them.
+VoteArgs = tuple[str, str, int, int, float | None]
+
+
+def on_votes_cast(cast: list[events.VoteCast]) -> None:
+    """Add the notifications of a settled batch of votes, with each author's score as the board
+    holds it now (None if the board is not in Redis; one round trip for the batch). ``VoteCast``
+    comes from the settle job (``vote_rewards``), so this already runs on a worker: the work is
+    done here, in one transaction, not queued as one more job (each job is a fork); a failure
+    queues the job, which retries."""
+    scores: list[object] = [None] * len(cast)
     with suppress(*REDIS_ERRORS):
-        raw = get_redis().zscore(board_keys.board(event.challenge_id), event.author_id)
-        score = float(raw) if raw is not None else None  # type: ignore[arg-type, unused-ignore]
-    args = (str(event.challenge_id), str(event.submission_id), event.voter_id, event.author_id,
-            score)
+        pipe = get_redis().pipeline(transaction=False)
+        for event in cast:
+            pipe.zscore(board_keys.board(event.challenge_id), event.author_id)
+        scores = pipe.execute()
+    votes: list[VoteArgs] = [
+        (str(event.challenge_id), str(event.submission_id), event.voter_id, event.author_id,
+         float(raw) if raw is not None else None)  # type: ignore[arg-type, unused-ignore]
+        for event, raw in zip(cast, scores, strict=True)]
     if get_current_job() is not None:
         try:
-            notify_vote(*args)
+            notify_votes(votes)
             return
         except Exception:
-            log.exception("the notifications of a vote failed; queued for a retry")
-    get_queue().enqueue(JOB, *args, result_ttl=0, failure_ttl=86400,
+            log.exception("the notifications of %d votes failed; queued for a retry",
+                          len(votes))
+    get_queue().enqueue(BATCH_JOB, votes, result_ttl=0, failure_ttl=86400,
                         retry=Retry(max=3, interval=[10, 60, 300]))
+
+
+def notify_votes(votes: list[VoteArgs]) -> int:
+    """The job: add the first-vote and passed notifications of these votes, in one
+    transaction. Returns how many were added. Safe to run twice (unique keys)."""
+    # A session of its own: RQ runs this inline in tests (and ``is_async=False`` setups), inside
+    # the voter's after-commit hook, where the voter's session can no longer run SQL.
+    with current_app.app_context():
+        def add() -> int:
+            now = utcnow()
+            items = [item for challenge_id, submission_id, voter_id, author_id, score in votes
+                     for item in _vote_items(uuid.UUID(challenge_id), uuid.UUID(submission_id),
+                                             voter_id, author_id, score, now)]
+            return add_notifications(items, now)
+
+        return commit_with_retry(add)
 
 
 def notify_vote(challenge_id: str, submission_id: str, voter_id: int, author_id: int,
                 score: float | None) -> int:
-    """The job: add the first-vote and passed notifications of one vote. Returns how many were
-    added. Safe to run twice (unique keys)."""
-    # A session of its own: RQ runs this inline in tests (and ``is_async=False`` setups), inside
-    # the voter's after-commit hook, where the voter's session can no longer run SQL.
-    with current_app.app_context():
-        return commit_with_retry(lambda: _add_vote_notifications(
-            uuid.UUID(challenge_id), uuid.UUID(submission_id), voter_id, author_id, score,
-            utcnow()))
+    """``notify_votes`` for one vote (jobs queued before the batch existed still run)."""
+    return notify_votes([(challenge_id, submission_id, voter_id, author_id, score)])
 
 
-def _add_vote_notifications(challenge_id: uuid.UUID, submission_id: uuid.UUID, voter_id: int,
-                            author_id: int, score: float | None, now: datetime) -> int:
+def _vote_items(challenge_id: uuid.UUID, submission_id: uuid.UUID, voter_id: int,
+                author_id: int, score: float | None, now: datetime) -> list[InboxItem]:
     row = db.session.execute(
         select(ChallengeSubmission.title, WeeklyChallenge.slug, WeeklyChallenge.title,
                ChallengeVote.weight, User.locale)
@@ -84,7 +106,7 @@ def _add_vote_notifications(challenge_id: uuid.UUID, submission_id: uuid.UUID, v
         .where(ChallengeSubmission.id == submission_id)
     ).first()
     if row is None:  # the vote was withdrawn before the job ran: nothing to tell
-        return 0
+        return []
     entry_title, slug, challenge_title, weight, author_locale = row
     with in_locale(author_locale):  # stored as text, in the author's language
         text = _("Your entry “%(title)s” got its first vote.", title=entry_title)
@@ -96,7 +118,7 @@ def _add_vote_notifications(challenge_id: uuid.UUID, submission_id: uuid.UUID, v
     )]
     if score is not None:
         items += _passed_items(challenge_id, slug, challenge_title, author_id, score, weight, now)
-    return add_notifications(items, now)
+    return items
 
 
 def _passed_items(challenge_id: uuid.UUID, slug: str, challenge_title: str, author_id: int,
@@ -153,4 +175,4 @@ def _gate(client: redis.Redis, member: int, now: datetime) -> bool:
 
 def init_app() -> None:
     """Subscribe to the core's events (idempotent: apps are created more than once in tests)."""
-    events.subscribe(events.VoteCast, on_vote_cast)
+    events.subscribe_batch(events.VoteCast, on_votes_cast)

@@ -84,7 +84,7 @@ def entry_featured(entry: ChallengeSubmission, now: datetime) -> None:
 @dataclass(frozen=True)
 class VoteToReward:
     """What a vote's rewards depend on, as its follow-up read it under its locks
-    (``vote_rewards.settle_vote``): the vote's current weight, and whether its entry counts."""
+    (``vote_rewards.settle_votes``): the vote's current weight, and whether its entry counts."""
 
     vote_id: uuid.UUID
     voter_id: int

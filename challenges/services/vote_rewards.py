@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Collection, Sequence
 from contextlib import suppress
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -35,7 +37,7 @@ from .. import events
 from ..clock import utcnow
 from ..extensions import db, get_queue, get_redis
 from ..leaderboard.live import REDIS_ERRORS
-from ..models import ChallengeSubmission, ChallengeVote, WeeklyChallenge
+from ..models import ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
 from ..transactions import after_release, commit_with_retry
 from .rewards import VoteToReward, vote_cast
 
@@ -43,8 +45,12 @@ log = logging.getLogger(__name__)
 
 # The sweep leaves alone the votes younger than this: their settle job is on its way.
 SWEEP_GRACE = timedelta(seconds=10)
-# Votes settled per sweep run, oldest first (each in its own short transaction).
+# Votes settled per sweep run, oldest first.
 SWEEP_BATCH = 500
+# Votes settled per transaction: the job's commit (and its reads of the entries, the votes and
+# the challenges' points) is shared by a batch, not paid per vote; small enough that the users'
+# row locks it holds stay short (a withdrawal's reversal waits for them).
+SETTLE_BATCH = 50
 # Marker: a settle job is queued (STRING, set NX by the votes, deleted by the job as it starts).
 VOTES_TO_SETTLE = "votes:settle:queued"
 # A marker whose job was lost (a worker killed mid-queue) is forgotten after this many seconds:
@@ -80,10 +86,11 @@ def settle_soon() -> bool:
         return False
 
 
-def settle_waiting(batch: int = SWEEP_BATCH) -> int:
+def settle_waiting(batch: int = SETTLE_BATCH) -> int:
     """The settle job: grant the rewards of every vote waiting (``rewarded_at`` NULL), oldest
-    first, each in its own short transaction. Deletes the marker before it reads, so a vote
-    committed after the read queues the next job. Returns how many votes it settled."""
+    first, ``batch`` votes per short transaction (``settle_batch``). Deletes the marker before
+    it reads, so a vote committed after the read queues the next job. Returns how many votes
+    it settled."""
     with suppress(*REDIS_ERRORS):  # no Redis: the votes settled themselves (``settle_soon``)
         get_redis().delete(VOTES_TO_SETTLE)
     # A session of its own: RQ runs this inline in tests, inside the vote's after-release hook.
@@ -91,7 +98,7 @@ def settle_waiting(batch: int = SWEEP_BATCH) -> int:
         settled = 0
         while True:
             waiting = _waiting(batch)
-            now_settled = sum(1 for vote_id in waiting if settle_now(vote_id))
+            now_settled = settle_batch(waiting)
             settled += now_settled
             # A short batch was the last; a full one that settled nothing is failing (logged):
             # the sweep tries those votes again, this job must not spin on them.
@@ -99,74 +106,115 @@ def settle_waiting(batch: int = SWEEP_BATCH) -> int:
                 return settled
 
 
-def settle_now(vote_id: uuid.UUID) -> bool:
-    """Run ``settle_vote`` in its own transaction, retrying transient conflicts. Never raises:
-    the vote is committed whatever happens here, and the sweep settles it later. Returns
-    whether this call settled it (False: already settled, gone, or failed)."""
+def settle_batch(vote_ids: Sequence[uuid.UUID]) -> int:
+    """Settle ``vote_ids`` in one transaction (``settle_votes``), retrying transient conflicts;
+    if the batch fails otherwise, each vote on its own, so one bad vote (logged) holds back no
+    other. Never raises. Returns how many votes this call settled."""
+    if not vote_ids:
+        return 0
     try:
-        return commit_with_retry(lambda: settle_vote(vote_id, utcnow()))
+        return commit_with_retry(lambda: settle_votes(vote_ids, utcnow()))
     except Exception:
         db.session.rollback()
-        log.exception("the rewards of vote %s failed; the sweep will settle them", vote_id)
-        return False
+        if len(vote_ids) == 1:
+            log.exception("the rewards of vote %s failed; the sweep will settle them",
+                          vote_ids[0])
+            return 0
+        log.warning("a batch of %d votes' rewards failed; settling them one by one",
+                    len(vote_ids), exc_info=True)
+        return sum(settle_batch([vote_id]) for vote_id in vote_ids)
 
 
-def settle_vote(vote_id: uuid.UUID, now: datetime) -> bool:
-    """Grant ``vote_id``'s rewards unless they were granted already (the caller commits).
-    Returns whether this call settled it (False: already settled, or the vote is gone).
+def settle_now(vote_id: uuid.UUID) -> bool:
+    """Settle one vote in its own transaction (``settle_batch``). Never raises: the vote is
+    committed whatever happens here, and the sweep settles it later. Returns whether this call
+    settled it (False: already settled, gone, or failed)."""
+    return settle_batch([vote_id]) == 1
 
-    Locks in this order: the entry row (FOR SHARE), then the vote row (the compare-and-set),
-    then users (``rewards.vote_cast``, in id order). The entry first because a withdrawal or a
-    disqualification locks the entry before the vote row: taken the other way round, a
-    follow-up holding the vote row and waiting for the entry closed a cycle with a withdrawal
-    holding the entry and waiting for the vote row. FOR SHARE makes an entry status change
-    wait for the rewards (and then reverse them), or the follow-up read the new status.
+
+def settle_votes(vote_ids: Collection[uuid.UUID], now: datetime) -> int:
+    """Grant the rewards of those of ``vote_ids`` not granted yet (the caller commits) and
+    publish their ``VoteCast``. Returns how many this call settled (the others were settled
+    already, or withdrawn: nothing was earned).
+
+    Locks in the one order of docs/decisions.md, each kind in id order, all of a kind before
+    the next: the entries (FOR SHARE), then the vote rows (the compare-and-set), then the users
+    (voters and authors). The entries first because a withdrawal or a disqualification locks
+    the entry before the vote row: taken the other way round, a follow-up holding the vote row
+    and waiting for the entry closed a cycle with a withdrawal holding the entry and waiting
+    for the vote row. FOR SHARE makes an entry status change wait for the rewards (and then
+    reverse them), or the follow-up read the new status. Id order within a kind keeps two
+    batches (the job and the sweep), or a batch and a bulk void, from locking in a cycle.
     """
-    found = db.session.execute(
-        select(ChallengeVote.submission_id).where(ChallengeVote.id == vote_id)
-    ).first()
-    if found is None:  # withdrawn before its rewards: nothing was earned
-        return False
-    entry = db.session.execute(
-        select(ChallengeSubmission.user_id, ChallengeSubmission.challenge_id,
-               ChallengeSubmission.counts.label("counts"))
-        .where(ChallengeSubmission.id == found.submission_id)
-        .with_for_update(read=True)
-    ).first()
-    if entry is None:
-        return False
-    vote = db.session.execute(
+    ids = sorted(set(vote_ids))
+    submission_ids = sorted(set(db.session.scalars(
+        select(ChallengeVote.submission_id)
+        .where(ChallengeVote.id.in_(ids), ChallengeVote.rewarded_at.is_(None)))))
+    if not submission_ids:  # all settled already, or withdrawn before their rewards
+        return 0
+    entries = {row.id: row for row in db.session.execute(
+        select(ChallengeSubmission.id, ChallengeSubmission.user_id,
+               ChallengeSubmission.challenge_id, ChallengeSubmission.counts.label("counts"))
+        .where(ChallengeSubmission.id.in_(submission_ids))
+        .order_by(ChallengeSubmission.id)
+        .with_for_update(read=True))}
+    # The compare-and-set: only the votes still waiting, locked in id order first (an UPDATE
+    # alone locks in whatever order its scan finds them).
+    waiting = list(db.session.scalars(
+        select(ChallengeVote.id)
+        .where(ChallengeVote.id.in_(ids), ChallengeVote.rewarded_at.is_(None),
+               ChallengeVote.submission_id.in_(entries))
+        .order_by(ChallengeVote.id)
+        .with_for_update()))
+    if not waiting:
+        return 0
+    votes = db.session.execute(
         update(ChallengeVote)
-        .where(ChallengeVote.id == vote_id, ChallengeVote.rewarded_at.is_(None))
+        .where(ChallengeVote.id.in_(waiting), ChallengeVote.rewarded_at.is_(None))
         .values(rewarded_at=now)
-        .returning(ChallengeVote.voter_id, ChallengeVote.weight, ChallengeVote.created_at)
+        .returning(ChallengeVote.id, ChallengeVote.submission_id, ChallengeVote.voter_id,
+                   ChallengeVote.weight, ChallengeVote.created_at)
         .execution_options(synchronize_session=False)
-    ).first()
-    if vote is None:  # settled by another follow-up, or withdrawn meanwhile
-        return False
-    config = db.session.scalar(
-        select(WeeklyChallenge.points_config).where(WeeklyChallenge.id == entry.challenge_id))
-    vote_cast(VoteToReward(vote_id=vote_id, voter_id=vote.voter_id, weight=vote.weight,
-                           author_id=entry.user_id, submission_id=found.submission_id,
-                           challenge_id=entry.challenge_id, entry_counts=bool(entry.counts),
-                           config=config or {}),
-              moment=vote.created_at, now=now)
-    # Told once per vote, with its rewards (the bell's "first vote" and "you were passed"):
-    # the compare-and-set above let only this call through.
-    events.publish(events.VoteCast(entry.challenge_id, found.submission_id, vote.voter_id,
-                                   entry.user_id))
-    return True
+    ).all()
+    people = {vote.voter_id for vote in votes} | {
+        entries[vote.submission_id].user_id for vote in votes}
+    # FOR NO KEY UPDATE, as ``ledger.grant`` and the voter's reward lock them: the voters' votes
+    # in flight hold KEY SHARE locks on them (their foreign key), which this does not wait for.
+    db.session.execute(select(User.id).where(User.id.in_(sorted(people)))
+                       .order_by(User.id).with_for_update(key_share=True)).all()
+    configs: dict[uuid.UUID, dict[str, Any]] = {
+        challenge_id: config for challenge_id, config in db.session.execute(
+            select(WeeklyChallenge.id, WeeklyChallenge.points_config).where(
+                WeeklyChallenge.id.in_({entries[v.submission_id].challenge_id for v in votes})))}
+    cast: list[events.VoteCast] = []
+    # Oldest first, as they were cast: the voter's daily cap counts them in that order.
+    for vote in sorted(votes, key=lambda v: (v.created_at, v.id)):
+        entry = entries[vote.submission_id]
+        vote_cast(VoteToReward(vote_id=vote.id, voter_id=vote.voter_id, weight=vote.weight,
+                               author_id=entry.user_id, submission_id=vote.submission_id,
+                               challenge_id=entry.challenge_id,
+                               entry_counts=bool(entry.counts),
+                               config=configs.get(entry.challenge_id) or {}),
+                  moment=vote.created_at, now=now)
+        cast.append(events.VoteCast(entry.challenge_id, vote.submission_id, vote.voter_id,
+                                    entry.user_id))
+    # Told once per vote, with its rewards (the bell's "first vote" and "you were passed"): the
+    # compare-and-set above let only this call through. Delivered after the commit, the batch
+    # together (the bell adds all of its notifications in one transaction).
+    events.publish_all(cast)
+    return len(votes)
 
 
 def sweep_unrewarded(now: datetime, grace: timedelta = SWEEP_GRACE,
                      batch: int = SWEEP_BATCH) -> int:
     """Settle the votes a crash left without their rewards (``rewarded_at`` NULL and older
-    than ``grace``), oldest first, each in its own short transaction. Idempotent: running it
+    than ``grace``), oldest first, ``SETTLE_BATCH`` per short transaction. Idempotent: running it
     twice, or next to the requests' own follow-ups, grants each vote's rewards once. Returns
     how many votes it settled."""
     waiting = _waiting(batch, older_than=now - grace)
-    # One failing vote (logged) does not stop the others.
-    return sum(1 for vote_id in waiting if settle_now(vote_id))
+    # A failing batch is settled vote by vote: one failing vote (logged) stops no other.
+    return sum(settle_batch(waiting[i:i + SETTLE_BATCH])
+               for i in range(0, len(waiting), SETTLE_BATCH))
 
 
 def _waiting(batch: int, older_than: datetime | None = None) -> list[uuid.UUID]:
