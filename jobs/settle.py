@@ -23,7 +23,8 @@ def sweep_vote_rewards() -> dict[str, Any]:
     return {"settled": settled}
 
 
-def settle_waiting_votes() -> dict[str, Any]:
+def settle_waiting_votes(linger: float = 0.0) -> dict[str, Any]:
     """Grant the rewards of the votes committed since the last run (queued by the votes
-    themselves, ``vote_rewards.settle_soon``). Idempotent like the sweep."""
-    return {"settled": settle_waiting()}
+    themselves, ``vote_rewards.settle_soon``), staying up to ``linger`` seconds while more
+    come. Idempotent like the sweep."""
+    return {"settled": settle_waiting(linger=linger)}

@@ -24,8 +24,9 @@ A crash between the vote's commit and its follow-up leaves ``rewarded_at`` NULL:
 from __future__ import annotations
 
 import logging
+import time
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,6 +58,11 @@ VOTES_TO_SETTLE = "votes:settle:queued"
 # the next vote queues a new job (the sweep settles the votes in between).
 MARKER_TTL = 30
 SETTLE_JOB = "jobs.settle.settle_waiting_votes"
+# A settle job on a real worker stays this long at most while votes keep coming, reading the
+# waiting ones every SETTLE_PAUSE seconds (``settle_waiting``): one job per burst of votes, not
+# one every few votes; other jobs wait for the worker that long at worst.
+SETTLE_LINGER = 2.0
+SETTLE_PAUSE = 0.1
 
 
 def reward_after_commit(vote_id: uuid.UUID) -> None:
@@ -75,8 +81,11 @@ def settle_soon() -> bool:
     already is. Returns False when Redis could not be asked (the caller settles its own vote)."""
     try:
         if not get_redis().set(VOTES_TO_SETTLE, 1, nx=True, ex=MARKER_TTL):
-            return True  # a job is queued and has not started: it will see our vote
-        get_queue().enqueue(SETTLE_JOB, result_ttl=0, failure_ttl=86400, job_timeout=600)
+            return True  # a job is queued, or lingering (``settle_waiting``): it will see our vote
+        queue = get_queue()
+        # Inline (the tests' RQ), the job runs in the vote's request: it must not linger there.
+        queue.enqueue(SETTLE_JOB, linger=SETTLE_LINGER if queue.is_async else 0.0,
+                      result_ttl=0, failure_ttl=86400, job_timeout=600)
         return True
     except REDIS_ERRORS:
         log.warning("could not queue the votes' settle job; settling in the request",
@@ -86,24 +95,47 @@ def settle_soon() -> bool:
         return False
 
 
-def settle_waiting(batch: int = SETTLE_BATCH) -> int:
+def settle_waiting(batch: int = SETTLE_BATCH, linger: float = 0.0,
+                   wait: Callable[[float], None] = time.sleep) -> int:
     """The settle job: grant the rewards of every vote waiting (``rewarded_at`` NULL), oldest
-    first, ``batch`` votes per short transaction (``settle_batch``). Deletes the marker before
-    it reads, so a vote committed after the read queues the next job. Returns how many votes
-    it settled."""
-    with suppress(*REDIS_ERRORS):  # no Redis: the votes settled themselves (``settle_soon``)
-        get_redis().delete(VOTES_TO_SETTLE)
+    first, ``batch`` votes per short transaction (``settle_batch``). Returns how many votes it
+    settled.
+
+    While votes keep coming, a job queued with ``linger`` (``SETTLE_LINGER`` on a real worker)
+    stays for up to that many seconds, reading the votes waiting every ``SETTLE_PAUSE``
+    seconds (``wait``), and leaves the marker set meanwhile, so those votes queue no job of
+    their own: each job costs a fork, a database connection and RQ's bookkeeping, which at
+    dozens of votes a second cost more than the rewards. It leaves at the first read that finds
+    nothing, so a lone vote holds the worker for one pause. Then, as a job without ``linger``
+    does from the start, it deletes the marker and reads once more: a vote committed before the
+    delete saw the marker and queued nothing, but is in that read; one committed after it
+    queues the next job."""
     # A session of its own: RQ runs this inline in tests, inside the vote's after-release hook.
     with current_app.app_context():
         settled = 0
-        while True:
-            waiting = _waiting(batch)
-            now_settled = settle_batch(waiting)
+        deadline = time.monotonic() + linger
+        while time.monotonic() < deadline:
+            now_settled = _settle_all_waiting(batch)
             settled += now_settled
-            # A short batch was the last; a full one that settled nothing is failing (logged):
-            # the sweep tries those votes again, this job must not spin on them.
-            if len(waiting) < batch or not now_settled:
-                return settled
+            if not now_settled:
+                break
+            wait(SETTLE_PAUSE)
+        with suppress(*REDIS_ERRORS):  # no Redis: the votes settled themselves (``settle_soon``)
+            get_redis().delete(VOTES_TO_SETTLE)
+        return settled + _settle_all_waiting(batch)
+
+
+def _settle_all_waiting(batch: int) -> int:
+    """``settle_batch`` the votes waiting now, ``batch`` at a time, until none is left."""
+    settled = 0
+    while True:
+        waiting = _waiting(batch)
+        now_settled = settle_batch(waiting)
+        settled += now_settled
+        # A short batch was the last; a full one that settled nothing is failing (logged):
+        # the sweep tries those votes again, this job must not spin on them.
+        if len(waiting) < batch or not now_settled:
+            return settled
 
 
 def settle_batch(vote_ids: Sequence[uuid.UUID]) -> int:

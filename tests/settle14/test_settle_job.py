@@ -15,7 +15,13 @@ from sqlalchemy import func, select
 
 from challenges.extensions import db, get_queue, get_redis
 from challenges.models import ChallengeVote
-from challenges.services.vote_rewards import SETTLE_JOB, VOTES_TO_SETTLE
+from challenges.services.vote_rewards import (
+    SETTLE_JOB,
+    SETTLE_LINGER,
+    SETTLE_PAUSE,
+    VOTES_TO_SETTLE,
+    settle_waiting,
+)
 
 from ..core.helpers import submit, vote
 from ..core.test_leaderboard import own_redis  # noqa: F401  (a fixture: a Valkey we may stop)
@@ -122,3 +128,35 @@ def test_with_redis_down_the_vote_settles_its_own_rewards(
         app.config["LEADERBOARD_REBUILD_ASYNC"] = False
     assert unrewarded() == 0
     assert points(voter) == 5 and points(author) == 50 + 2
+
+
+def test_a_job_lingers_while_votes_come_and_they_queue_no_other(queue, make_challenge,
+                                                                  make_user):
+    """On a real worker the job stays while votes keep coming (up to ``SETTLE_LINGER``),
+    reading them every pause with the marker still set, so those votes queue no job of their
+    own; it leaves at the first read that finds none, deletes the marker, and the next vote
+    queues a job again. The pauses are the test's (each casts the next vote), not sleeps."""
+    challenge, author = make_challenge("active", max_submissions_per_user=5), make_user()
+    entries = [submit(challenge, author, title=f"E{i}") for i in range(3)]
+    voters = [make_user() for _ in range(4)]
+    vote(entries[0], voters[0])
+    [job] = queue.get_jobs()
+    assert job.kwargs == {"linger": SETTLE_LINGER}  # a real worker's job lingers
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:  # a vote arrives during each of the first two pauses
+        pauses.append(seconds)
+        if len(pauses) <= 2:
+            vote(entries[len(pauses)], voters[len(pauses)])
+
+    settled = settle_waiting(linger=SETTLE_LINGER, wait=pause)
+
+    assert settled == 3
+    assert pauses == [SETTLE_PAUSE] * 3  # the third read found nothing: it left
+    assert settle_jobs(queue) == 1  # the first vote's; the two during the linger queued none
+    assert unrewarded() == 0
+    assert get_redis().get(VOTES_TO_SETTLE) is None
+    queue.empty()
+    vote(entries[0], voters[3])
+    assert settle_jobs(queue) == 1  # the marker is gone: the next vote queues a job
+
