@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response, session
 from flask_babel import lazy_gettext as _l
 from flask_login import user_loaded_from_cookie, user_logged_in
 from sqlalchemy import select
@@ -39,8 +39,20 @@ def init_auth(app: Flask) -> None:
     # Polls identify the viewer from Redis: keep its copy current on every kind of login.
     user_logged_in.connect(_remember, app)
     user_loaded_from_cookie.connect(_remember, app)
+    app.after_request(_tie_visitor_session)
     app.register_blueprint(bp)
 
 
 def _remember(sender: Flask | None, user: User, **extra: object) -> None:
     remember_session(user.session_token, user.id, user.username, user.role)
+
+
+def _tie_visitor_session(response: Response) -> Response:
+    """Tie a visitor's session (no one logged in: a Discover order's key, a CSRF token) to its
+    browser as a login does (``_id``). Flask-Login's "strong" protection takes a non-empty
+    session without ``_id`` for a stolen one: it would empty it of its login keys and clear the
+    remember cookie on every one of the visitor's requests, each answer (a 304 included) then
+    setting two cookies it did not need to."""
+    if session and "_user_id" not in session and "_id" not in session:
+        session["_id"] = login_manager._session_identifier_generator()  # noqa: SLF001
+    return response

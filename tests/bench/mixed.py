@@ -196,6 +196,10 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
                                        data=body) as response:
                 text = await response.text()
                 status, got = response.status, dict(response.headers)
+                # Every cookie set, as a browser keeps them: ``dict`` keeps one Set-Cookie
+                # header of several (an answer may also clear another cookie).
+                if "session" in response.cookies:
+                    got["Set-Cookie"] = f"session={response.cookies['session'].value}"
         except TimeoutError:
             stats.error(kind, "timeout")
             return None
@@ -261,8 +265,8 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
         if viewer.cookie is None:
             if status == 200 and "ETag" in got:
                 viewer.etags[path] = got["ETag"]
-            if "Set-Cookie" in got:
-                viewer.session = got["Set-Cookie"].split(";")[0]
+            if "Set-Cookie" in got:  # the session cookie (``timed``)
+                viewer.session = got["Set-Cookie"]
         who = "member" if viewer.cookie else "anonymous"
         stats.latency[f"page {label}, {who}{' (304)' if status == 304 else ''}"].append(
             (loop.time() - at) * 1000)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from ..core.helpers import submit
+
 NAV = 'data-testid="nav-username">@'
 
 
@@ -53,3 +55,24 @@ def test_a_replayed_session_cookie_identifies_nobody_on_the_polls(
     stolen = {"User-Agent": "Mozilla/5.0 (Stolen cookie)"}
     assert client.get(poll, headers=stolen).status_code == 404  # a visitor: no draft board
     assert client.get("/notifications/bell", headers=stolen).status_code == 286  # no bell
+
+
+def test_a_visitors_session_is_kept_without_a_cookie_on_every_answer(client, make_challenge,
+                                                                    make_user):
+    """A visitor's session (here the gallery's Discover order) is tied to its browser once;
+    their next pages set no cookie. Without the tie, strong protection took it for a stolen
+    session on each request: it cleared the remember cookie and sent the session again every
+    time (a 304 included), and a client keeping only one of the two lost its Discover order."""
+    challenge = make_challenge("active")
+    submit(challenge, make_user())
+    gallery = f"/challenges/{challenge.slug}/submissions/"
+
+    first = client.get(gallery)
+    assert [c.split("=")[0] for c in first.headers.getlist("Set-Cookie")] == ["session"]
+    for path in (gallery, f"/challenges/{challenge.slug}/", gallery):
+        again = client.get(path)
+        assert again.status_code == 200
+        assert again.headers.getlist("Set-Cookie") == [], path
+
+    other_browser = client.get(gallery, headers={"User-Agent": "Mozilla/5.0 (Stolen cookie)"})
+    assert other_browser.status_code == 200  # still a visitor's page, session protection on
