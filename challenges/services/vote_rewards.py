@@ -62,7 +62,7 @@ SETTLE_JOB = "jobs.settle.settle_waiting_votes"
 # waiting ones every SETTLE_PAUSE seconds (``settle_waiting``): one job per burst of votes, not
 # one every few votes; other jobs wait for the worker that long at worst.
 SETTLE_LINGER = 2.0
-SETTLE_PAUSE = 0.1
+SETTLE_PAUSE = 0.25
 
 
 def reward_after_commit(vote_id: uuid.UUID) -> None:

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, insert, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..clock import as_utc
@@ -236,11 +236,11 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
     """
     entry = get_entry(submission_id, voter)
     voter = check_can_vote(entry, voter, now)
-    if _voted(entry.id, voter.id):  # voting again: no lock, no write
-        return VoteOutcome(entry, voted=True, changed=False)
     weighed = vote_weight(voter, now, verified_weight, unverified_weight)
     weight = weighed.weight
-    # From here to the commit every vote for this author waits for us: keep it short.
+    # From here to the commit every vote for this author waits for us: keep it short. No read
+    # of "voted already?" first: the UPDATE below asks it (a repeated vote, a double click, is
+    # rare; it costs the lock and a version number, never a write to the board or the counters).
     version = lock_member(entry.challenge_id, entry.user_id)
     totals = db.session.execute(
         update(ChallengeSubmission)
@@ -259,18 +259,19 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
         if _voted(entry.id, voter.id):  # a concurrent request of this voter voted first
             return VoteOutcome(entry, voted=True, changed=False)
         raise EntryNotVotable()  # withdrawn or disqualified while we were voting
-    vote = ChallengeVote(id=uuid.uuid4(), submission_id=entry.id, voter_id=voter.id,
-                         challenge_id=entry.challenge_id, weight=weight, cast_weight=weight,
-                         weight_reason=weighed.reason.value, network_hash=network,
-                         created_at=now)
-    db.session.add(vote)
-    db.session.flush()  # no conflict: votes on an entry come and go under its author's lock
+    vote_id = uuid.uuid4()
+    # One INSERT statement, not the ORM's unit of work: nothing here reads the vote back. No
+    # conflict: votes on an entry come and go under its author's lock.
+    db.session.execute(insert(ChallengeVote).values(
+        id=vote_id, submission_id=entry.id, voter_id=voter.id, challenge_id=entry.challenge_id,
+        weight=weight, cast_weight=weight, weight_reason=weighed.reason.value,
+        network_hash=network, created_at=now))
     # The new counts, as the UPDATE returned them (no second SELECT of the row).
     set_committed_value(entry, "vote_count", totals.vote_count)
     set_committed_value(entry, "counted_votes", totals.counted_votes)
     publish_entry_change(entry, version, now)
     # After the commit, in a job: the rewards, then ``VoteCast`` (``vote_rewards``).
-    rewards.reward_vote_after_commit(vote.id)
+    rewards.reward_vote_after_commit(vote_id)
     return VoteOutcome(entry, voted=True, changed=True)
 
 
