@@ -133,7 +133,7 @@ def _passed_items(challenge_id: uuid.UUID, slug: str, challenge_title: str, auth
             start=0, num=PASSED_MAX)]
     except REDIS_ERRORS:
         return []
-    passed = [p for p in passed if p != author_id and _gate(client, p, now)]
+    passed = _may_be_told(client, [p for p in passed if p != author_id], now)
     if not passed:
         return []
     author = db.session.scalar(select(User.username).where(User.id == author_id)) or ""
@@ -163,14 +163,22 @@ return 1
 """
 
 
-def _gate(client: redis.Redis, member: int, now: datetime) -> bool:
-    """Whether ``member`` may be told "you were passed" now: at most once an hour. Without
-    Redis the row's key (which carries the hour) still keeps it to one per clock hour."""
+def _may_be_told(client: redis.Redis, members: list[int], now: datetime) -> list[int]:
+    """Those of ``members`` who may be told "you were passed" now: at most once an hour each.
+    One round trip for all of them (a pipeline of one-key scripts: a vote on a crowded board
+    passes up to ``PASSED_MAX``). Without Redis the row's key (which carries the hour) still
+    keeps it to one per clock hour."""
+    if not members:
+        return []
     try:
-        return bool(client.eval(_GATE, 1, keys.passed_gate(member), int(now.timestamp()),
-                                int(PASSED_EVERY.total_seconds())))
+        pipe = client.pipeline(transaction=False)
+        for member in members:
+            pipe.eval(_GATE, 1, keys.passed_gate(member), int(now.timestamp()),
+                      int(PASSED_EVERY.total_seconds()))
+        allowed = pipe.execute()
     except REDIS_ERRORS:
-        return True
+        return members
+    return [member for member, ok in zip(members, allowed, strict=True) if ok]
 
 
 def init_app() -> None:

@@ -123,3 +123,28 @@ def test_a_first_vote_long_ago_is_dated_when_the_job_ran(make_challenge, make_us
     vote(entry, voter)
     (first,) = news(author, "first_vote")
     assert first.created_at == frozen_clock.now
+
+
+def test_one_vote_passing_several_members_tells_each_not_told_this_hour(
+        make_challenge, make_user, frozen_clock):
+    """The gates of all the members one vote passes are asked together: each answers for its
+    own member (one told a minute ago is not told again, the others are)."""
+    challenge = make_challenge("active")
+    climber, told_before, *others = (make_user() for _ in range(4))
+    voters = [make_user() for _ in range(3)]
+    mine = submit(challenge, climber)
+    rivals = [submit(challenge, m) for m in (told_before, *others)]
+    build_board(challenge)
+    for rival in rivals:
+        vote(rival, voters[0])  # three members on 1 vote, ahead of the climber (their entries)
+    vote(mine, voters[0])  # the climber joins them on 1; entered last, so behind
+    frozen_clock.advance(minutes=1)
+    vote(rivals[0], voters[1])  # told_before goes to 2 and passes the other two
+    assert [len(news(m, "passed")) for m in others] == [1, 1]
+    frozen_clock.advance(minutes=1)
+
+    vote(mine, voters[1])  # the climber to 2: passes the two others (told a minute ago)
+    vote(mine, voters[2])  # then to 3: passes told_before (not told yet this hour)
+
+    assert len(news(told_before, "passed")) == 1  # told once
+    assert [len(news(m, "passed")) for m in others] == [1, 1]  # told a minute ago: not again
