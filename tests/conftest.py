@@ -21,7 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from challenges import clock, create_app
+from challenges import clock, create_app, recently
 from challenges.extensions import db
 
 from .support.clock import FrozenClock
@@ -138,8 +138,10 @@ def _app_context(app: Flask) -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _clean_state(app: Flask, redis_client: redis.Redis) -> Iterator[None]:
-    """Every test starts with empty tables and an empty Redis."""
+    """Every test starts with empty tables and an empty Redis (and no memory of Redis writes
+    made: ``challenges.recently``)."""
     redis_client.flushdb()
+    recently.forget_all()
     yield
     clock.set_source(None)
     db.session.remove()

@@ -16,10 +16,15 @@ from typing import cast
 import redis
 
 from ..extensions import get_redis
+from ..recently import recently
 from . import keys
 
 TTL = int(timedelta(days=30).total_seconds())  # as long as a remember cookie lives
 MAX_TOKEN_LENGTH = 64
+# A copy this process wrote less than this long ago is not written again: the 30-day TTL needs
+# no refresh on every page load. If Redis lost it, polls show no "you" row until a page load
+# after this long.
+WRITTEN_AGAIN_AFTER = 60.0
 
 
 @dataclass(frozen=True)
@@ -39,12 +44,19 @@ def identity_key(session_token: str | None) -> str | None:
 
 
 def remember_session(session_token: str, user_id: int, username: str, role: str) -> None:
-    """Store (or refresh) who owns ``session_token``; never fails the request for it."""
+    """Store (or refresh) who owns ``session_token``; never fails the request for it. The same
+    copy written by this process in the last ``WRITTEN_AGAIN_AFTER`` seconds is not written
+    again (every page load of a member calls this)."""
     key = identity_key(session_token)
     if key is None:
         return
+    value = encode_viewer(Viewer(user_id, username, role))
+    written = recently("session-copies", WRITTEN_AGAIN_AFTER)
+    if written.seen(key, value):
+        return
     with suppress(redis.RedisError, OSError):  # only polls use it; they degrade to anonymous
-        get_redis().set(key, encode_viewer(Viewer(user_id, username, role)), ex=TTL)
+        get_redis().set(key, value, ex=TTL)
+        written.mark(key, value)
 
 
 def forget_session(session_token: str) -> None:
@@ -53,6 +65,7 @@ def forget_session(session_token: str) -> None:
     key = identity_key(session_token)
     if key is None:
         return
+    recently("session-copies", WRITTEN_AGAIN_AFTER).forget(key)
     with suppress(redis.RedisError, OSError):
         get_redis().delete(key)
 

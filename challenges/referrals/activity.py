@@ -22,12 +22,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..clock import utcnow
 from ..extensions import db, get_redis
 from ..models import MemberActivityDay, User
+from ..recently import recently
 from ..transactions import after_commit
 from . import keys
 
 KEEP_DAYS = 3  # how long a day's sets live in Redis: the flush runs every minute
 TTL = int(timedelta(days=KEEP_DAYS).total_seconds())
 _CHUNK = 1000  # rows per INSERT (2 parameters each)
+# A member's later requests the same day send nothing for this many seconds (one write a day
+# would do; again after this, in case Redis lost the day's sets before the flush read them).
+RECORDED_AGAIN_AFTER = 600.0
 
 # KEYS: the day's members, the day's pending; ARGV: user id, TTL in seconds.
 _RECORD = """
@@ -42,11 +46,16 @@ return 0
 
 def record_activity(user_id: int, now: datetime | None = None) -> None:
     """Note that ``user_id`` used the site on ``now``'s UTC day (Redis only; never fails the
-    request for it)."""
+    request for it). A member this process recorded in the last ``RECORDED_AGAIN_AFTER``
+    seconds costs nothing (``recently``)."""
     day = (now or utcnow()).date()
+    recorded = recently("activity", RECORDED_AGAIN_AFTER)
+    if recorded.seen((day, user_id)):
+        return
     with suppress(redis.RedisError, OSError):
         get_redis().eval(_RECORD, 2, keys.active_members(day), keys.pending_members(day),
                          str(user_id), TTL)
+        recorded.mark((day, user_id))
 
 
 def flush_activity_days(now: datetime | None = None) -> int:
