@@ -80,9 +80,19 @@ def notify_votes(votes: list[VoteArgs]) -> int:
     with current_app.app_context():
         def add() -> int:
             now = utcnow()
-            items = [item for challenge_id, submission_id, voter_id, author_id, score in votes
-                     for item in _vote_items(uuid.UUID(challenge_id), uuid.UUID(submission_id),
-                                             voter_id, author_id, score, now)]
+            items: list[InboxItem] = []
+            # The authors' scores were read after the whole batch, so a vote's own "after" is
+            # that score less the weight of the batch's later votes for the same author: each
+            # vote tells the members it passed, not the members the last one passed.
+            later: dict[tuple[str, int], float] = {}
+            for challenge_id, submission_id, voter_id, author_id, score in reversed(votes):
+                since = later.get((challenge_id, author_id), 0.0)
+                if score is not None and since:
+                    score = encode(counted_votes(score) - since, first_entry_number(score))
+                found, weight = _vote_items(uuid.UUID(challenge_id), uuid.UUID(submission_id),
+                                            voter_id, author_id, score, now)
+                items += found
+                later[(challenge_id, author_id)] = since + weight
             return add_notifications(items, now)
 
         return commit_with_retry(add)
@@ -95,7 +105,10 @@ def notify_vote(challenge_id: str, submission_id: str, voter_id: int, author_id:
 
 
 def _vote_items(challenge_id: uuid.UUID, submission_id: uuid.UUID, voter_id: int,
-                author_id: int, score: float | None, now: datetime) -> list[InboxItem]:
+                author_id: int, score: float | None,
+                now: datetime) -> tuple[list[InboxItem], float]:
+    """A vote's notifications with ``score`` the author's board score right after it, and the
+    vote's weight (0 when the vote is gone)."""
     row = db.session.execute(
         select(ChallengeSubmission.title, WeeklyChallenge.slug, WeeklyChallenge.title,
                ChallengeVote.weight, User.locale)
@@ -106,7 +119,7 @@ def _vote_items(challenge_id: uuid.UUID, submission_id: uuid.UUID, voter_id: int
         .where(ChallengeSubmission.id == submission_id)
     ).first()
     if row is None:  # the vote was withdrawn before the job ran: nothing to tell
-        return []
+        return [], 0.0
     entry_title, slug, challenge_title, weight, author_locale = row
     with in_locale(author_locale):  # stored as text, in the author's language
         text = _("Your entry “%(title)s” got its first vote.", title=entry_title)
@@ -118,7 +131,7 @@ def _vote_items(challenge_id: uuid.UUID, submission_id: uuid.UUID, voter_id: int
     )]
     if score is not None:
         items += _passed_items(challenge_id, slug, challenge_title, author_id, score, weight, now)
-    return items
+    return items, float(weight)
 
 
 def _passed_items(challenge_id: uuid.UUID, slug: str, challenge_title: str, author_id: int,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from challenges.clock import utcnow
 from challenges.extensions import db
+from challenges.leaderboard.live import board_for_page
 from challenges.leaderboard.store import day_start
 from challenges.models import ChallengeVote, LedgerEntry, User, WeeklyChallenge
 from challenges.notifications.inbox import InAppNotification
@@ -22,7 +23,7 @@ from challenges.services.vote_rewards import settle_batch, sweep_unrewarded
 from challenges.services.votes import withdraw_vote
 from challenges.transactions import commit_with_retry
 
-from ..core.helpers import submit
+from ..core.helpers import submit, vote
 from ..rewards.helpers import points
 from ..support.concurrency import run_concurrently
 from .test_vote_rewards import vote_crashing_after_commit, vote_keys
@@ -187,3 +188,29 @@ def test_batches_racing_each_other_and_withdrawals_pay_each_vote_once(
     assert sum(stayed.values()) == len(ids) - 3
     for author, entry in zip(authors, entries, strict=True):
         assert points(author) == 50 + 2 * stayed[entry.id]
+
+
+def test_votes_for_one_author_in_a_batch_tell_whom_each_passed(app, make_challenge,
+                                                                make_user):
+    """The author's board score is read once, after the batch: each vote's "passed" window is
+    that score less the batch's later votes for them. The climber (entered last: loses ties)
+    goes 0 -> 1 -> 2 -> 3 in one batch: the second vote passes A (on 1), the third B (on 2);
+    both are told, not B alone."""
+    challenge = make_challenge("active")
+    climber, a, b = make_user(), make_user(), make_user()
+    entry_b, entry_a = submit(challenge, b), submit(challenge, a)
+    mine = submit(challenge, climber)
+    voters = [make_user() for _ in range(3)]
+    board_for_page(challenge, None, utcnow())  # the board in Redis, as a page load builds it
+    db.session.rollback()
+    vote(entry_b, voters[0])
+    vote(entry_b, voters[1])  # B on 2
+    vote(entry_a, voters[0])  # A on 1: nobody passed anybody so far
+    ids = [vote_crashing_after_commit(mine, voter).id for voter in voters]  # climber on 3
+
+    assert settle_batch(ids) == 3
+
+    db.session.expire_all()
+    told = set(db.session.scalars(select(InAppNotification.user_id).where(
+        InAppNotification.kind == "passed")))
+    assert told == {a.id, b.id}
