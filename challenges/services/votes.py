@@ -256,7 +256,12 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
         .returning(ChallengeSubmission.vote_count, ChallengeSubmission.counted_votes)
     ).first()
     if totals is None:
-        if _voted(entry.id, voter.id):  # a concurrent request of this voter voted first
+        if _voted(entry.id, voter.id):  # voted before (a double click), or a concurrent request
+            # The member's version moved: write it to the board with the entry as it stands
+            # under our lock, as every version is, so Redis and the database agree on it.
+            db.session.refresh(entry, ["vote_count", "counted_votes", "is_withdrawn",
+                                       "is_disqualified"])
+            publish_entry_change(entry, version, now)
             return VoteOutcome(entry, voted=True, changed=False)
         raise EntryNotVotable()  # withdrawn or disqualified while we were voting
     vote_id = uuid.uuid4()

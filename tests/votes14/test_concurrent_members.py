@@ -113,3 +113,21 @@ def test_a_vote_for_another_member_commits_while_one_vote_is_open(app, ten_membe
     first.join(timeout=30)
     second.join(timeout=30)
     assert committed_meanwhile, results
+
+
+def test_a_repeated_vote_leaves_the_boards_version_where_the_database_has_it(
+        app, ten_members, redis_client):
+    """A double click takes the member's lock and a version number before the counters' UPDATE
+    finds the vote already there; that version is written to the board too (with the entry as
+    it stands), so Redis's version stays the database's and the reconcile job has nothing to
+    repair."""
+    from challenges.leaderboard import keys
+    from challenges.leaderboard.standings import sql_board_version
+
+    challenge_id, entry_ids, voter_ids = ten_members
+    voter = _user(voter_ids[0])
+    for _ in range(3):
+        outcome = commit_with_retry(lambda: cast_vote(entry_ids[0], voter, utcnow()))
+    assert not outcome.changed
+    assert int(redis_client.get(keys.version(challenge_id))) == sql_board_version(challenge_id)
+    assert counters_disagreeing_with_the_vote_rows(redis_client, challenge_id) == []
