@@ -163,7 +163,11 @@ def test_list_actions_work_without_inline_handlers(admin_page, make_user, make_c
     expect(page.get_by_text("Record was successfully deleted.")).to_be_visible()
     expect(page.locator("tr", has_text="Deleted one by one")).to_have_count(0)
 
-    # A bulk action runs on the checked rows, after its confirmation.
+    # A bulk action runs on the checked rows, after its confirmation. The delete above loaded
+    # the list again: its scripts must have run before the dropdown is clicked (a click while
+    # the page was still loading opened nothing, and the menu item never showed: a CI flake).
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => window.modelActions !== undefined")
     page.locator("tr", has_text="Deleted in bulk").locator("input.action-checkbox").check()
     page.get_by_role("button", name="With selected").click()
     page.once("dialog", lambda dialog: dialog.accept())
