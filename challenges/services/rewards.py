@@ -20,7 +20,6 @@ from ..models import (
     ChallengeVote,
     Currency,
     LedgerEntry,
-    User,
     WeeklyChallenge,
 )
 from .ledger import grant
@@ -104,7 +103,11 @@ def vote_cast(vote: VoteToReward, moment: datetime, now: datetime) -> None:
     day even when a sweep grants them later. An entry that stopped counting between the vote
     and its rewards (withdrawn, disqualified) gets the author's grant and its reversal
     together, as if the rewards had come first: a reinstatement then finds the family it
-    re-grants from (``entry_reinstated``)."""
+    re-grants from (``entry_reinstated``).
+
+    The caller has locked the voter's and the author's user rows (``vote_rewards.settle_votes``
+    locks a batch's users in id order, FOR NO KEY UPDATE): that serialises a voter's rewards, so
+    their daily count is not raced."""
     if vote.weight == 0:
         return
     # Users are locked in id order, so two votes between the same people never deadlock.
@@ -174,13 +177,8 @@ def _reward_voter(voter_id: int, submission_id: uuid.UUID, challenge_id: uuid.UU
     )
     if already is not None:
         return
-    # Serialise this voter's rewards so the daily count below cannot be raced; the key's slot
-    # number makes a 21st reward impossible even so. FOR NO KEY UPDATE (key_share), not FOR
-    # UPDATE: the voter's votes in flight hold a KEY SHARE lock on the voter (their foreign
-    # key), and FOR UPDATE waits for those, so two concurrent votes by one voter deadlocked.
-    db.session.execute(
-        select(User.id).where(User.id == voter_id).with_for_update(key_share=True)
-    )
+    # The caller holds the voter's row lock (``vote_cast``), so the daily count below cannot be
+    # raced; the key's slot number makes a 21st reward impossible even so.
     # The vote's own UTC day, bounded on both sides: a sweep granting yesterday's vote today
     # must not count today's rewards against yesterday's cap.
     today = day_start(moment)
