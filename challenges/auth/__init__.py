@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import Flask, Response, session
 from flask_babel import lazy_gettext as _l
 from flask_login import user_loaded_from_cookie, user_logged_in
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from ..extensions import db, login_manager
 from ..leaderboard.sessions import remember_session
 from ..models import User
+
+
+@cache
+def _user_by_token() -> Select[User]:
+    """The member a session token names, built once: every member's request runs it."""
+    return select(User).where(User.session_token == bindparam("token"))
 
 
 def init_auth(app: Flask) -> None:
@@ -31,7 +39,7 @@ def init_auth(app: Flask) -> None:
         # away (logout, password change) loads nobody.
         if not session_token or len(session_token) > 64:
             return None
-        user = db.session.scalar(select(User).where(User.session_token == session_token))
+        user = db.session.scalar(_user_by_token(), {"token": session_token})
         if user is not None:
             _remember(None, user)
         return user

@@ -17,13 +17,14 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from flask import g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Select, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..clock import as_utc
@@ -184,11 +185,17 @@ def is_judge(challenge_id: uuid.UUID, user_id: int | None) -> bool:
         cache = g.setdefault("wc_judges", {})
         if (challenge_id, user_id) in cache:
             return cache[(challenge_id, user_id)]
-    found = db.session.scalar(select(ChallengeJudge.id).where(
-        ChallengeJudge.challenge_id == challenge_id, ChallengeJudge.user_id == user_id))
+    found = db.session.scalar(_judge_of(), {"challenge_id": challenge_id, "user_id": user_id})
     if cache is not None:
         cache[(challenge_id, user_id)] = found is not None
     return found is not None
+
+
+@cache
+def _judge_of() -> Select[uuid.UUID]:
+    """``is_judge``'s query, built once (every vote asks it)."""
+    return select(ChallengeJudge.id).where(ChallengeJudge.challenge_id == bindparam("challenge_id"),
+                                           ChallengeJudge.user_id == bindparam("user_id"))
 
 
 def judge_vote_refusal(challenge: WeeklyChallenge, voter: User) -> Refusal | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, SQLColumnExpression, and_, func, or_, select
+from sqlalchemy import BindParameter, Select, SQLColumnExpression, and_, func, or_, select
 from sqlalchemy.orm import Session, scoped_session
 
 from ..extensions import db
@@ -28,8 +28,10 @@ class Standing:
     today: float = 0.0
 
 
-def counting(challenge_id: uuid.UUID) -> list[SQLColumnExpression[bool]]:
-    """Entries whose votes count: in this challenge, neither withdrawn nor disqualified."""
+def counting(challenge_id: uuid.UUID | BindParameter[uuid.UUID]
+             ) -> list[SQLColumnExpression[bool]]:
+    """Entries whose votes count: in this challenge (an id, or a parameter of a statement built
+    once), neither withdrawn nor disqualified."""
     return [S.challenge_id == challenge_id, S.counts]
 
 

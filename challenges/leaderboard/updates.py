@@ -6,9 +6,11 @@ import logging
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
+from typing import Any, cast
 
 import redis
-from sqlalchemy import func, select, update
+from sqlalchemy import Insert, Select, Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -58,15 +60,25 @@ def lock_member(challenge_id: uuid.UUID, user_id: int) -> int:
     tags its Redis writes with a version newer than the last; transactions of different members
     never wait for each other (issue #14: no challenge-wide lock on the vote path). One
     statement: an upsert, whose conflict branch takes the row lock."""
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(BoardMember)
-        .values(challenge_id=challenge_id, user_id=user_id, version=1)
-        .on_conflict_do_update(index_elements=[BoardMember.challenge_id, BoardMember.user_id],
-                               set_={"version": BoardMember.version + 1})
-        .returning(BoardMember.version)
+    statement = _lock_member_statement(db.engine.dialect.name)
+    return int(db.session.execute(
+        statement, {"member_challenge": challenge_id, "member_user": user_id}).scalar_one())
+
+
+@cache
+def _lock_member_statement(dialect: str) -> Insert:
+    """``lock_member``'s upsert for the database ``dialect`` names, built once (a vote runs it:
+    issue #14). A Core statement on the table: the ORM's bulk path adds nothing here."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    members = cast(Table, BoardMember.__table__)
+    return (
+        insert(members)
+        .values(challenge_id=bindparam("member_challenge"), user_id=bindparam("member_user"),
+                version=1)
+        .on_conflict_do_update(index_elements=[members.c.challenge_id, members.c.user_id],
+                               set_={"version": members.c.version + 1})
+        .returning(members.c.version)
     )
-    return int(db.session.execute(statement).scalar_one())
 
 
 def lock_members(challenge_id: uuid.UUID, user_ids: Iterable[int]) -> dict[int, int]:
@@ -82,20 +94,31 @@ def member_value(challenge_id: uuid.UUID, user_id: int, now: datetime,
 
     One statement (issue #14: a vote is a short transaction): their counted total, first entry
     number, username and "+N today" as four scalar subqueries, instead of a query each."""
-    mine = (ChallengeSubmission.user_id == user_id, *counting(challenge_id))
-    row = db.session.execute(select(
-        select(func.sum(ChallengeSubmission.counted_votes)).where(*mine).scalar_subquery(),
-        select(func.min(ChallengeSubmission.entry_number)).where(*mine).scalar_subquery(),
-        select(User.username).where(User.id == user_id).scalar_subquery(),
-        select(func.sum(ChallengeVote.weight))
-        .join(ChallengeSubmission, ChallengeVote.submission_id == ChallengeSubmission.id)
-        .where(*mine, ChallengeVote.created_at >= day_start(now)).scalar_subquery(),
-    )).one()
+    row = db.session.execute(_member_value_statement(), {
+        "challenge_id": challenge_id, "user_id": user_id, "since": day_start(now)}).one()
     counted, first_entry, username, today = row
     if first_entry is None:  # no counting entry left: off the board
         return MemberValue(user_id, username or "", None, version=version)
     return MemberValue(user_id, username or "", encode(float(counted or 0), int(first_entry)),
                        float(today or 0), version)
+
+
+@cache
+def _member_value_statement() -> Select[Any]:
+    """``member_value``'s one statement, built once (a vote runs it: issue #14)."""
+    challenge_id = bindparam("challenge_id", type_=ChallengeSubmission.challenge_id.type)
+    user_id = bindparam("user_id", type_=ChallengeSubmission.user_id.type)
+    mine = (ChallengeSubmission.user_id == user_id, *counting(challenge_id))
+    return select(
+        select(func.sum(ChallengeSubmission.counted_votes)).where(*mine).scalar_subquery(),
+        select(func.min(ChallengeSubmission.entry_number)).where(*mine).scalar_subquery(),
+        select(User.username).where(User.id == user_id).scalar_subquery(),
+        select(func.sum(ChallengeVote.weight))
+        .join(ChallengeSubmission, ChallengeVote.submission_id == ChallengeSubmission.id)
+        .where(*mine,
+               ChallengeVote.created_at >= bindparam("since", type_=ChallengeVote.created_at.type))
+        .scalar_subquery(),
+    )
 
 
 def submission_value(

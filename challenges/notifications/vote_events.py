@@ -13,12 +13,13 @@ import logging
 import uuid
 from contextlib import suppress
 from datetime import datetime, timedelta
+from functools import cache
 
 import redis
 from flask import current_app
 from flask_babel import gettext as _
 from rq import Retry, get_current_job
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from .. import events
 from ..clock import utcnow
@@ -110,14 +111,7 @@ def _vote_items(challenge_id: uuid.UUID, submission_id: uuid.UUID, voter_id: int
     """A vote's notifications with ``score`` the author's board score right after it, and the
     vote's weight (0 when the vote is gone)."""
     row = db.session.execute(
-        select(ChallengeSubmission.title, WeeklyChallenge.slug, WeeklyChallenge.title,
-               ChallengeVote.weight, User.locale)
-        .join(WeeklyChallenge, WeeklyChallenge.id == ChallengeSubmission.challenge_id)
-        .join(User, User.id == ChallengeSubmission.user_id)
-        .join(ChallengeVote, (ChallengeVote.submission_id == ChallengeSubmission.id)
-              & (ChallengeVote.voter_id == voter_id))
-        .where(ChallengeSubmission.id == submission_id)
-    ).first()
+        _vote_told(), {"submission_id": submission_id, "voter_id": voter_id}).first()
     if row is None:  # the vote was withdrawn before the job ran: nothing to tell
         return [], 0.0
     entry_title, slug, challenge_title, weight, author_locale = row
@@ -132,6 +126,22 @@ def _vote_items(challenge_id: uuid.UUID, submission_id: uuid.UUID, voter_id: int
     if score is not None:
         items += _passed_items(challenge_id, slug, challenge_title, author_id, score, weight, now)
     return items, float(weight)
+
+
+@cache
+def _vote_told() -> Select[str, str, str, float, str | None]:
+    """What a vote's notifications say: the entry's and challenge's titles, the challenge's
+    slug, the vote's weight and the author's language; no row once the vote is gone. Built once
+    (the settle job asks it for every vote, issue #14)."""
+    return (
+        select(ChallengeSubmission.title, WeeklyChallenge.slug, WeeklyChallenge.title,
+               ChallengeVote.weight, User.locale)
+        .join(WeeklyChallenge, WeeklyChallenge.id == ChallengeSubmission.challenge_id)
+        .join(User, User.id == ChallengeSubmission.user_id)
+        .join(ChallengeVote, (ChallengeVote.submission_id == ChallengeSubmission.id)
+              & (ChallengeVote.voter_id == bindparam("voter_id")))
+        .where(ChallengeSubmission.id == bindparam("submission_id"))
+    )
 
 
 def _passed_items(challenge_id: uuid.UUID, slug: str, challenge_title: str, author_id: int,

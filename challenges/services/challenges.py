@@ -6,10 +6,11 @@ import json
 import re
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, inspect, select
+from sqlalchemy import Select, bindparam, inspect, select
 
 from ..clock import as_utc
 from ..errors import NotFound, ValidationFailed
@@ -213,10 +214,18 @@ def get_visible_challenge(slug: str, viewer: User | None) -> WeeklyChallenge:
     so a draft is indistinguishable from a challenge that does not exist."""
     if not SLUG_RE.fullmatch(slug or "") or len(slug) > 50:
         raise NotFound(_("No such challenge."))
-    challenge = db.session.scalar(visible_challenges(viewer).where(WeeklyChallenge.slug == slug))
+    challenge = db.session.scalar(_visible_by_slug(can_see_unpublished(viewer)), {"slug": slug})
     if challenge is None:
         raise NotFound(_("No such challenge."))
     return challenge
+
+
+@cache
+def _visible_by_slug(editor: bool) -> Select[WeeklyChallenge]:
+    """``visible_challenges`` by slug, for an editor or not, built once: nearly every page and
+    every vote names its challenge by slug."""
+    query = select(WeeklyChallenge).where(WeeklyChallenge.slug == bindparam("slug"))
+    return query if editor else query.where(WeeklyChallenge.is_published)
 
 
 def current_challenge(now: datetime) -> WeeklyChallenge | None:

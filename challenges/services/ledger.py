@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import cache
+from typing import cast
 
-from sqlalchemy import update
+from sqlalchemy import Insert, Table, Update, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -34,30 +36,32 @@ def grant(
     """
     if amount == 0:
         return False
-    insert = (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(
-        LedgerEntry
-    )
-    inserted = db.session.execute(
-        insert.values(
-            user_id=user_id,
-            currency=currency.value,
-            amount=amount,
-            reason=reason,
-            idempotency_key=key,
-            challenge_id=challenge_id,
-            submission_id=submission_id,
-            created_at=now,
-        )
-        .on_conflict_do_nothing()
-        .returning(LedgerEntry.id)
-    ).first()
+    inserted = db.session.execute(_insert_once(db.engine.dialect.name), {
+        "user_id": user_id, "currency": currency.value, "amount": amount, "reason": reason,
+        "idempotency_key": key, "challenge_id": challenge_id, "submission_id": submission_id,
+        "created_at": now}).first()
     if inserted is None:
         return False
-    column = _BALANCE[currency]
-    db.session.execute(
-        update(User)
-        .where(User.id == user_id)
-        .values({column: column + amount})
-        .execution_options(synchronize_session=False)
-    )
+    db.session.execute(_move_balance(currency), {"user": user_id, "amount": amount})
     return True
+
+
+# Both statements are built once: a vote's rewards run them several times (issue #14), and
+# building and keying a statement cost more than the database's work. Core statements on the
+# tables: no ORM state to keep in step (the balance's readers load the row afresh).
+@cache
+def _insert_once(dialect: str) -> Insert:
+    """A ledger row, its columns passed as parameters, unless its idempotency key is taken;
+    returns its id when it went in (``dialect``: the database's, for ON CONFLICT)."""
+    ledger = cast(Table, LedgerEntry.__table__)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(ledger).on_conflict_do_nothing().returning(ledger.c.id)
+
+
+@cache
+def _move_balance(currency: Currency) -> Update:
+    """A member's cached balance of ``currency`` moved by ``amount``."""
+    users = cast(Table, User.__table__)
+    column = users.c[_BALANCE[currency].key]
+    return (update(users).where(users.c.id == bindparam("user"))
+            .values({column: column + bindparam("amount")}))

@@ -8,9 +8,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from ..clock import as_utc
 from ..extensions import db
@@ -168,13 +169,8 @@ def vote_counts_again(vote_id: object, entry: ChallengeSubmission, now: datetime
 
 def _reward_voter(voter_id: int, submission_id: uuid.UUID, challenge_id: uuid.UUID,
                   config: dict[str, Any], moment: datetime) -> None:
-    already = db.session.scalar(
-        select(LedgerEntry.id).where(
-            LedgerEntry.user_id == voter_id,
-            LedgerEntry.reason == "vote_reward",
-            LedgerEntry.submission_id == submission_id,
-        )
-    )
+    already = db.session.scalar(_voter_rewarded_for(),
+                                {"voter_id": voter_id, "submission_id": submission_id})
     if already is not None:
         return
     # The caller holds the voter's row lock (``vote_cast``), so the daily count below cannot be
@@ -182,20 +178,36 @@ def _reward_voter(voter_id: int, submission_id: uuid.UUID, challenge_id: uuid.UU
     # The vote's own UTC day, bounded on both sides: a sweep granting yesterday's vote today
     # must not count today's rewards against yesterday's cap.
     today = day_start(moment)
-    rewarded_today = db.session.scalar(
-        select(func.count()).where(
-            LedgerEntry.user_id == voter_id,
-            LedgerEntry.reason == "vote_reward",
-            LedgerEntry.created_at >= today,
-            LedgerEntry.created_at < today + timedelta(days=1),
-        )
-    ) or 0
+    rewarded_today = db.session.scalar(_voter_rewards_between(), {
+        "voter_id": voter_id, "start": today, "end": today + timedelta(days=1)}) or 0
     cap = points_for(config, "daily_vote_rewards")
     if rewarded_today >= cap:
         return
     grant(voter_id, points_for(config, "vote"), "vote_reward",
           f"vote-reward:{voter_id}:{today.date().isoformat()}:{rewarded_today + 1}", moment,
           challenge_id=challenge_id, submission_id=submission_id)
+
+
+# ``_reward_voter``'s two reads, built once: the settle job runs them for every vote (#14).
+@cache
+def _voter_rewarded_for() -> Select[int]:
+    """The voter's voting reward for an entry, if they earned one (once per entry ever)."""
+    return select(LedgerEntry.id).where(
+        LedgerEntry.user_id == bindparam("voter_id"),
+        LedgerEntry.reason == "vote_reward",
+        LedgerEntry.submission_id == bindparam("submission_id"),
+    )
+
+
+@cache
+def _voter_rewards_between() -> Select[int]:
+    """How many voting rewards the voter earned from ``start`` up to ``end`` (the daily cap)."""
+    return select(func.count()).where(
+        LedgerEntry.user_id == bindparam("voter_id"),
+        LedgerEntry.reason == "vote_reward",
+        LedgerEntry.created_at >= bindparam("start", type_=LedgerEntry.created_at.type),
+        LedgerEntry.created_at < bindparam("end", type_=LedgerEntry.created_at.type),
+    )
 
 
 def _reverse(original_key: str, reversal_key: str, reason: str, now: datetime) -> None:
