@@ -69,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     install_fastpoll(app)  # issue #14: the unchanged poll before Flask (inside ProxyFix)
     install_proxy_fix(app)  # before anything reads the client address
     extensions.limiter.init_app(app)
+    app.after_request(extensions.limiter.say_when_to_retry)
     app.extensions["wc_redis"] = extensions.init_redis(app.config)
     _configure_sqlite(app)
 

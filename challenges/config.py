@@ -124,7 +124,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or _limiter_uri(redis_url),
         # A slow Redis must not hang a request on its limit check either.
         "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 1.0, "socket_connect_timeout": 1.0},
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # No X-RateLimit-* headers on every answer: each costs a second Redis read of the
+        # limit's window (issue #14). A 429 still says when to retry (ratelimits/limiter.py).
+        "RATELIMIT_HEADERS_ENABLED": False,
         # Redis down: count in this process's memory (limits keep applying, per process) and
         # log it once per outage; a ping every few seconds moves back to Redis.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 import flask
 from flask_limiter import Limiter
+from limits.errors import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +22,9 @@ class AppLimiter(Limiter):
       decorators are bound to it) the first app a process builds would configure every later
       one, and an outage seen by one app would carry over. Production builds one app per
       process; the tests build many, some with a dead Redis on purpose.
+    * A refusal (429) says when to come back (``Retry-After``), and only a refusal: Flask-Limiter's
+      own headers (``RATELIMIT_HEADERS_ENABLED``) read the limit's window again on every
+      answer, a second Redis round trip for each vote and login (issue #14).
     * Going to the in-memory fallback and coming back are logged once per outage, as warnings,
       by this module (Flask-Limiter's own lines are terser and its recovery one is only INFO).
       While Redis is down each process counts on its own, so a limit is per process (a member
@@ -60,3 +65,19 @@ class AppLimiter(Limiter):
         self._storage_options = {}
         self._dead = False  # a new app starts on its storage, without logging a recovery
         super().init_app(app)
+
+    def say_when_to_retry(self, response: flask.Response) -> flask.Response:
+        """``Retry-After`` on a 429 (HTML page or API error alike): the seconds until the
+        window of the limit it hit opens again, at least 1. An after-request hook: the app
+        factory registers it once (``init_app`` runs again on a used app in tests)."""
+        if response.status_code != 429 or "Retry-After" in response.headers:
+            return response
+        breached = self.current_limit
+        if breached is None:
+            return response
+        try:
+            wait = breached.reset_at - time.time()
+        except StorageError:  # Redis went away since the check: the whole window, to be safe
+            wait = breached.limit.get_expiry()
+        response.headers["Retry-After"] = str(max(1, int(wait)))
+        return response

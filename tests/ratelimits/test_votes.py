@@ -130,3 +130,29 @@ def test_the_page_lets_htmx_swap_a_429(client):
     """The vote button's 429 is a widget to swap in (htmx leaves other 4xx alone)."""
     page = client.get("/").get_data(as_text=True)
     assert '{"code": "(422|409|429)", "swap": true}' in page
+
+
+def _commands(client: Any, name: str) -> int:
+    """How many ``name`` commands the Redis server has run (INFO commandstats)."""
+    return int(client.info("commandstats").get(f"cmdstat_{name}", {}).get("calls", 0))
+
+
+def test_a_vote_let_through_does_not_read_its_limit_back(client, login, make_user, entry):
+    """Issue #14: the limiter counts the vote (one script call) and that is all: no
+    X-RateLimit-* headers, whose values cost every limited request a second read of its window
+    (a TTL and a GET); a refusal still says when to come back (the tests above)."""
+    from challenges.extensions import get_redis
+
+    redis = get_redis()
+    login(client, make_user())
+    token = client.csrf_token()
+    before = _commands(redis, "ttl")
+
+    response = client.post(page_url(entry, "vote"), data={"csrf_token": token},
+                           headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert not [name for name, _ in response.headers.items()
+                if name.lower().startswith("x-ratelimit")]
+    assert "Retry-After" not in response.headers
+    assert _commands(redis, "ttl") == before
