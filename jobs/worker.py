@@ -29,6 +29,7 @@ from rq import Queue, Worker
 from challenges import create_app
 from challenges.config import load_env_file
 from challenges.extensions import db
+from challenges.heap import freeze_startup_heap
 
 from .connection import rq_connection
 
@@ -52,8 +53,11 @@ class AppWorker(Worker):
 
     def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.app = app or create_app()
         self.stop_signalled = False
+        if app is None:  # this process's own app (tests pass theirs): built, then frozen;
+            app = create_app()  # each job's work horse is a fork of it and inherits the freeze
+            freeze_startup_heap()
+        self.app = app
 
     def request_stop(self, signum: int, frame: Any) -> None:
         """SIGTERM or SIGINT: a warm shutdown, remembered so ``main`` does not start again."""
@@ -87,6 +91,7 @@ def main() -> None:
     load_env_file()  # .env at the project root, under the real environment
     logging.basicConfig(level=logging.INFO)
     app = create_app()
+    freeze_startup_heap()  # as AppWorker does with an app of its own
     connection = rq_connection(app.config["REDIS_URL"])
     queue = Queue(app.config["RQ_QUEUE"], connection=connection)
     while True:
