@@ -9,10 +9,12 @@ page's language, nothing else: no clock, no CSRF token, no nonce. So:
 - a member's widget differs by their own bits (their row under the board, the ``is-you`` mark,
   the poll URL's digest), but its top rows are everyone's unless the member is among them: the
   rows (``leaderboard/_rows.html``) are rendered once per (rows, state, language) and the rest
-  of the widget per request (``_rows``).
+  of the widget per request (``_rows``). The pages that include the widget (home, a
+  challenge's landing page) take their rows from the same memo (the template global
+  ``leaderboard_rows``): a tenth of a landing page's CPU was rendering them again.
 
 Both memos are per process and bounded; an entry is never stale (its key holds everything the
-HTML reads), only evicted. Pages that include the widget render it in full as before.
+HTML reads), only evicted.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def widget_html(board: BoardView, announce: bool) -> str:
         # ``shown`` digests everything the widget shows; the version is in its poll URL.
         key = (board.slug, board.version, board.shown, announce, language, request.script_root)
         return _widgets.get(key, lambda: render_bare(WIDGET, board=board, announce=announce))
-    return render_bare(WIDGET, board=board, announce=announce, rows_html=rows_html(board))
+    return render_bare(WIDGET, board=board, announce=announce)
 
 
 def rows_html(board: BoardView) -> Markup:

@@ -1,8 +1,8 @@
 """The widget rendered once where it is the same (issue #14, challenges/leaderboard/widget.py):
 the memo never changes a byte of what a viewer gets (compared with a full render of the same
 board, for anonymous viewers, members in and out of the top rows, frozen, final and Spanish
-boards), an anonymous widget is rendered once per version, and members out of the top rows share
-one rendering of those rows."""
+boards), an anonymous widget is rendered once per version, members out of the top rows share
+one rendering of those rows, and pages that include the widget take them from the memo too."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from markupsafe import Markup
 
 from challenges.clock import utcnow
 from challenges.leaderboard import widget
@@ -50,7 +51,10 @@ def board(app: Any, challenge: Any, viewer_id: int | None, language: str = "en",
     with app.app_context(), app.test_request_context("/", headers={"Accept-Language": language}):
         view = board_for_page(challenge, viewer_id, at or utcnow())
         assert view.live
-        full = render_bare(widget.WIDGET, board=view, announce=True)
+        # The full render takes its rows from _rows.html itself, not from the memo (a context
+        # variable shadows the template global).
+        full = render_bare(widget.WIDGET, board=view, announce=True,
+                           leaderboard_rows=lambda b: Markup(render_bare(widget.ROWS, board=b)))
         return view, widget.widget_html(view, True), full
 
 
@@ -122,3 +126,17 @@ def test_the_polling_endpoint_sends_the_memos_widget(client, crowd):
                           headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert response.get_data(as_text=True) in widget._widgets._items.values()
+
+
+def test_a_landing_page_takes_the_board_rows_from_the_memo(client, crowd):
+    """The page renders the widget in full but for its top rows: the memo's (rendered once per
+    rows, state and language for pages and polls alike)."""
+    challenge, _ = crowd
+    response = client.get(f"/challenges/{challenge.slug}/")
+    assert response.status_code == 200
+    rows = list(widget._rows._items.values())
+    assert len(rows) == 1 and rows[0].count("board-row") == TOP
+    assert str(rows[0]) in response.get_data(as_text=True)
+    again = client.get(f"/challenges/{challenge.slug}/")
+    assert list(widget._rows._items.values()) == rows  # no second rendering of them
+    assert str(rows[0]) in again.get_data(as_text=True)
