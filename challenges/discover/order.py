@@ -20,10 +20,11 @@ import hashlib
 import math
 import random
 import uuid
+from functools import cache
 from typing import cast
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db, get_redis
@@ -215,11 +216,17 @@ def _load(challenge: WeeklyChallenge, numbers: list[int]) -> dict[int, Challenge
     """The counting entries among ``numbers``, with their authors, in one query."""
     if not numbers:
         return {}
-    rows = db.session.scalars(
-        select(S).options(joinedload(S.user))
-        .where(S.challenge_id == challenge.id, S.counts, S.entry_number.in_(numbers))
-    ).all()
+    rows = db.session.scalars(_counting_by_number(),
+                              {"challenge_id": challenge.id, "numbers": numbers}).all()
     return {row.entry_number: row for row in rows}
+
+
+@cache
+def _counting_by_number() -> Select[ChallengeSubmission]:
+    """``_load``'s query, built once (every Discover page runs it)."""
+    return (select(S).options(joinedload(S.user))
+            .where(S.challenge_id == bindparam("challenge_id"), S.counts,
+                   S.entry_number.in_(bindparam("numbers", expanding=True))))
 
 
 def _fallback_key(seed_bytes: bytes, number: int, upto: int) -> tuple[int, bytes, int]:

@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
+from functools import cache
 
 from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import events
@@ -148,13 +149,18 @@ def get_challenge_entry(challenge_id: uuid.UUID, submission_id: uuid.UUID,
 
 
 def live_entry_count(challenge_id: uuid.UUID, user_id: int) -> int:
-    return db.session.scalar(
-        select(func.count()).where(
-            ChallengeSubmission.challenge_id == challenge_id,
-            ChallengeSubmission.user_id == user_id,
-            ChallengeSubmission.is_withdrawn.is_(False),
-        )
-    ) or 0
+    return db.session.scalar(_live_entries(), {"challenge_id": challenge_id,
+                                               "user_id": user_id}) or 0
+
+
+@cache
+def _live_entries() -> Select[int]:
+    """``live_entry_count``'s count, built once (a member's landing page asks it)."""
+    return select(func.count()).where(
+        ChallengeSubmission.challenge_id == bindparam("challenge_id"),
+        ChallengeSubmission.user_id == bindparam("user_id"),
+        ChallengeSubmission.is_withdrawn.is_(False),
+    )
 
 
 def submission_refusal(challenge: WeeklyChallenge, author: User | None, now: datetime,

@@ -12,11 +12,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Protocol
 
 import redis
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import SQLColumnExpression, and_, func, or_, select
+from sqlalchemy import Select, SQLColumnExpression, and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..clock import utcnow
@@ -182,9 +183,15 @@ def _load(ids: list[uuid.UUID]) -> list[ChallengeSubmission]:
     """Entries with their authors in one query, in the order given."""
     if not ids:
         return []
-    rows = db.session.scalars(select(S).options(joinedload(S.user)).where(S.id.in_(ids))).all()
+    rows = db.session.scalars(_entries_with_authors(), {"ids": ids}).all()
     by_id = {row.id: row for row in rows}
     return [by_id[i] for i in ids if i in by_id]
+
+
+@cache
+def _entries_with_authors() -> Select[ChallengeSubmission]:
+    """``_load``'s query, built once (every "Most voted" page and landing page runs it)."""
+    return select(S).options(joinedload(S.user)).where(S.id.in_(bindparam("ids", expanding=True)))
 
 
 def _by_number(challenge: WeeklyChallenge, cursor: str | None, limit: int,

@@ -540,19 +540,26 @@ def has_voted(submission_ids: list[uuid.UUID], voter_id: int | None) -> set[uuid
     """Which of these entries ``voter_id`` has upvoted (one query for a whole gallery page)."""
     if voter_id is None or not submission_ids:
         return set()
-    return set(
-        db.session.scalars(
-            select(ChallengeVote.submission_id).where(
-                ChallengeVote.voter_id == voter_id,
-                ChallengeVote.submission_id.in_(submission_ids),
-            )
-        )
+    return set(db.session.scalars(_voted_among(),
+                                  {"voter_id": voter_id, "submission_ids": submission_ids}))
+
+
+@cache
+def _voted_among() -> Select[uuid.UUID]:
+    """``has_voted``'s query, built once (every gallery and landing page of a member asks)."""
+    return select(ChallengeVote.submission_id).where(
+        ChallengeVote.voter_id == bindparam("voter_id"),
+        ChallengeVote.submission_id.in_(bindparam("submission_ids", expanding=True)),
     )
 
 
 def votes_cast(challenge_id: uuid.UUID, voter_id: int) -> int:
-    return db.session.scalar(
-        select(func.count()).where(
-            ChallengeVote.challenge_id == challenge_id, ChallengeVote.voter_id == voter_id
-        )
-    ) or 0
+    return db.session.scalar(_votes_of_voter(),
+                             {"challenge_id": challenge_id, "voter_id": voter_id}) or 0
+
+
+@cache
+def _votes_of_voter() -> Select[int]:
+    """``votes_cast``'s count, built once (a member's landing page asks it)."""
+    return select(func.count()).where(ChallengeVote.challenge_id == bindparam("challenge_id"),
+                                      ChallengeVote.voter_id == bindparam("voter_id"))
