@@ -40,6 +40,14 @@ FIRST_RETRY = 0.5  # seconds before retrying after a Redis error; doubles up to 
 MAX_RETRY = 10.0
 
 
+def worker_app() -> Flask:
+    """The worker process's app, built once and its heap frozen (``challenges.heap``): each
+    job's work horse is a fork of this process and inherits the freeze."""
+    app = create_app()
+    freeze_startup_heap()
+    return app
+
+
 class AppWorker(Worker):
     """An RQ worker whose jobs run inside one app context, pushed for the worker's lifetime.
 
@@ -54,10 +62,7 @@ class AppWorker(Worker):
     def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.stop_signalled = False
-        if app is None:  # this process's own app (tests pass theirs): built, then frozen;
-            app = create_app()  # each job's work horse is a fork of it and inherits the freeze
-            freeze_startup_heap()
-        self.app = app
+        self.app = app or worker_app()  # tests pass theirs
 
     def request_stop(self, signum: int, frame: Any) -> None:
         """SIGTERM or SIGINT: a warm shutdown, remembered so ``main`` does not start again."""
@@ -90,8 +95,7 @@ def main() -> None:
     """``python -m jobs.worker``: work until SIGTERM or SIGINT, through Redis outages."""
     load_env_file()  # .env at the project root, under the real environment
     logging.basicConfig(level=logging.INFO)
-    app = create_app()
-    freeze_startup_heap()  # as AppWorker does with an app of its own
+    app = worker_app()
     connection = rq_connection(app.config["REDIS_URL"])
     queue = Queue(app.config["RQ_QUEUE"], connection=connection)
     while True:

@@ -28,6 +28,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db, get_redis
+from ..leaderboard.standings import counting
 from ..models import ChallengeSubmission, WeeklyChallenge
 from ..services.gallery import MAX_ENTRY_CURSOR, BadCursor
 from . import keys
@@ -225,7 +226,7 @@ def _load(challenge: WeeklyChallenge, numbers: list[int]) -> dict[int, Challenge
 def _counting_by_number() -> Select[ChallengeSubmission]:
     """``_load``'s query, built once (every Discover page runs it)."""
     return (select(S).options(joinedload(S.user))
-            .where(S.challenge_id == bindparam("challenge_id"), S.counts,
+            .where(*counting(bindparam("challenge_id", type_=S.challenge_id.type)),
                    S.entry_number.in_(bindparam("numbers", expanding=True))))
 
 

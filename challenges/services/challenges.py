@@ -203,10 +203,15 @@ def can_see_unpublished(viewer: User | None) -> bool:
 
 def visible_challenges(viewer: User | None) -> Select[WeeklyChallenge]:
     """Challenges ``viewer`` may see: published ones, and everything for editors."""
+    return _visible(can_see_unpublished(viewer))
+
+
+@cache
+def _visible(editor: bool) -> Select[WeeklyChallenge]:
+    """``visible_challenges`` for an editor or not, built once (statements are immutable:
+    callers add their own conditions to a copy)."""
     query = select(WeeklyChallenge)
-    if not can_see_unpublished(viewer):
-        query = query.where(WeeklyChallenge.is_published)
-    return query
+    return query if editor else query.where(WeeklyChallenge.is_published)
 
 
 def get_visible_challenge(slug: str, viewer: User | None) -> WeeklyChallenge:
@@ -224,8 +229,7 @@ def get_visible_challenge(slug: str, viewer: User | None) -> WeeklyChallenge:
 def _visible_by_slug(editor: bool) -> Select[WeeklyChallenge]:
     """``visible_challenges`` by slug, for an editor or not, built once: nearly every page and
     every vote names its challenge by slug."""
-    query = select(WeeklyChallenge).where(WeeklyChallenge.slug == bindparam("slug"))
-    return query if editor else query.where(WeeklyChallenge.is_published)
+    return _visible(editor).where(WeeklyChallenge.slug == bindparam("slug"))
 
 
 def current_challenge(now: datetime) -> WeeklyChallenge | None:
