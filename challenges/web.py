@@ -70,10 +70,12 @@ def polling_session_token() -> str | None:
     return str(token)
 
 
-def visible_challenge_or_404(slug: str) -> WeeklyChallenge:
-    """The challenge, or 404 for unknown slugs and for drafts seen by non-editors."""
+def visible_challenge_or_404(slug: str, entry_id: uuid.UUID | None = None) -> WeeklyChallenge:
+    """The challenge, or 404 for unknown slugs and for drafts seen by non-editors. With
+    ``entry_id`` (a URL that names an entry too), that entry is read in the same statement, for
+    ``entry_or_404`` to find without one of its own."""
     try:
-        return get_visible_challenge(slug, current_user)
+        return get_visible_challenge(slug, current_user, entry_id)
     except NotFound:
         abort(404)
 

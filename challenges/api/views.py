@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
@@ -67,8 +68,17 @@ def decode_cursor(raw: str | None) -> str | None:
     return text
 
 
-def challenge_or_404(slug: str) -> WeeklyChallenge:
-    return get_visible_challenge(slug, caller())
+def challenge_or_404(slug: str, entry_id: uuid.UUID | None = None) -> WeeklyChallenge:
+    """The challenge the caller may see (with ``entry_id``: its entry read in the same
+    statement, ``get_visible_challenge``), or ``NotFound``."""
+    return get_visible_challenge(slug, caller(), entry_id)
+
+
+def _uuid_or_none_quietly(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 def require_caller() -> Any:
@@ -179,7 +189,8 @@ def submit(slug: str) -> tuple[Response, int]:
 
 def _vote(slug: str, submission_id: str, cast: bool) -> Response:
     user = require_caller()
-    challenge = challenge_or_404(slug)
+    # The challenge's 404 comes before a malformed id's 400; a well-formed id is read with it.
+    challenge = challenge_or_404(slug, _uuid_or_none_quietly(submission_id))
     entry_id = uuid_or_none(submission_id, "submission_id")
     if entry_id is None:
         raise NotFound(_("No such entry in this challenge."))

@@ -110,7 +110,7 @@ def gallery(slug: str) -> ResponseReturnValue:
 
 @bp.get("/challenges/<slug>/submissions/<uuid:submission_id>/")
 def submission_detail(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
-    challenge = visible_challenge_or_404(slug)
+    challenge = visible_challenge_or_404(slug, submission_id)
     entry = entry_or_404(challenge, submission_id)
     now = utcnow()
     voted = bool(has_voted([entry.id], viewer_id()))
@@ -183,7 +183,7 @@ def submit(slug: str) -> ResponseReturnValue:
 @bp.route("/challenges/<slug>/submissions/<uuid:submission_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
-    challenge = visible_challenge_or_404(slug)
+    challenge = visible_challenge_or_404(slug, submission_id)
     entry = entry_or_404(challenge, submission_id, check_author=True)
     form = _entry_form(challenge)
     if request.method == "GET":
@@ -231,7 +231,7 @@ def upload_too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
           methods=["GET", "POST"])
 @login_required
 def withdraw(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
-    challenge = visible_challenge_or_404(slug)
+    challenge = visible_challenge_or_404(slug, submission_id)
     entry = entry_or_404(challenge, submission_id, check_author=True)
     form = EmptyForm()
     if request.method == "GET" or not form.validate_on_submit():
@@ -259,7 +259,7 @@ def unvote(slug: str, submission_id: uuid.UUID) -> ResponseReturnValue:
 
 
 def _vote(slug: str, submission_id: uuid.UUID, cast: bool) -> ResponseReturnValue:
-    challenge = visible_challenge_or_404(slug)
+    challenge = visible_challenge_or_404(slug, submission_id)
     entry = entry_or_404(challenge, submission_id)
     back = _return_page(challenge, entry)
     if not current_user.is_authenticated:

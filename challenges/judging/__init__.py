@@ -15,7 +15,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the blueprint, the hooks into the core's rules and the admin view."""
-    from ..services.challenges import on_challenge_check
+    from ..services.challenges import on_challenge_check, on_member_lookup
     from ..services.entries import on_submission_check
     from ..services.finalization import on_final_ranking
     from ..services.votes import on_vote_check
@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     on_vote_check(service.judge_vote_refusal)
     on_submission_check(service.judge_entry_refusal)
     on_challenge_check(service.judging_problems)
+    on_member_lookup(service.JUDGE_LOOKUP)
     on_final_ranking(service.final_ranking)
     app.extensions.setdefault("wc_admin_views", []).append(add_admin_views)
     app.jinja_env.globals["judged_standings"] = service.results_standings

@@ -24,7 +24,17 @@ from flask import g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import Select, bindparam, case, func, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    bindparam,
+    case,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..clock import as_utc
@@ -39,6 +49,7 @@ from ..models import (
     User,
     WeeklyChallenge,
 )
+from ..services.challenges import MemberLookup
 
 COMMUNITY, JUDGES, BLEND = "community", "judges", "blend"
 MODES = (COMMUNITY, JUDGES, BLEND)
@@ -177,18 +188,22 @@ def rubric_problem(rubric: Any) -> str | None:
 
 def is_judge(challenge_id: uuid.UUID, user_id: int | None) -> bool:
     """Whether ``user_id`` judges the challenge. Asked once per request and challenge (a
-    gallery page asks it for each card's vote button)."""
+    gallery page asks it for each card's vote button), if the challenge's lookup did not
+    already read it (``JUDGE_LOOKUP``)."""
     if user_id is None:
         return False
-    cache: dict[tuple[uuid.UUID, int], bool] | None = None
-    if has_request_context():
-        cache = g.setdefault("wc_judges", {})
-        if (challenge_id, user_id) in cache:
-            return cache[(challenge_id, user_id)]
+    memo = _judges_memo()
+    if memo is not None and (challenge_id, user_id) in memo:
+        return memo[(challenge_id, user_id)]
     found = db.session.scalar(_judge_of(), {"challenge_id": challenge_id, "user_id": user_id})
-    if cache is not None:
-        cache[(challenge_id, user_id)] = found is not None
+    if memo is not None:
+        memo[(challenge_id, user_id)] = found is not None
     return found is not None
+
+
+def _judges_memo() -> dict[tuple[uuid.UUID, int], bool] | None:
+    """The request's answers of ``is_judge`` by (challenge, member); None outside a request."""
+    return g.setdefault("wc_judges", {}) if has_request_context() else None
 
 
 @cache
@@ -196,6 +211,22 @@ def _judge_of() -> Select[uuid.UUID]:
     """``is_judge``'s query, built once (every vote asks it)."""
     return select(ChallengeJudge.id).where(ChallengeJudge.challenge_id == bindparam("challenge_id"),
                                            ChallengeJudge.user_id == bindparam("user_id"))
+
+
+def _judges_column(member_id: BindParameter[int]) -> ColumnElement[bool]:
+    """Whether the member judges the challenge a lookup reads (a column of that statement)."""
+    return exists().where(ChallengeJudge.challenge_id == WeeklyChallenge.id,
+                          ChallengeJudge.user_id == member_id)
+
+
+def _remember_judge(challenge: WeeklyChallenge, member_id: int, judges: Any) -> None:
+    if (memo := _judges_memo()) is not None:
+        memo[(challenge.id, member_id)] = bool(judges)
+
+
+# Read with a member's challenge lookup (``get_visible_challenge``): a member's vote, gallery
+# and landing page ask ``is_judge`` after it, and then find the answer in the request's memo.
+JUDGE_LOOKUP = MemberLookup(_judges_column, _remember_judge)
 
 
 def judge_vote_refusal(challenge: WeeklyChallenge, voter: User) -> Refusal | None:

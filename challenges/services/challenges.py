@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, inspect, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, inspect, select
 
 from ..clock import as_utc
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..models import THEME_COLORS, ChallengeStatus, User, WeeklyChallenge
+from ..models import THEME_COLORS, ChallengeStatus, ChallengeSubmission, User, WeeklyChallenge
 from ..phase import in_phase
 from .points import validate_points_config
 from .prizes import parse_prizes
@@ -214,22 +216,79 @@ def _visible(editor: bool) -> Select[WeeklyChallenge]:
     return query if editor else query.where(WeeklyChallenge.is_published)
 
 
-def get_visible_challenge(slug: str, viewer: User | None) -> WeeklyChallenge:
+def get_visible_challenge(slug: str, viewer: User | None,
+                          entry_id: uuid.UUID | None = None) -> WeeklyChallenge:
     """The challenge with ``slug`` if ``viewer`` may see it. Raises ``NotFound`` otherwise,
-    so a draft is indistinguishable from a challenge that does not exist."""
+    so a draft is indistinguishable from a challenge that does not exist.
+
+    One statement (issue #14): for a signed-in member it also reads what features asked to
+    know about the member and the challenge (``on_member_lookup``), and with ``entry_id`` that
+    entry of the challenge, if any, so the session's identity map answers ``get_entry`` without
+    a statement of its own (the entry's rules stay there)."""
     if not SLUG_RE.fullmatch(slug or "") or len(slug) > 50:
         raise NotFound(_("No such challenge."))
-    challenge = db.session.scalar(_visible_by_slug(can_see_unpublished(viewer)), {"slug": slug})
-    if challenge is None:
+    member_id = _member_id(viewer)
+    columns = tuple(member_columns) if member_id is not None else ()
+    statement = _visible_by_slug(can_see_unpublished(viewer), entry_id is not None, columns)
+    params: dict[str, Any] = {"slug": slug}
+    if entry_id is not None:
+        params["entry_id"] = entry_id
+    if columns:
+        params["member_id"] = member_id
+    row = db.session.execute(statement, params).first()
+    if row is None:
         raise NotFound(_("No such challenge."))
+    challenge: WeeklyChallenge = row[0]
+    if entry_id is not None and row[1] is not None:
+        # The identity map holds objects weakly: the session keeps this one until it ends.
+        db.session.info.setdefault("wc_entries_read", []).append(row[1])
+    if member_id is not None:
+        for lookup, value in zip(columns, row[2 if entry_id is not None else 1:], strict=True):
+            lookup.found(challenge, member_id, value)
     return challenge
 
 
+@dataclass(frozen=True)
+class MemberLookup:
+    """A feature's column read with a member's challenge lookup, and what it does with the
+    value: e.g. judging asks whether the member judges the challenge and remembers the answer
+    for the request, so the vote's and the entry form's checks ask no statement of their own."""
+
+    column: Callable[[BindParameter[int]], ColumnElement[Any]]  # from the member's id
+    found: Callable[[WeeklyChallenge, int, Any], None]  # (challenge, member id, the value)
+
+
+member_columns: list[MemberLookup] = []
+
+
+def on_member_lookup(lookup: MemberLookup) -> MemberLookup:
+    """Read ``lookup``'s column in every member's ``get_visible_challenge``; registering it
+    twice is a no-op (apps are created more than once in tests)."""
+    if lookup not in member_columns:
+        member_columns.append(lookup)
+    return lookup
+
+
+def _member_id(viewer: User | None) -> int | None:
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return None
+    return viewer.id
+
+
 @cache
-def _visible_by_slug(editor: bool) -> Select[WeeklyChallenge]:
-    """``visible_challenges`` by slug, for an editor or not, built once: nearly every page and
-    every vote names its challenge by slug."""
-    return _visible(editor).where(WeeklyChallenge.slug == bindparam("slug"))
+def _visible_by_slug(editor: bool, with_entry: bool = False,
+                     columns: tuple[MemberLookup, ...] = ()) -> Select[Any]:
+    """``visible_challenges`` by slug, for an editor or not, built once per shape: nearly every
+    page and every vote names its challenge by slug. With ``with_entry``, the entry
+    ``:entry_id`` of the challenge beside it (None when it has no such entry); then each
+    member column."""
+    query = _visible(editor).where(WeeklyChallenge.slug == bindparam("slug"))
+    if with_entry:
+        query = query.add_columns(ChallengeSubmission).outerjoin(ChallengeSubmission, and_(
+            ChallengeSubmission.id == bindparam("entry_id", type_=ChallengeSubmission.id.type),
+            ChallengeSubmission.challenge_id == WeeklyChallenge.id))
+    member = bindparam("member_id", type_=User.id.type)
+    return query.add_columns(*(lookup.column(member) for lookup in columns))
 
 
 def current_challenge(now: datetime) -> WeeklyChallenge | None:
