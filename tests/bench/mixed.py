@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import heapq
 import html
 import os
@@ -76,6 +77,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--authors", type=int, default=5_000)
     p.add_argument("--votes-per-voter", type=int, default=100)
     p.add_argument("--seed", type=int, default=14)
+    p.add_argument("--trace", type=Path, metavar="CSV",
+                   help="also write every answer (seconds into the load, type, latency ms) "
+                        "to CSV: where in the run the slow ones were")
     p.add_argument("--votes-on", choices=["spread", "leaders"], default="spread",
                    help="spread (default): each voter's entries drawn at random from the whole "
                         "gallery; leaders: the top-ranked members' entries first, so nearly "
@@ -95,9 +99,16 @@ class Stats:
     errors: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(
         lambda: defaultdict(int)))
     scheduled: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # (seconds into the load it was scheduled, type, latency ms) of every answer: ``--trace``
+    trace: list[tuple[float, str, float]] = field(default_factory=list)
 
     def error(self, kind: str, what: str) -> None:
         self.errors[kind][what] += 1
+
+    def answered(self, label: str, offset: float, latency: float) -> None:
+        """One answer of type ``label`` (a row of the report), scheduled ``offset`` s in."""
+        self.latency[label].append(latency)
+        self.trace.append((offset, label, latency))
 
 
 def settle_delays(db: Any, challenge_id: uuid.UUID, since: datetime,
@@ -220,10 +231,10 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
         status, _, text = answer
         latency = (loop.time() - at) * 1000
         if status == 204:
-            stats.latency["poll 204 (unchanged)"].append(latency)
+            stats.answered("poll 204 (unchanged)", at - start, latency)
         elif status == 200 and (found := POLL_URL_RE.search(text)):
             tab.url = html.unescape(found.group(1))
-            stats.latency["poll 200 (changed)"].append(latency)
+            stats.answered("poll 200 (changed)", at - start, latency)
         else:
             stats.error("poll", str(status))
             return
@@ -246,7 +257,7 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
         if status != 200 or "HX-Redirect" in headers:
             stats.error("vote", str(status) if status != 200 else "HX-Redirect")
             return
-        stats.latency["vote"].append((loop.time() - at) * 1000)
+        stats.answered("vote", at - start, (loop.time() - at) * 1000)
 
     async def page(viewer: Viewer, path: str, label: str, at: float) -> None:
         headers = {}
@@ -270,8 +281,8 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
             if "Set-Cookie" in got:  # the session cookie (``timed``)
                 viewer.session = got["Set-Cookie"]
         who = "member" if viewer.cookie else "anonymous"
-        stats.latency[f"page {label}, {who}{' (304)' if status == 304 else ''}"].append(
-            (loop.time() - at) * 1000)
+        stats.answered(f"page {label}, {who}{' (304)' if status == 304 else ''}", at - start,
+                       (loop.time() - at) * 1000)
         stats.latency["page (all)"].append((loop.time() - at) * 1000)
 
     members = [v for v in viewers if v.cookie]
@@ -397,6 +408,13 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
         f"{args.page_rate:g} page views/s")
     started_at = datetime.now(UTC)
     stats, took = asyncio.run(run_load(port, args, tabs, voters, viewers, week))
+    if args.trace:
+        with args.trace.open("w", newline="") as trace:
+            rows = csv.writer(trace)
+            rows.writerow(["offset_s", "type", "latency_ms"])
+            rows.writerows((f"{offset:.4f}", label, f"{latency:.2f}")
+                           for offset, label, latency in sorted(stats.trace))
+        log(f"every answer written to {args.trace}")
     with app.app_context():
         inserted = core._vote_count(db, world.week_id) - votes_before
         settle_ms, unsettled = settle_delays(db, world.week_id, started_at)
