@@ -61,7 +61,11 @@ SETTLE_TARGET_MS = 1000.0  # "the voter's points appear within a second"
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m tests.bench.mixed", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--duration", type=float, default=120.0, help="seconds of load (120)")
+    p.add_argument("--duration", type=float, default=120.0,
+                   help="seconds of measured load (120)")
+    p.add_argument("--warmup", type=float, default=10.0,
+                   help="seconds of the same load before it, not in the figures (10): fresh "
+                        "workers' first requests; printed apart, its errors counted")
     p.add_argument("--tabs", type=int, default=1_000, help="open tabs polling (1,000)")
     p.add_argument("--poll-every", type=float, default=5.0, help="seconds between polls (5)")
     p.add_argument("--voters", type=int, default=50, help="members voting (50)")
@@ -168,12 +172,14 @@ class Viewer:
 # --- The load ---------------------------------------------------------------------------------
 
 async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters: list[Voter],
-                   viewers: list[Viewer], week: str) -> tuple[Stats, float]:
-    """Every request at its scheduled time for ``args.duration`` seconds; returns the stats and
-    the wall time the load took (its last answer included)."""
+                   viewers: list[Viewer], week: str) -> tuple[Stats, Stats, float]:
+    """Every request at its scheduled time for ``args.warmup`` + ``args.duration`` seconds;
+    returns the stats of the measured part, those of the warm-up, and the wall time the load
+    took (its last answer included)."""
     rng = random.Random(args.seed)
     base = f"http://127.0.0.1:{port}"
-    stats = Stats()
+    measured, warm = Stats(), Stats()
+    total = args.warmup + args.duration
     # A fresh connection per request: gunicorn's sync workers close each one anyway.
     connector = aiohttp.TCPConnector(limit=0, force_close=True)
     # No User-Agent, as the login (http.client) sent none: Flask-Login's session protection
@@ -188,7 +194,7 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
 
     def push(at: float, kind: str, index: int) -> None:
         nonlocal seq
-        if at < args.duration:
+        if at < total:
             heapq.heappush(events, (at, seq, kind, index))
             seq += 1
 
@@ -199,11 +205,15 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
     if args.page_rate > 0:
         push(rng.expovariate(args.page_rate), "page", 0)
 
+    def book(at: float) -> Stats:
+        """Where a request scheduled at ``at`` is counted: the warm-up's or the measured."""
+        return warm if at - start < args.warmup else measured
+
     async def timed(kind: str, at: float, method: str, path: str,
                     headers: dict[str, str], body: str | None = None
                     ) -> tuple[int, dict[str, str], str] | None:
         lag = (loop.time() - at) * 1000
-        stats.lag.append(lag)
+        book(at).lag.append(lag)
         try:
             async with session.request(method, base + path, headers=headers,
                                        data=body) as response:
@@ -214,10 +224,10 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
                 if "session" in response.cookies:
                     got["Set-Cookie"] = f"session={response.cookies['session'].value}"
         except TimeoutError:
-            stats.error(kind, "timeout")
+            book(at).error(kind, "timeout")
             return None
         except aiohttp.ClientError as exc:
-            stats.error(kind, type(exc).__name__)
+            book(at).error(kind, type(exc).__name__)
             return None
         return status, got, text
 
@@ -231,18 +241,18 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
         status, _, text = answer
         latency = (loop.time() - at) * 1000
         if status == 204:
-            stats.answered("poll 204 (unchanged)", at - start, latency)
+            book(at).answered("poll 204 (unchanged)", at - start, latency)
         elif status == 200 and (found := POLL_URL_RE.search(text)):
             tab.url = html.unescape(found.group(1))
-            stats.answered("poll 200 (changed)", at - start, latency)
+            book(at).answered("poll 200 (changed)", at - start, latency)
         else:
-            stats.error("poll", str(status))
+            book(at).error("poll", str(status))
             return
-        stats.latency["poll (all)"].append(latency)
+        book(at).latency["poll (all)"].append(latency)
 
     async def vote(voter: Voter, at: float) -> None:
         if voter.used >= len(voter.entries):
-            stats.error("vote", "out of fresh entries")
+            book(at).error("vote", "out of fresh entries")
             return
         entry = voter.entries[voter.used]
         voter.used += 1
@@ -255,9 +265,9 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
         status, headers, _ = answer
         # An HX-Redirect (to the login page) would be a 200 that voted nothing.
         if status != 200 or "HX-Redirect" in headers:
-            stats.error("vote", str(status) if status != 200 else "HX-Redirect")
+            book(at).error("vote", str(status) if status != 200 else "HX-Redirect")
             return
-        stats.answered("vote", at - start, (loop.time() - at) * 1000)
+        book(at).answered("vote", at - start, (loop.time() - at) * 1000)
 
     async def page(viewer: Viewer, path: str, label: str, at: float) -> None:
         headers = {}
@@ -273,7 +283,7 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
             return
         status, got, _ = answer
         if status not in (200, 304):
-            stats.error("page", str(status))
+            book(at).error("page", str(status))
             return
         if viewer.cookie is None:
             if status == 200 and "ETag" in got:
@@ -281,9 +291,9 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
             if "Set-Cookie" in got:  # the session cookie (``timed``)
                 viewer.session = got["Set-Cookie"]
         who = "member" if viewer.cookie else "anonymous"
-        stats.answered(f"page {label}, {who}{' (304)' if status == 304 else ''}", at - start,
+        book(at).answered(f"page {label}, {who}{' (304)' if status == 304 else ''}", at - start,
                        (loop.time() - at) * 1000)
-        stats.latency["page (all)"].append((loop.time() - at) * 1000)
+        book(at).latency["page (all)"].append((loop.time() - at) * 1000)
 
     members = [v for v in viewers if v.cookie]
     anonymous = [v for v in viewers if not v.cookie]
@@ -294,7 +304,7 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
         delay = at - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        stats.scheduled[kind] += 1
+        book(at).scheduled[kind] += 1
         if kind == "poll":
             job = poll(tabs[index], at)
             push(offset + args.poll_every, "poll", index)
@@ -313,7 +323,7 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
         await asyncio.gather(*tasks)
     took = loop.time() - start
     await session.close()
-    return stats, took
+    return measured, warm, took
 
 
 # --- Setup, run and report --------------------------------------------------------------------
@@ -370,7 +380,8 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
 
     week = "/challenges/bench-week"
     log(f"logging in {args.voters} voters and {args.viewers} viewers through the login form")
-    per_voter = int(args.duration / args.vote_every * 3) + 20  # Poisson: room for a busy member
+    # Poisson: room for a busy member
+    per_voter = int((args.warmup + args.duration) / args.vote_every * 3) + 20
     voters: list[Voter] = []
     picker = random.Random(args.seed)
     for voter in range(args.users, args.users - args.voters, -1):  # members who are not authors
@@ -403,17 +414,17 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
     # The client's own full collections (its heap holds the loaded world: 100-300 ms each)
     # would count as the server's latency: freeze what the setup built, as the servers do.
     freeze_startup_heap()
-    log(f"mixed load for {args.duration:g} s: {args.tabs:,} tabs polling every "
+    log(f"mixed load for {args.warmup:g} + {args.duration:g} s: {args.tabs:,} tabs polling every "
         f"{args.poll_every:g} s, {args.voters} members voting every ~{args.vote_every:g} s, "
         f"{args.page_rate:g} page views/s")
     started_at = datetime.now(UTC)
-    stats, took = asyncio.run(run_load(port, args, tabs, voters, viewers, week))
+    stats, warm, took = asyncio.run(run_load(port, args, tabs, voters, viewers, week))
     if args.trace:
         with args.trace.open("w", newline="") as trace:
             rows = csv.writer(trace)
             rows.writerow(["offset_s", "type", "latency_ms"])
             rows.writerows((f"{offset:.4f}", label, f"{latency:.2f}")
-                           for offset, label, latency in sorted(stats.trace))
+                           for offset, label, latency in sorted(warm.trace + stats.trace))
         log(f"every answer written to {args.trace}")
     with app.app_context():
         inserted = core._vote_count(db, world.week_id) - votes_before
@@ -446,17 +457,26 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
     out(f"  client lag (sent after its schedule): p50 {percentile(stats.lag, 0.5):.1f} ms, "
         f"p99 {lag_p99:.1f} ms: "
         f"{'the client kept up' if kept_up else 'the client FELL BEHIND (figures are pessimistic)'}"
-        f"\n  last answer {took - args.duration:+.1f} s after the load's end (the server's "
-        f"backlog)\n")
-    votes_ok = len(stats.latency["vote"])
-    out(f"  votes: {votes_ok:,} answered 200, {inserted:,} rows inserted\n\n")
+        f"\n  last answer {took - args.warmup - args.duration:+.1f} s after the load's end "
+        f"(the server's backlog)\n")
+    warm_all = [v for kind in ("poll (all)", "vote", "page (all)") for v in warm.latency[kind]]
+    out(f"  warm-up ({args.warmup:g} s before, fresh workers; not in the figures above): "
+        f"{len(warm_all):,} answers, p50 {percentile(warm_all, 0.5):.1f} ms, "
+        f"p99 {percentile(warm_all, 0.99):.1f} ms\n")
+    votes_ok = len(stats.latency["vote"]) + len(warm.latency["vote"])
+    out(f"  votes (warm-up included): {votes_ok:,} answered 200, {inserted:,} rows inserted\n\n")
 
-    error_total = sum(sum(e.values()) for e in stats.errors.values())
+    errors: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for book in (warm, stats):  # an error in the warm-up is an error
+        for kind, counts in book.errors.items():
+            for what, count in counts.items():
+                errors[kind][what] += count
+    error_total = sum(sum(e.values()) for e in errors.values())
     vote_p99 = percentile(stats.latency["vote"], 0.99)
     poll_p99 = percentile(stats.latency["poll (all)"], 0.99)
     lines = [
         core.Line("errors (all types)",
-                  f"{error_total}" + (f" {dict((k, dict(v)) for k, v in stats.errors.items())}"
+                  f"{error_total}" + (f" {dict((k, dict(v)) for k, v in errors.items())}"
                                       if error_total else ""), "= 0", error_total == 0),
         core.Line("p99 of votes", f"{vote_p99:8.1f} ms", f"<= {VOTE_TARGET_MS:.0f} ms",
                   vote_p99 <= VOTE_TARGET_MS),
