@@ -227,7 +227,7 @@ def get_visible_challenge(slug: str, viewer: User | None,
     a statement of its own (the entry's rules stay there)."""
     if not SLUG_RE.fullmatch(slug or "") or len(slug) > 50:
         raise NotFound(_("No such challenge."))
-    member_id = _member_id(viewer)
+    member_id = member_id_of(viewer)
     columns = tuple(member_columns) if member_id is not None else ()
     statement = _visible_by_slug(can_see_unpublished(viewer), entry_id is not None, columns)
     params: dict[str, Any] = {"slug": slug}
@@ -269,7 +269,8 @@ def on_member_lookup(lookup: MemberLookup) -> MemberLookup:
     return lookup
 
 
-def _member_id(viewer: User | None) -> int | None:
+def member_id_of(viewer: User | None) -> int | None:
+    """The signed-in viewer's id; None for nobody and for the anonymous user."""
     if viewer is None or not getattr(viewer, "is_authenticated", False):
         return None
     return viewer.id

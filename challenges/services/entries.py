@@ -39,7 +39,7 @@ from ..models import (
 )
 from ..phase import accepts_submissions, phase_at
 from . import rewards
-from .challenges import can_see_unpublished
+from .challenges import can_see_unpublished, member_id_of
 from .finalization import rerank_results
 from .text import TrimmedInput, required_text
 from .urls import url_problem
@@ -132,7 +132,7 @@ def get_entry(submission_id: uuid.UUID, viewer: User | None) -> ChallengeSubmiss
         raise NotFound(_("No such entry."))
     if not entry.challenge.is_published and not editor:
         raise NotFound(_("No such entry."))
-    viewer_id = getattr(viewer, "id", None) if getattr(viewer, "is_authenticated", False) else None
+    viewer_id = member_id_of(viewer)
     if entry.is_disqualified and not editor and entry.user_id != viewer_id:
         raise NotFound(_("No such entry."))
     return entry
