@@ -50,3 +50,20 @@ def test_the_judge_bit_read_with_the_challenge_refuses_a_judges_vote_and_no_one_
     assert "Judges of this challenge" not in voted and 'aria-pressed="true"' in voted
     db.session.refresh(entry)
     assert entry.vote_count == 1
+
+
+def test_an_entry_named_under_another_challenges_slug_is_not_found(
+        client, login, make_challenge, make_user):
+    """The lookup joins the entry on (id, challenge): an entry of another challenge is not
+    loaded with it, and ``get_challenge_entry``'s own check answers 404; nothing is voted."""
+    here, there = make_challenge("active"), make_challenge("active")
+    elsewhere = submit(there, make_user())
+    login(client, make_user())
+    base = f"/challenges/{here.slug}/submissions/{elsewhere.id}"
+    assert client.get(f"{base}/").status_code == 404
+    vote = client.post(f"{base}/vote", headers={"HX-Request": "true",
+                                                "X-CSRFToken": client.csrf_token()})
+    assert vote.status_code == 404
+    db.session.refresh(elsewhere)
+    assert elsewhere.vote_count == 0
+    assert client.get(f"/challenges/{there.slug}/submissions/{elsewhere.id}/").status_code == 200
