@@ -256,7 +256,10 @@ def cast_vote(submission_id: uuid.UUID, voter: User | None, now: datetime, *,
     # of "voted already?" first: the UPDATE below asks it (a repeated vote, a double click, is
     # rare; it costs the lock and a version number, never a write to the board or the counters).
     version = lock_member(entry.challenge_id, entry.user_id)
-    totals = db.session.execute(
+    # On the session's connection, not through the session: the ORM's bulk-UPDATE path (half
+    # this statement's CPU) has nothing to do here (no session sync; ``lock_member`` just
+    # flushed anything pending, and nothing changed since).
+    totals = db.session.connection().execute(
         _count_vote(), {"entry_id": entry.id, "voter_id": voter.id, "weight": weight}).first()
     if totals is None:
         if _voted(entry.id, voter.id):  # voted before (a double click), or a concurrent request
