@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..clock import utcnow
-from ..errors import LoginRequired, NotFound
+from ..errors import LoginRequired, NotFound, ValidationFailed
 from ..extensions import limiter
 from ..leaderboard import ranks
 from ..models import WeeklyChallenge
@@ -75,9 +75,10 @@ def challenge_or_404(slug: str, entry_id: uuid.UUID | None = None) -> WeeklyChal
 
 
 def _uuid_or_none_quietly(value: str) -> uuid.UUID | None:
+    """``uuid_or_none`` without its 400: None for a malformed id as for an empty one."""
     try:
-        return uuid.UUID(value)
-    except ValueError:
+        return uuid_or_none(value, "submission_id")
+    except ValidationFailed:
         return None
 
 
