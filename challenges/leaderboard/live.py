@@ -14,7 +14,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
 from types import MappingProxyType
@@ -23,6 +23,7 @@ from typing import Any
 import redis
 
 from ..extensions import get_redis
+from ..luascripts import Batch, Reply, done
 from ..models import WeeklyChallenge
 from ..phase import is_frozen, results_pending, results_published
 from . import frozen as frozen_board
@@ -30,7 +31,7 @@ from . import keys, staleness
 from .rebuild_queue import request_rebuild
 from .sessions import Viewer, decode_viewer, identity_key
 from .standings import ranked_standings, sql_board_version, standing_of
-from .store import Row, read_snapshot
+from .store import Row, Snapshot, queue_snapshot
 from .store import day_start as _day_start
 
 TOP = 10
@@ -78,29 +79,59 @@ def client_shown(value: str | None) -> str | None:
     return value if value is not None and SHOWN_RE.fullmatch(value) else None
 
 
-# Features that add to the viewer's own row (the "you" row's movement): each gets the Redis
-# client, the challenge, the viewer, whether the board is final, and the moment, and returns
-# what to show under its name in ``extras`` (None: nothing). The widget and the full board's
-# pages call them (``ranks``). Registered at app start; called on the polling paths too, so a
-# hook reads Redis only (no SQL). Not called on the SQL fallback.
-ViewerRowHook = Callable[["redis.Redis", uuid.UUID, int, bool, datetime], Any]
+# Features that add to the viewer's own row (the "you" row's movement): each gets a batch of
+# Redis script calls, the challenge, the viewer, whether the board is final, and the moment; it
+# queues its reads on the batch and returns their reply, what to show under its name in
+# ``extras`` (None, or a reply of None: nothing). The batch is the one that reads the board, so
+# a poll pays one round trip for both (issue #14). The widget and the full board's pages call
+# them (``ranks``). Registered at app start; called on the polling paths too, so a hook reads
+# Redis only (no SQL). Not called on the SQL fallback.
+ViewerRowHook = Callable[[Batch, uuid.UUID, int, bool, datetime], "Reply[Any] | None"]
 VIEWER_ROW_HOOKS: dict[str, ViewerRowHook] = {}
+_NO_EXTRAS: Mapping[str, Any] = MappingProxyType({})
+
+
+def queue_viewer_extras(batch: Batch, challenge_id: uuid.UUID, viewer_id: int | None,
+                        completed: bool, now: datetime) -> Reply[Mapping[str, Any]]:
+    """What each registered hook adds to ``viewer_id``'s row, by hook name, once ``batch`` ran."""
+    if viewer_id is None or not VIEWER_ROW_HOOKS:
+        return done(_NO_EXTRAS)
+    queued = {name: hook(batch, challenge_id, viewer_id, completed, now)
+              for name, hook in VIEWER_ROW_HOOKS.items()}
+
+    def extras() -> Mapping[str, Any]:
+        values = {name: reply.get() for name, reply in queued.items() if reply is not None}
+        return MappingProxyType({k: v for k, v in values.items() if v is not None})
+
+    return Reply(extras)
 
 
 def viewer_extras(client: redis.Redis, challenge_id: uuid.UUID, viewer_id: int | None,
                   completed: bool, now: datetime) -> Mapping[str, Any]:
-    """What each registered hook adds to ``viewer_id``'s row, by hook name."""
-    if viewer_id is None or not VIEWER_ROW_HOOKS:
-        return MappingProxyType({})
-    extras = {name: hook(client, challenge_id, viewer_id, completed, now)
-              for name, hook in VIEWER_ROW_HOOKS.items()}
-    return MappingProxyType({k: v for k, v in extras.items() if v is not None})
+    """What each registered hook adds to ``viewer_id``'s row, by hook name (a round trip)."""
+    batch = Batch(client)
+    extras = queue_viewer_extras(batch, challenge_id, viewer_id, completed, now)
+    batch.execute()
+    return extras.get()
 
 
-def with_viewer_extras(client: redis.Redis, board: BoardView, now: datetime) -> BoardView:
-    """``board`` with what each registered hook adds to the viewer's row."""
-    extras = viewer_extras(client, board.challenge_id, board.viewer_id, board.completed, now)
-    return replace(board, extras=extras) if extras else board
+def _read_live(client: redis.Redis, challenge_id: uuid.UUID, viewer_id: int | None,
+               frozen: bool, completed: bool, now: datetime,
+               top: int) -> tuple[Snapshot, Mapping[str, Any]] | None:
+    """The board's snapshot for ``viewer_id`` (the frozen copy's while ``frozen``) and what the
+    viewer-row hooks add, in one round trip (two when frozen); None when the frozen copy is
+    not in Redis."""
+    today = _day_start(now).date()
+    batch = Batch(client)
+    snapshot: Reply[Snapshot | None]
+    if frozen:
+        snapshot = done(frozen_board.read(client, challenge_id, viewer_id, today, top))
+    else:
+        snapshot = queue_snapshot(batch, challenge_id, viewer_id, today, top)
+    extras = queue_viewer_extras(batch, challenge_id, viewer_id, completed, now)
+    batch.execute()
+    snap = snapshot.get()
+    return None if snap is None else (snap, extras.get())
 
 
 def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
@@ -119,23 +150,18 @@ def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datet
             request_rebuild(challenge.id)
             if not client.exists(keys.built(challenge.id)):  # built at once only if run inline
                 return sql_board(challenge, viewer_id, now, top)
-        today = _day_start(now).date()
         if frozen:
             frozen_board.take(client, challenge)  # no-op when the copy is there
-            snap = frozen_board.read(client, challenge.id, viewer_id, today, top)
-            if snap is None:  # evicted between the two calls
-                return sql_board(challenge, viewer_id, now, top)
-        else:
-            snap = read_snapshot(client, challenge.id, viewer_id, today, top)
+        found = _read_live(client, challenge.id, viewer_id, frozen, completed, now, top)
+        if found is None:  # the frozen copy was evicted between the two calls
+            return sql_board(challenge, viewer_id, now, top)
     except REDIS_ERRORS:
         return sql_board(challenge, viewer_id, now, top)
-    board = BoardView(challenge.id, challenge.slug, snap.version, snap.rows, snap.viewer,
-                      snap.participants, True, completed, viewer_id,
-                      challenge.freeze_hours if frozen else None, _results_at(challenge, now))
-    try:
-        return with_viewer_extras(client, board, now)
-    except REDIS_ERRORS:
-        return board
+    snap, extras = found
+    return BoardView(challenge.id, challenge.slug, snap.version, snap.rows, snap.viewer,
+                     snap.participants, True, completed, viewer_id,
+                     challenge.freeze_hours if frozen else None, _results_at(challenge, now),
+                     extras)
 
 
 def _results_at(challenge: WeeklyChallenge, now: datetime) -> datetime | None:
@@ -267,7 +293,8 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
 
     Round trips: none when the copy answers (a 204; an anonymous viewer's changed board); one
     for other 204s (meta, version and the viewer in one pipeline), two when the board changed
-    (plus the snapshot script); one more the first time this process sees a slug."""
+    (then the snapshot and the viewer-row hooks' scripts share one batch; three while the
+    board is frozen); one more the first time this process sees a slug."""
     seen = _seen.get(slug)
     if not fresh:
         answer = _from_seen(seen, session_token is None, client_version, shown, now, max_age)
@@ -314,15 +341,12 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
     cid = uuid.UUID(challenge_id)
     viewer_id = viewer.user_id if viewer else None
     frozen_hours = meta_frozen_hours(meta, now)
-    if frozen_hours is not None:
-        snap = frozen_board.read(client, cid, viewer_id, _day_start(now).date(), TOP)
-        if snap is None:
-            return PollResult(PollStatus.NEEDS_SQL)  # the page path takes the frozen copy
-    else:
-        snap = read_snapshot(client, cid, viewer_id, _day_start(now).date(), TOP)
+    found = _read_live(client, cid, viewer_id, frozen_hours is not None, completed, now, TOP)
+    if found is None:
+        return PollResult(PollStatus.NEEDS_SQL)  # the page path takes the frozen copy
+    snap, extras = found
     board = BoardView(cid, slug, snap.version, snap.rows, snap.viewer, snap.participants, True,
-                      completed, viewer_id, frozen_hours, meta_results_at(meta, now))
-    board = with_viewer_extras(client, board, now)
+                      completed, viewer_id, frozen_hours, meta_results_at(meta, now), extras)
     if completed:
         return PollResult(PollStatus.COMPLETED, board)
     if viewer_id is None:  # what the next anonymous polls may get from the copy

@@ -16,7 +16,6 @@ the page says "live updates paused".
 
 from __future__ import annotations
 
-import hashlib
 import math
 import uuid
 from collections.abc import Mapping
@@ -30,6 +29,7 @@ import redis
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from ..extensions import db, get_redis
+from ..luascripts import LuaScript
 from ..models import User, WeeklyChallenge
 from ..phase import freeze_starts_at, is_frozen, results_published
 from . import frozen as frozen_board
@@ -292,7 +292,7 @@ def _clamp(size: int) -> int:
 # KEYS: built, version, board, names, day, meta.  ARGV: direction, bound score, size, viewer id.
 # One consistent moment: the version, the rows, their ranks, names and "+N today" are read
 # together, so no write can land between them. Every command is O(log N + size).
-_PAGE = """
+_PAGE = LuaScript("""
 local direction, bound, size, viewer = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local meta = redis.call('HGETALL', KEYS[6])
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0, meta} end
@@ -337,8 +337,7 @@ if #ids > 0 then
   todays = redis.call('ZMSCORE', KEYS[5], unpack(ids))
 end
 return {1, meta, version, card, rows, names, todays, first, viewer_rank, viewer_score}
-"""
-_PAGE_SHA = hashlib.sha1(_PAGE.encode()).hexdigest()  # noqa: S324 (Redis names scripts so)
+""")
 
 
 def _read(client: redis.Redis, challenge_id: uuid.UUID, slug: str, cursor: Cursor, size: int,
@@ -356,10 +355,7 @@ def _read(client: redis.Redis, challenge_id: uuid.UUID, slug: str, cursor: Curso
                        keys.day(cid, day_start(now).date()), keys.meta(cid)]
     args = [cursor.direction.value, "" if cursor.score is None else repr(cursor.score), size,
             "" if viewer_id is None else viewer_id]
-    try:
-        result = cast(list[Any], client.evalsha(_PAGE_SHA, len(script_keys), *script_keys, *args))
-    except redis.exceptions.NoScriptError:  # first use since the server started
-        result = cast(list[Any], client.eval(_PAGE, len(script_keys), *script_keys, *args))
+    result = cast(list[Any], _PAGE(client, script_keys, args))
     built, flat_meta, *rest = result
     meta = dict(zip(flat_meta[::2], flat_meta[1::2], strict=True))
     if not built:

@@ -26,7 +26,6 @@ a time (a Redis lock, renewed between chunks); a second caller gets ``RebuildInP
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Iterator
@@ -39,6 +38,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
+from ..luascripts import LuaScript
 from ..models import WeeklyChallenge
 from . import keys
 from .scores import encode
@@ -126,7 +126,7 @@ def rebuild_locked(client: redis.Redis, challenge_id: uuid.UUID, now: datetime, 
             if head is None:
                 return 0
             loaded = 0
-            client.script_load(_LOAD)
+            client.script_load(_LOAD.source)
             for members in board_members(cid, today, session, CHUNK):
                 _load(client, cid, today.date(), token, "u", [
                     f"{m.user_id}\x1f{encode(m.counted_votes, m.first_entry_number)!r}\x1f"
@@ -189,7 +189,7 @@ def renew(client: redis.Redis, cid: uuid.UUID, token: str) -> None:
 # score stages a removal (off the board at that version).
 # A member whose staging version is newer than the snapshot's was written after it: keep that.
 # Variadic ZADD / HSET of at most REDIS_BATCH members: a call blocks Redis for milliseconds only.
-_LOAD = """
+_LOAD = LuaScript("""
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 local kind = ARGV[2]
 local n = tonumber(ARGV[3])
@@ -250,10 +250,9 @@ if #todays > 0 then redis.call('ZADD', KEYS[5], unpack(todays)) end
 if #versions > 0 then redis.call('HSET', KEYS[6], unpack(versions)) end
 if added > 0 then redis.call('INCRBY', KEYS[7], added) end
 return 1
-"""
+""")
 REDIS_BATCH = 500
 LOAD_ATTEMPTS = 3
-_LOAD_SHA = hashlib.sha1(_LOAD.encode()).hexdigest()  # noqa: S324 (Redis names scripts so)
 
 
 def _load(client: redis.Redis, cid: uuid.UUID, today: date, token: str, kind: str,
@@ -266,10 +265,7 @@ def _load(client: redis.Redis, cid: uuid.UUID, today: date, token: str, kind: st
         args: list[str | int] = [token, kind, len(batch), "\x1f".join(batch)]
         for attempt in range(1, LOAD_ATTEMPTS + 1):
             try:
-                done = client.evalsha(_LOAD_SHA, len(script_keys), *script_keys, *args)
-                break
-            except redis.exceptions.NoScriptError:  # Redis restarted: the marker is gone too
-                done = client.eval(_LOAD, len(script_keys), *script_keys, *args)
+                done = _LOAD(client, script_keys, args)
                 break
             except (redis.exceptions.TimeoutError, redis.exceptions.ConnectionError):
                 # A batch is idempotent: loading it again gives the same staging. A busy Redis

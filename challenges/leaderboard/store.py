@@ -17,7 +17,6 @@ changes whenever the board does and never goes back.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from typing import Any
 
 import redis
 
+from ..luascripts import Batch, LuaScript, Reply
 from ..models import WeeklyChallenge
 from ..phase import freeze_starts_at
 from . import keys
@@ -249,7 +249,7 @@ class Snapshot:
 # KEYS: version, board, names, day.  ARGV: top, viewer_id ("" for none).
 # One round trip, and one consistent moment: the version, the rows, their names and "+N today"
 # are read together, so a write can never land between them.
-_SNAPSHOT = """
+_SNAPSHOT = LuaScript("""
 local top = tonumber(ARGV[1])
 local viewer = ARGV[2]
 local version = redis.call('GET', KEYS[1]) or '0'
@@ -272,8 +272,7 @@ if #ids > 0 then
   todays = redis.call('ZMSCORE', KEYS[4], unpack(ids))
 end
 return {version, card, rows, names, todays, viewer_rank, viewer_score}
-"""
-_SNAPSHOT_SHA = hashlib.sha1(_SNAPSHOT.encode()).hexdigest()  # noqa: S324 (Redis names scripts so)
+""")
 
 
 def read_snapshot(
@@ -283,14 +282,27 @@ def read_snapshot(
 
     One round trip (a read-only script; every key shares the challenge's hash tag), O(log N + top)
     whatever the size of the board."""
+    return _snapshot_from(_SNAPSHOT(client, *_snapshot_call(challenge_id, viewer_id, today, top)),
+                          viewer_id)
+
+
+def queue_snapshot(batch: Batch, challenge_id: uuid.UUID, viewer_id: int | None, today: date,
+                   top: int = 10) -> Reply[Snapshot]:
+    """``read_snapshot`` queued on ``batch``, to share its round trip with other reads."""
+    reply = batch.script(_SNAPSHOT, *_snapshot_call(challenge_id, viewer_id, today, top))
+    return reply.then(lambda result: _snapshot_from(result, viewer_id))
+
+
+def _snapshot_call(challenge_id: uuid.UUID, viewer_id: int | None, today: date,
+                   top: int) -> tuple[list[str], list[str | int]]:
+    """The snapshot script's keys and arguments."""
     script_keys = [keys.version(challenge_id), keys.board(challenge_id),
                    keys.names(challenge_id), keys.day(challenge_id, today)]
-    args = [top, "" if viewer_id is None else viewer_id]
-    result: Any  # the script's reply: a Lua table of the fields unpacked below
-    try:
-        result = client.evalsha(_SNAPSHOT_SHA, len(script_keys), *script_keys, *args)
-    except redis.exceptions.NoScriptError:  # first use since the server started
-        result = client.eval(_SNAPSHOT, len(script_keys), *script_keys, *args)
+    return script_keys, [top, "" if viewer_id is None else viewer_id]
+
+
+def _snapshot_from(result: Any, viewer_id: int | None) -> Snapshot:
+    """The snapshot in the script's reply (a Lua table of the fields unpacked below)."""
     version, participants, flat, names, todays, viewer_rank, viewer_score = result
     rows = [
         Row(i, int(flat[2 * i - 2]), names[i - 1] or "", counted_votes(float(flat[2 * i - 1])),

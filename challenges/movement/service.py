@@ -18,7 +18,6 @@ votes (weight 1, SPEC §4): a down-weighted vote counts less.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import uuid
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from ..extensions import db, get_redis
 from ..leaderboard import keys as board_keys
 from ..leaderboard.scores import decode, encode
 from ..leaderboard.store import day_start
+from ..luascripts import Batch, LuaScript, Reply
 from ..models import ChallengeSubmission
 from . import keys
 
@@ -63,7 +63,7 @@ _TAKE_ONLY = _TAKE + "return took\n"
 
 # The viewer's row: KEYS as _TAKE, then names; ARGV: ttl, when, viewer id, take ("1": take the
 # snapshot when missing). One round trip and one consistent moment.
-_READ = """
+_READ = LuaScript("""
 local took = 0
 if ARGV[4] == '1' then
 """ + _TAKE + """
@@ -81,8 +81,7 @@ local known = redis.call('EXISTS', KEYS[5])
 local start_rank = false
 if known == 1 then start_rank = redis.call('ZREVRANK', KEYS[4], ARGV[3]) end
 return {rank, score, above_score, above_name, known, start_rank}
-"""
-_READ_SHA = hashlib.sha1(_READ.encode()).hexdigest()  # noqa: S324 (Redis names scripts so)
+""")
 
 
 @dataclass(frozen=True)
@@ -160,13 +159,24 @@ def viewer_movement(client: redis.Redis, challenge_id: uuid.UUID, viewer_id: int
     """The viewer's movement and votes to pass, or None when they are not on the board. Takes
     the day's snapshot first when it is missing (``take_missing``: the first read of the day
     when the job did not run). One round trip, Redis only."""
+    batch = Batch(client)
+    movement = queue_viewer_movement(batch, challenge_id, viewer_id, now, take_missing)
+    batch.execute()
+    return movement.get()
+
+
+def queue_viewer_movement(batch: Batch, challenge_id: uuid.UUID, viewer_id: int, now: datetime,
+                          take_missing: bool = True) -> Reply[Movement | None]:
+    """``viewer_movement`` queued on ``batch`` (the widget's poll reads the board with it)."""
     script_keys = [*_script_keys(challenge_id, now), board_keys.names(challenge_id)]
     args: list[str | int] = [SNAPSHOT_TTL, now.isoformat(), viewer_id,
                              "1" if take_missing else "0"]
-    try:
-        result = client.evalsha(_READ_SHA, len(script_keys), *script_keys, *args)
-    except redis.exceptions.NoScriptError:  # first use since the server started
-        result = client.eval(_READ, len(script_keys), *script_keys, *args)
+    return batch.script(_READ, script_keys, args).then(
+        lambda result: _movement_from(result, viewer_id))
+
+
+def _movement_from(result: Any, viewer_id: int) -> Movement | None:
+    """The movement in the read script's reply (nothing: not on the board)."""
     if not result:
         return None
     rank, score, above_score, above_name, known, start_rank = cast(list[Any], result)
@@ -178,13 +188,13 @@ def viewer_movement(client: redis.Redis, challenge_id: uuid.UUID, viewer_id: int
                     None if start_rank is None else int(start_rank) + 1, to_pass)
 
 
-def movement_hook(client: redis.Redis, challenge_id: uuid.UUID, viewer_id: int,
-                  completed: bool, now: datetime) -> Movement | None:
+def movement_hook(batch: Batch, challenge_id: uuid.UUID, viewer_id: int,
+                  completed: bool, now: datetime) -> Reply[Movement | None] | None:
     """The leaderboard's viewer-row hook: the viewer's movement while voting is open (a final
-    board has no "today")."""
+    board has no "today"), queued on the batch that reads the board."""
     if completed:
         return None
-    return viewer_movement(client, challenge_id, viewer_id, now)
+    return queue_viewer_movement(batch, challenge_id, viewer_id, now)
 
 
 def on_submission_created(event: SubmissionCreated) -> None:

@@ -1,0 +1,102 @@
+"""Redis Lua scripts: run by their SHA, and several of them sent in one round trip.
+
+Redis keeps the scripts it has run in a cache that a restart empties, so every call sends the
+script's SHA and, on the rare NOSCRIPT answer, the source once (which caches it again). The
+widget's poll reads the board and what features add to the viewer's row with several scripts;
+a ``Batch`` sends them together (issue #14: each round trip was a large share of a poll).
+redis-py's own ``Script`` objects ask ``SCRIPT EXISTS`` before each pipeline, a round trip of
+their own, so they are not used here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+import redis
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+U = TypeVar("U")
+
+KeyOrArg = str | int | float
+
+
+class LuaScript:
+    """A Lua script, called by its SHA with its source sent only when Redis lacks it."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.sha = hashlib.sha1(source.encode()).hexdigest()  # noqa: S324 (Redis names scripts so)
+
+    def __call__(self, client: redis.Redis, keys: Sequence[str],
+                 args: Sequence[KeyOrArg] = ()) -> Any:
+        """Run the script now, in its own round trip; its reply as redis-py parses it."""
+        try:
+            return client.evalsha(self.sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:  # first use since the server started
+            return client.eval(self.source, len(keys), *keys, *args)
+
+
+class Reply(Generic[T_co]):
+    """What a queued call answers, available once its batch has run."""
+
+    def __init__(self, read: Callable[[], T_co]) -> None:
+        self._read = read
+
+    def get(self) -> T_co:
+        """The value (raises ``RuntimeError`` before the batch ran)."""
+        return self._read()
+
+    def then(self, parse: Callable[[T_co], U]) -> Reply[U]:
+        """A reply whose value is ``parse`` of this one's."""
+        return Reply(lambda: parse(self._read()))
+
+
+class Batch:
+    """Script calls sent to Redis together, in one round trip (a pipeline without MULTI: each
+    script is atomic on its own, as when called alone)."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._client = client
+        self._calls: list[tuple[LuaScript, Sequence[str], Sequence[KeyOrArg]]] = []
+        self._replies: list[Any] | None = None
+
+    def script(self, script: LuaScript, keys: Sequence[str],
+               args: Sequence[KeyOrArg] = ()) -> Reply[Any]:
+        """Queue ``script``; its reply once ``execute`` has run."""
+        index = len(self._calls)
+        self._calls.append((script, keys, args))
+        return Reply(lambda: self._reply(index))
+
+    def execute(self) -> None:
+        """Send every queued call (nothing when none is queued). A script Redis does not have
+        cached is run again on its own with its source; any other error is raised."""
+        if not self._calls:
+            self._replies = []
+            return
+        pipe = self._client.pipeline(transaction=False)
+        for script, keys, args in self._calls:
+            pipe.evalsha(script.sha, len(keys), *keys, *args)
+        replies = pipe.execute(raise_on_error=False)
+        for index, reply in enumerate(replies):
+            if isinstance(reply, redis.exceptions.NoScriptError):
+                script, keys, args = self._calls[index]
+                replies[index] = self._client.eval(script.source, len(keys), *keys, *args)
+            elif isinstance(reply, Exception):
+                raise reply
+        self._replies = replies
+
+    def _reply(self, index: int) -> Any:
+        if self._replies is None:
+            raise RuntimeError("the batch has not been executed")
+        return self._replies[index]
+
+
+def done(value: T) -> Reply[T]:
+    """A reply that needs no round trip (a value already known)."""
+    return Reply(lambda: value)
+
+
+__all__ = ["Batch", "LuaScript", "Reply", "done"]
