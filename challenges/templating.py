@@ -85,6 +85,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["now"] = utcnow
     app.jinja_env.globals["main_action"] = main_action
-    from .leaderboard.widget import rows_html  # it renders with this module: import late
+    # They render with this module: import late.
+    from .leaderboard.widget import rows_html, viewer_bits
 
     app.jinja_env.globals["leaderboard_rows"] = rows_html
+    app.jinja_env.globals["leaderboard_viewer_bits"] = viewer_bits

@@ -1,8 +1,9 @@
 """The widget rendered once where it is the same (issue #14, challenges/leaderboard/widget.py):
 the memo never changes a byte of what a viewer gets (compared with a full render of the same
 board, for anonymous viewers, members in and out of the top rows, frozen, final and Spanish
-boards), an anonymous widget is rendered once per version, members out of the top rows share
-one rendering of those rows, and pages that include the widget take them from the memo too."""
+boards), an anonymous widget is rendered once per version, members who see the same board share
+one rendering of it with their own bits filled in (also across versions that show the same), and
+pages that include the widget take its rows from the memo too."""
 
 from __future__ import annotations
 
@@ -51,10 +52,11 @@ def board(app: Any, challenge: Any, viewer_id: int | None, language: str = "en",
     with app.app_context(), app.test_request_context("/", headers={"Accept-Language": language}):
         view = board_for_page(challenge, viewer_id, at or utcnow())
         assert view.live
-        # The full render takes its rows from _rows.html itself, not from the memo (a context
-        # variable shadows the template global).
+        # The full render takes its rows from _rows.html itself and the viewer's bits from
+        # their templates, not from the memos (context variables shadow the template globals).
         full = render_bare(widget.WIDGET, board=view, announce=True,
-                           leaderboard_rows=lambda b: Markup(render_bare(widget.ROWS, board=b)))
+                           leaderboard_rows=lambda b: Markup(render_bare(widget.ROWS, board=b)),
+                           leaderboard_viewer_bits=lambda b: widget.viewer_bits(b, memo=False))
         return view, widget.widget_html(view, True), full
 
 
@@ -86,6 +88,30 @@ def test_members_out_of_the_top_rows_share_one_rendering_of_them(app, crowd):
         assert widget.rows_html(board_for_page(challenge, None, utcnow())) is rows
         mine = widget.rows_html(board_for_page(challenge, leader.id, utcnow()))
     assert mine is not rows and "is-you" in mine and "is-you" not in rows
+
+
+def test_members_who_see_the_same_board_share_one_frame_with_their_own_bits(app, crowd):
+    challenge, authors = crowd
+    below, other = authors[TOP], authors[TOP + 1]
+    mine = board(app, challenge, below.id)
+    theirs = board(app, challenge, other.id)
+    assert (mine[1], theirs[1]) == (mine[2], theirs[2])  # each is its full render
+    assert len(widget._frames._items) == 1
+    assert f"@{below.username}" in mine[1] and f"@{other.username}" not in mine[1]
+    assert mine[0].shown != theirs[0].shown  # their poll URLs differ by the digest
+    assert f"s={mine[0].shown}" in mine[1] and f"s={theirs[0].shown}" in theirs[1]
+    assert "wc-hole-" not in mine[1] + theirs[1]
+
+
+def test_a_vote_that_leaves_the_top_rows_as_they_were_reuses_the_frame(app, crowd, make_user):
+    challenge, authors = crowd
+    below, other = authors[TOP], authors[TOP + 1]
+    before = board(app, challenge, below.id)
+    vote(submit(challenge, other), make_user())  # the last member's second entry: still below
+    view, html, full = board(app, challenge, below.id)
+    assert view.version != before[0].version and view.rows == before[0].rows
+    assert html == full and f'data-version="{view.version}"' in html
+    assert len(widget._frames._items) == 1
 
 
 def test_a_new_vote_is_a_new_widget(app, crowd, make_user):
