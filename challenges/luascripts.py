@@ -1,4 +1,5 @@
-"""Redis Lua scripts: run by their SHA, and several of them sent in one round trip.
+"""Redis Lua scripts: run by their SHA, and several of them (with plain commands) sent in one
+round trip.
 
 Redis keeps the scripts it has run in a cache that a restart empties, so every call sends the
 script's SHA and, on the rare NOSCRIPT answer, the source once (which caches it again). The
@@ -55,19 +56,28 @@ class Reply(Generic[T_co]):
 
 
 class Batch:
-    """Script calls sent to Redis together, in one round trip (a pipeline without MULTI: each
-    script is atomic on its own, as when called alone)."""
+    """Script calls and commands sent to Redis together, in one round trip (a pipeline without
+    MULTI: each script is atomic on its own, as when called alone)."""
 
     def __init__(self, client: redis.Redis) -> None:
         self._client = client
-        self._calls: list[tuple[LuaScript, Sequence[str], Sequence[KeyOrArg]]] = []
+        # A script call, or a plain command (None, its words, no arguments).
+        self._calls: list[tuple[LuaScript | None, Sequence[str], Sequence[KeyOrArg]]] = []
         self._replies: list[Any] | None = None
 
     def script(self, script: LuaScript, keys: Sequence[str],
                args: Sequence[KeyOrArg] = ()) -> Reply[Any]:
         """Queue ``script``; its reply once ``execute`` has run."""
-        index = len(self._calls)
         self._calls.append((script, keys, args))
+        return self._next_reply()
+
+    def command(self, *words: str) -> Reply[Any]:
+        """Queue a command (``"GET", key``); its reply as redis-py parses that command's."""
+        self._calls.append((None, words, ()))
+        return self._next_reply()
+
+    def _next_reply(self) -> Reply[Any]:
+        index = len(self._calls) - 1
         return Reply(lambda: self._reply(index))
 
     def execute(self) -> None:
@@ -78,11 +88,14 @@ class Batch:
             return
         pipe = self._client.pipeline(transaction=False)
         for script, keys, args in self._calls:
-            pipe.evalsha(script.sha, len(keys), *keys, *args)
+            if script is None:
+                pipe.execute_command(*keys)
+            else:
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
         replies = pipe.execute(raise_on_error=False)
         for index, reply in enumerate(replies):
-            if isinstance(reply, redis.exceptions.NoScriptError):
-                script, keys, args = self._calls[index]
+            script, keys, args = self._calls[index]
+            if isinstance(reply, redis.exceptions.NoScriptError) and script is not None:
                 replies[index] = self._client.eval(script.source, len(keys), *keys, *args)
             elif isinstance(reply, Exception):
                 raise reply

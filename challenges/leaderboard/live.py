@@ -115,23 +115,37 @@ def viewer_extras(client: redis.Redis, challenge_id: uuid.UUID, viewer_id: int |
     return extras.get()
 
 
+LiveRead = tuple[Snapshot, Mapping[str, Any]]
+
+
 def _read_live(client: redis.Redis, challenge_id: uuid.UUID, viewer_id: int | None,
-               frozen: bool, completed: bool, now: datetime,
-               top: int) -> tuple[Snapshot, Mapping[str, Any]] | None:
+               frozen: bool, completed: bool, now: datetime, top: int) -> LiveRead | None:
     """The board's snapshot for ``viewer_id`` (the frozen copy's while ``frozen``) and what the
     viewer-row hooks add, in one round trip (two when frozen); None when the frozen copy is
     not in Redis."""
-    today = _day_start(now).date()
     batch = Batch(client)
+    found = _queue_live(batch, client, challenge_id, viewer_id, frozen, completed, now, top)
+    batch.execute()
+    return found.get()
+
+
+def _queue_live(batch: Batch, client: redis.Redis, challenge_id: uuid.UUID,
+                viewer_id: int | None, frozen: bool, completed: bool, now: datetime,
+                top: int) -> Reply[LiveRead | None]:
+    """``_read_live`` queued on ``batch`` (but the frozen copy, read at once)."""
+    today = _day_start(now).date()
     snapshot: Reply[Snapshot | None]
     if frozen:
         snapshot = done(frozen_board.read(client, challenge_id, viewer_id, today, top))
     else:
         snapshot = queue_snapshot(batch, challenge_id, viewer_id, today, top)
     extras = queue_viewer_extras(batch, challenge_id, viewer_id, completed, now)
-    batch.execute()
-    snap = snapshot.get()
-    return None if snap is None else (snap, extras.get())
+
+    def found() -> LiveRead | None:
+        snap = snapshot.get()
+        return None if snap is None else (snap, extras.get())
+
+    return Reply(found)
 
 
 def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
@@ -282,6 +296,54 @@ def _from_seen(seen: _Seen | None, anonymous: bool, client_version: int | None,
     return PollResult(PollStatus.CHANGED, board)
 
 
+# A session's Redis key -> the copy of its viewer (``sessions.encode_viewer``) this process read
+# at its last poll: whose board a poll reads ahead (``_read_ahead``).
+_viewer_copies: dict[str, str] = {}
+_VIEWER_COPIES_MAX = 16384
+
+
+def _remember_viewer(identity: str, raw_viewer: str | None) -> None:
+    if raw_viewer is None:
+        _viewer_copies.pop(identity, None)
+        return
+    if len(_viewer_copies) >= _VIEWER_COPIES_MAX:
+        _viewer_copies.clear()
+    _viewer_copies[identity] = raw_viewer
+
+
+@dataclass(frozen=True)
+class _ReadAhead:
+    """The board read on a poll's first round trip for the viewer expected behind its session
+    (``raw_viewer``, None: anonymous); used only if Redis's answer on that trip names them."""
+
+    raw_viewer: str | None
+    board: Reply[LiveRead | None]
+
+
+def _read_ahead(batch: Batch, client: redis.Redis, seen: _Seen | None, identity: str | None,
+                client_version: int | None, now: datetime) -> _ReadAhead | None:
+    """Queue the board on the poll's first batch when the poll will likely need it: the client
+    is behind the version this process last read, and the board was open, published and not
+    frozen then. The viewer is the one this process last saw behind the session (none for an
+    anonymous poll); without one, nothing is read ahead. Issue #14: a member's changed poll
+    in one round trip instead of two; a wrong guess costs the read, never the answer."""
+    if seen is None or client_version == seen.version:
+        return None
+    meta = seen.meta
+    if (meta.get("published") != "1" or meta_completed(meta, now)
+            or meta_frozen_hours(meta, now) is not None):
+        return None
+    raw_viewer = None
+    if identity is not None:
+        raw_viewer = _viewer_copies.get(identity)
+        if raw_viewer is None:
+            return None
+    viewer = decode_viewer(raw_viewer)
+    board = _queue_live(batch, client, uuid.UUID(seen.challenge_id),
+                        viewer.user_id if viewer else None, False, False, now, TOP)
+    return _ReadAhead(raw_viewer, board)
+
+
 def poll(slug: str, session_token: str | None, client_version: int | None,
          now: datetime, shown: str | None = None, *, fresh: bool = False,
          max_age: float = 0.0) -> PollResult:
@@ -292,9 +354,10 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
     ``fresh`` (the poll right after the browser's own vote) always reads Redis.
 
     Round trips: none when the copy answers (a 204; an anonymous viewer's changed board); one
-    for other 204s (meta, version and the viewer in one pipeline), two when the board changed
-    (then the snapshot and the viewer-row hooks' scripts share one batch; three while the
-    board is frozen); one more the first time this process sees a slug."""
+    for other 204s (meta, version and the viewer in one batch) and, usually, for a changed
+    board too: the board is read ahead on that batch (``_read_ahead``); two when the guess
+    was not possible or wrong, three while the board is frozen; one more the first time this
+    process sees a slug."""
     seen = _seen.get(slug)
     if not fresh:
         answer = _from_seen(seen, session_token is None, client_version, shown, now, max_age)
@@ -309,13 +372,17 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
         if challenge_id is None:
             return PollResult(PollStatus.NEEDS_SQL)
     identity = identity_key(session_token)
-    pipe = client.pipeline(transaction=False)
-    pipe.hgetall(keys.meta(challenge_id))
-    pipe.exists(keys.built(challenge_id))
-    pipe.get(keys.version(challenge_id))
+    batch = Batch(client)
+    meta_reply = batch.command("HGETALL", keys.meta(challenge_id))
+    built_reply = batch.command("EXISTS", keys.built(challenge_id))
+    version_reply = batch.command("GET", keys.version(challenge_id))
+    viewer_reply = batch.command("GET", identity) if identity else done(None)
+    ahead = _read_ahead(batch, client, seen, identity, client_version, now)
+    batch.execute()
+    meta, built, version = meta_reply.get(), built_reply.get(), version_reply.get()
+    raw_viewer: str | None = viewer_reply.get()
     if identity:
-        pipe.get(identity)
-    meta, built, version, *raw_viewer = pipe.execute()
+        _remember_viewer(identity, raw_viewer)
     if not meta or meta.get("slug") != slug:
         if _seen.pop(slug, None) is not None:
             return poll(slug, session_token, client_version, now, shown,
@@ -332,7 +399,7 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
         and seen.board.version == current else None
     _seen[slug] = _Seen(challenge_id, meta, current, time.monotonic(),
                         kept.board if kept else None, kept.day if kept else None)
-    viewer = decode_viewer(raw_viewer[0] if raw_viewer else None)
+    viewer = decode_viewer(raw_viewer)
     if not meta_visible(meta, viewer):
         return PollResult(PollStatus.NOT_FOUND)
     completed = meta_completed(meta, now)
@@ -341,7 +408,11 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
     cid = uuid.UUID(challenge_id)
     viewer_id = viewer.user_id if viewer else None
     frozen_hours = meta_frozen_hours(meta, now)
-    found = _read_live(client, cid, viewer_id, frozen_hours is not None, completed, now, TOP)
+    if (ahead is not None and ahead.raw_viewer == raw_viewer and not completed
+            and frozen_hours is None):
+        found = ahead.board.get()  # read on the first round trip, for the right viewer
+    else:
+        found = _read_live(client, cid, viewer_id, frozen_hours is not None, completed, now, TOP)
     if found is None:
         return PollResult(PollStatus.NEEDS_SQL)  # the page path takes the frozen copy
     snap, extras = found

@@ -1,7 +1,8 @@
-"""A member's changed poll in two Redis round trips (issue #14): the board's meta, version and
-the viewer, then the board's snapshot and what the viewer-row hooks add (the "you" row's
-movement) in one batch of scripts. Counted on the wire: each round trip is one write of
-commands to the Redis socket."""
+"""A member's changed poll in one Redis round trip (issue #14): the board's meta, version and
+the viewer's session copy, with the board's snapshot and what the viewer-row hooks add (the
+"you" row's movement) read ahead for the viewer this process last saw behind that session. A
+wrong guess costs a second trip, never a wrong answer. Counted on the wire: each round trip is
+one write of commands to the Redis socket."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pytest
 from redis.connection import AbstractConnection
 
 from challenges.extensions import get_redis
+from challenges.leaderboard import live
+from challenges.leaderboard.sessions import Viewer, encode_viewer
 
 from ..core.helpers import submit, vote
 from .test_fastpoll import current_version, url
@@ -45,14 +48,38 @@ def member_on_board(client: Any, login: Any, make_challenge: Any, make_user: Any
     return challenge
 
 
-def test_a_members_changed_poll_takes_two_round_trips(client, member_on_board, sends):
-    version = current_version(client, member_on_board)  # the process now knows the slug
+def test_a_members_changed_poll_takes_one_round_trip(client, member_on_board, sends):
+    version = current_version(client, member_on_board)  # the process now knows slug and viewer
     sends.clear()
     answer = client.get(url(member_on_board, version - 1), headers=HTMX)
     body = answer.get_data(as_text=True)
     assert answer.status_code == 200
     assert 'data-testid="you-movement"' in body  # the hook's read came back with the board
+    assert len(sends) == 1
+
+
+def test_the_first_poll_of_a_session_in_a_process_takes_two(client, member_on_board, sends):
+    current_version(client, member_on_board)
+    live._viewer_copies.clear()  # as in another worker process: no guess for this session
+    sends.clear()
+    assert client.get(url(member_on_board, 0), headers=HTMX).status_code == 200
     assert len(sends) == 2
+
+
+def test_a_wrong_guess_reads_the_board_again_for_the_viewer_redis_names(
+        client, member_on_board, make_user, sends):
+    live._viewer_copies.clear()  # other tests' sessions
+    version = current_version(client, member_on_board)
+    [identity] = live._viewer_copies  # this session's Redis key, and the viewer it named
+    other = make_user()
+    submit(member_on_board, other)
+    # The copy now names another member (as a re-used token would): the guess is wrong.
+    get_redis().set(identity, encode_viewer(Viewer(other.id, other.username, "member")))
+    sends.clear()
+    body = client.get(url(member_on_board, version - 1), headers=HTMX).get_data(as_text=True)
+    theirs = next(row for row in body.split("<li ")[1:] if f"@{other.username}<" in row)
+    assert "is-you" in theirs and body.count("is-you") == 1
+    assert len(sends) == 2  # the read ahead was for the old viewer: read again
 
 
 def test_a_poll_after_redis_lost_its_scripts_still_answers(client, member_on_board):
