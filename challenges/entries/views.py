@@ -85,13 +85,12 @@ def gallery(slug: str) -> ResponseReturnValue:
     now = utcnow()
     # Anonymous visitors revalidate their own copy (issue #14); Discover's order is per visitor,
     # so its validator names the visitor's stored order.
-    etag = None
-    if pagecache.conditional_applies():
-        order = "" if key is None else order_version(sort, challenge, key)
-        if order is not None:
-            etag = pagecache.page_etag(challenge, now, "gallery", order)
-    if etag is not None and (unchanged := pagecache.not_modified(etag)) is not None:
-        return unchanged
+    state = pagecache.page_state(challenge, now, "gallery") \
+        if pagecache.conditional_applies() else None
+    if state is not None:
+        order = _order_version(sort, challenge, key)
+        if order is not None and (unchanged := pagecache.not_modified(state.etag(order))):
+            return unchanged
     try:
         page = gallery_page(challenge, sort, request.args.get("after"), viewer_id(),
                             viewer_key=key)
@@ -105,7 +104,19 @@ def gallery(slug: str) -> ResponseReturnValue:
         response = htmx_vary(Response(render_template("entries/_gallery_page.html", **context)))
     else:
         response = htmx_vary(Response(render_template("entries/gallery.html", **context)))
-    return pagecache.finish(response, etag) if etag is not None else response
+    if state is not None:
+        # The order as this render left it: a first view draws and stores the visitor's order,
+        # and the page it rendered is the one their next view gets (a 304, not a second 200).
+        order = _order_version(sort, challenge, key)
+        if order is not None:
+            pagecache.finish(response, state.etag(order))
+    return response
+
+
+def _order_version(sort: Sort, challenge: WeeklyChallenge, key: str | None) -> str | None:
+    """What the visitor's page depends on besides the challenge: their Discover order ("" for
+    other sorts), None when it cannot be told (Redis is down: no validator then)."""
+    return "" if key is None else order_version(sort, challenge, key)
 
 
 @bp.get("/challenges/<slug>/submissions/<uuid:submission_id>/")

@@ -48,11 +48,22 @@ def _board_version(challenge_id: object) -> str | None:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def page_etag(challenge: WeeklyChallenge, now: datetime, view: str,
-              extra: str = "") -> str | None:
-    """A strong validator of one anonymous page of ``challenge`` at ``now`` (one SQL aggregate
-    and one Redis GET), or None when the page must be rendered without one. ``extra``: what
-    else the page depends on (the visitor's Discover order)."""
+class PageState:
+    """What an anonymous page of a challenge shows, read before it is rendered: its validator
+    is this plus whatever else the page depends on (``etag``)."""
+
+    def __init__(self, material: str) -> None:
+        self._material = material
+
+    def etag(self, extra: str = "") -> str:
+        """The page's strong validator; ``extra``: what else it depends on (the visitor's
+        Discover order)."""
+        return hashlib.sha256(f"{self._material}|{extra}".encode()).hexdigest()[:32]
+
+
+def page_state(challenge: WeeklyChallenge, now: datetime, view: str) -> PageState | None:
+    """One anonymous page of ``challenge`` at ``now`` (one SQL aggregate and one Redis GET), or
+    None when the page must be rendered without a validator (Redis is down)."""
     board_version = _board_version(challenge.id)
     if board_version is None:
         return None
@@ -64,14 +75,19 @@ def page_etag(challenge: WeeklyChallenge, now: datetime, view: str,
                func.sum(ChallengeSubmission.counted_votes))
         .where(ChallengeSubmission.challenge_id == challenge.id)
     ).one()
-    material = "|".join([
+    return PageState("|".join([
         view, str(challenge.id), str(challenge.updated_at),
         board_version, str(newest), str(count), str(votes), str(counted),
         str(phase_at(challenge, now)),
         str(int(now.timestamp()) // BUCKET_SECONDS), str(get_locale()),
-        request.query_string.decode("latin-1"), request.headers.get("HX-Request", ""), extra,
-    ])
-    return hashlib.sha256(material.encode()).hexdigest()[:32]
+        request.query_string.decode("latin-1"), request.headers.get("HX-Request", ""),
+    ]))
+
+
+def page_etag(challenge: WeeklyChallenge, now: datetime, view: str) -> str | None:
+    """``page_state``'s validator for a page that depends on nothing else."""
+    state = page_state(challenge, now, view)
+    return state.etag() if state is not None else None
 
 
 def not_modified(etag: str) -> Response | None:

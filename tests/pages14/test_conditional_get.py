@@ -125,6 +125,22 @@ def test_a_visitors_discover_page_is_a_304_while_their_order_stands(client, make
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 200
 
 
+def test_a_visitors_first_discover_view_carries_the_validator_of_the_order_it_drew(
+        client, make_challenge, make_user):
+    """The first view draws and stores the visitor's order; its ETag names that order, so the
+    visitor's very next view is a 304 (it named the order "not drawn yet" before: a second 200
+    for every visitor)."""
+    challenge = make_challenge("active")
+    for _ in range(3):
+        submit(challenge, make_user())
+    url = f"/challenges/{challenge.slug}/submissions/?sort=discover"
+    client.application.test_client().get(url)  # someone else's view builds the board
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["ETag"]
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
 def test_a_304_sends_two_statements_and_renders_nothing(client, make_challenge, make_user,
                                                         count_sql):
     challenge = make_challenge("active")
