@@ -34,10 +34,10 @@ class LuaScript:
     def __call__(self, client: redis.Redis, keys: Sequence[str],
                  args: Sequence[KeyOrArg] = ()) -> Any:
         """Run the script now, in its own round trip; its reply as redis-py parses it."""
-        try:
-            return client.evalsha(self.sha, len(keys), *keys, *args)
-        except redis.exceptions.NoScriptError:  # first use since the server started
-            return client.eval(self.source, len(keys), *keys, *args)
+        batch = Batch(client)
+        reply = batch.script(self, keys, args)
+        batch.execute()
+        return reply.get()
 
 
 class Reply(Generic[T_co]):
@@ -47,7 +47,8 @@ class Reply(Generic[T_co]):
         self._read = read
 
     def get(self) -> T_co:
-        """The value (raises ``RuntimeError`` before the batch ran)."""
+        """The value; raises the error Redis answered for this call (``RuntimeError`` before
+        the batch ran)."""
         return self._read()
 
     def then(self, parse: Callable[[T_co], U]) -> Reply[U]:
@@ -82,7 +83,9 @@ class Batch:
 
     def execute(self) -> None:
         """Send every queued call (nothing when none is queued). A script Redis does not have
-        cached is run again on its own with its source; any other error is raised."""
+        cached (its cache empties when it restarts) is run again on its own with its source.
+        An error Redis answers for one call is raised by that call's reply alone, so the others
+        stay usable; a lost connection raises here."""
         if not self._calls:
             self._replies = []
             return
@@ -96,15 +99,19 @@ class Batch:
         for index, reply in enumerate(replies):
             script, keys, args = self._calls[index]
             if isinstance(reply, redis.exceptions.NoScriptError) and script is not None:
-                replies[index] = self._client.eval(script.source, len(keys), *keys, *args)
-            elif isinstance(reply, Exception):
-                raise reply
+                try:
+                    replies[index] = self._client.eval(script.source, len(keys), *keys, *args)
+                except redis.exceptions.ResponseError as error:  # the script's own failure
+                    replies[index] = error
         self._replies = replies
 
     def _reply(self, index: int) -> Any:
         if self._replies is None:
             raise RuntimeError("the batch has not been executed")
-        return self._replies[index]
+        reply = self._replies[index]
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
 
 
 def done(value: T) -> Reply[T]:

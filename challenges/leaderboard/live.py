@@ -83,9 +83,10 @@ def client_shown(value: str | None) -> str | None:
 # Redis script calls, the challenge, the viewer, whether the board is final, and the moment; it
 # queues its reads on the batch and returns their reply, what to show under its name in
 # ``extras`` (None, or a reply of None: nothing). The batch is the one that reads the board, so
-# a poll pays one round trip for both (issue #14). The widget and the full board's pages call
-# them (``ranks``). Registered at app start; called on the polling paths too, so a hook reads
-# Redis only (no SQL). Not called on the SQL fallback.
+# a poll pays one round trip for both (issue #14); a hook whose read fails leaves its part
+# out. The widget and the full board's pages call them (``ranks``). Registered at app start;
+# called on the polling paths too, so a hook reads Redis only (no SQL). Not called on the SQL
+# fallback.
 ViewerRowHook = Callable[[Batch, uuid.UUID, int, bool, datetime], "Reply[Any] | None"]
 VIEWER_ROW_HOOKS: dict[str, ViewerRowHook] = {}
 _NO_EXTRAS: Mapping[str, Any] = MappingProxyType({})
@@ -100,8 +101,15 @@ def queue_viewer_extras(batch: Batch, challenge_id: uuid.UUID, viewer_id: int | 
               for name, hook in VIEWER_ROW_HOOKS.items()}
 
     def extras() -> Mapping[str, Any]:
-        values = {name: reply.get() for name, reply in queued.items() if reply is not None}
-        return MappingProxyType({k: v for k, v in values.items() if v is not None})
+        values = {}
+        for name, reply in queued.items():
+            try:
+                value = reply.get() if reply is not None else None
+            except REDIS_ERRORS:
+                continue  # a hook whose read failed leaves its part out; the board still shows
+            if value is not None:
+                values[name] = value
+        return MappingProxyType(values)
 
     return Reply(extras)
 
@@ -121,8 +129,8 @@ LiveRead = tuple[Snapshot, Mapping[str, Any]]
 def _read_live(client: redis.Redis, challenge_id: uuid.UUID, viewer_id: int | None,
                frozen: bool, completed: bool, now: datetime, top: int) -> LiveRead | None:
     """The board's snapshot for ``viewer_id`` (the frozen copy's while ``frozen``) and what the
-    viewer-row hooks add, in one round trip (two when frozen); None when the frozen copy is
-    not in Redis."""
+    viewer-row hooks add, in one round trip (more while frozen: the frozen copy is read on its
+    own first); None when the frozen copy is not in Redis."""
     batch = Batch(client)
     found = _queue_live(batch, client, challenge_id, viewer_id, frozen, completed, now, top)
     batch.execute()
@@ -306,8 +314,8 @@ def _remember_viewer(identity: str, raw_viewer: str | None) -> None:
     if raw_viewer is None:
         _viewer_copies.pop(identity, None)
         return
-    if len(_viewer_copies) >= _VIEWER_COPIES_MAX:
-        _viewer_copies.clear()
+    while len(_viewer_copies) >= _VIEWER_COPIES_MAX:  # the oldest first
+        _viewer_copies.pop(next(iter(_viewer_copies)), None)
     _viewer_copies[identity] = raw_viewer
 
 
@@ -323,10 +331,11 @@ class _ReadAhead:
 def _read_ahead(batch: Batch, client: redis.Redis, seen: _Seen | None, identity: str | None,
                 client_version: int | None, now: datetime) -> _ReadAhead | None:
     """Queue the board on the poll's first batch when the poll will likely need it: the client
-    is behind the version this process last read, and the board was open, published and not
-    frozen then. The viewer is the one this process last saw behind the session (none for an
-    anonymous poll); without one, nothing is read ahead. Issue #14: a member's changed poll
-    in one round trip instead of two; a wrong guess costs the read, never the answer."""
+    sent another version than the one this process last read (or none), and the board was
+    open, published and not frozen then. The viewer is the one this process last saw behind
+    the session (none for an anonymous poll); without one, nothing is read ahead. Issue #14: a
+    member's changed poll in one round trip instead of two; a wrong guess costs the read, never
+    the answer."""
     if seen is None or client_version == seen.version:
         return None
     meta = seen.meta
@@ -356,8 +365,8 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
     Round trips: none when the copy answers (a 204; an anonymous viewer's changed board); one
     for other 204s (meta, version and the viewer in one batch) and, usually, for a changed
     board too: the board is read ahead on that batch (``_read_ahead``); two when the guess
-    was not possible or wrong, three while the board is frozen; one more the first time this
-    process sees a slug."""
+    was not possible or wrong, more while the board is frozen (its copy is read on its own);
+    one more the first time this process sees a slug."""
     seen = _seen.get(slug)
     if not fresh:
         answer = _from_seen(seen, session_token is None, client_version, shown, now, max_age)

@@ -83,12 +83,14 @@ class ViewerBits:
     you_place: Markup  # "You are 12th." in the announcement ("" likewise)
 
 
-# A placeholder per bit: letters, digits and dashes (escaping and URLs leave them as they are),
-# with a nonce no rendered text can contain by chance.
+# A placeholder per bit: "wc-hole-", a nonce no rendered text can contain by chance, and the
+# bit's name (letters, digits, dashes and underscores: escaping leaves them as they are). The
+# pattern names each bit, so text written right after a placeholder is never taken for its name.
 _NONCE = secrets.token_hex(8)
-_HOLES = ViewerBits(*(Markup(f"wc-hole-{_NONCE}-{f.name}")  # noqa: S704 - no markup in it
-                      for f in fields(ViewerBits)))
-_HOLE = re.compile(f"wc-hole-{_NONCE}-([a-z_]+)")
+_NAMES = [f.name for f in fields(ViewerBits)]
+_HOLES = ViewerBits(*(Markup(f"wc-hole-{_NONCE}-{name}")  # noqa: S704 - no markup in it
+                      for name in _NAMES))
+_HOLE = re.compile(f"wc-hole-{_NONCE}-({'|'.join(_NAMES)})")
 
 
 class Frame:

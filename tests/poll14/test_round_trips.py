@@ -7,13 +7,16 @@ one write of commands to the Redis socket."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from redis.connection import AbstractConnection
 
-from challenges.extensions import get_redis
+from challenges.clock import utcnow
+from challenges.extensions import db, get_redis
 from challenges.leaderboard import live
+from challenges.leaderboard.updates import refresh_meta
 from challenges.leaderboard.sessions import Viewer, encode_viewer
 
 from ..core.helpers import submit, vote
@@ -90,3 +93,26 @@ def test_a_poll_after_redis_lost_its_scripts_still_answers(client, member_on_boa
     assert answer.status_code == 200
     assert 'data-testid="you-movement"' in body
     assert f'data-version="{version}"' in body
+
+
+def test_a_board_frozen_since_the_last_poll_is_never_answered_from_the_read_ahead(
+        client, login, make_challenge, make_user, frozen_clock):
+    """The read ahead is chosen from the meta this process read before; an editor's freeze
+    written since then must win: the member gets the frozen rows, not the live ones."""
+    challenge, me, rival = make_challenge("active"), make_user(), make_user()
+    submit(challenge, me)
+    rivals_entry = submit(challenge, rival)
+    vote(rivals_entry, make_user())
+    frozen_clock.set(challenge.voting_deadline - timedelta(hours=1))
+    login(client, me)
+    client.get(f"/challenges/{challenge.slug}/")
+    version = current_version(client, challenge)  # this process: the meta (no freeze), me
+    challenge.freeze_hours = 24
+    db.session.commit()
+    refresh_meta(challenge)  # an editor's change, as the admin publishes it
+    live.board_for_page(challenge, None, utcnow())  # the frozen copy: the rival at 1 vote
+    vote(rivals_entry, make_user())  # live: 2 votes, hidden until the results
+    # A version this process did not read last: the board is read ahead (for the live board).
+    body = client.get(url(challenge, version - 1), headers=HTMX).get_data(as_text=True)
+    assert 'data-testid="frozen-note"' in body
+    assert f'data-testid="votes-{rival.username}">1 vote<' in body

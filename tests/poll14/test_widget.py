@@ -46,10 +46,11 @@ def crowd(make_challenge: Any, make_user: Any) -> tuple[Any, list[Any]]:
 
 
 def board(app: Any, challenge: Any, viewer_id: int | None, language: str = "en",
-          at: Any = None) -> tuple[BoardView, str, str]:
+          at: Any = None, base_url: str | None = None) -> tuple[BoardView, str, str]:
     """The board as ``viewer_id`` reads it, the memo's widget and a full render of it."""
     # A fresh app context: Flask-Babel caches the locale on ``g``.
-    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": language}):
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": language},
+                                                     base_url=base_url):
         view = board_for_page(challenge, viewer_id, at or utcnow())
         assert view.live
         # The full render takes its rows from _rows.html itself and the viewer's bits from
@@ -112,6 +113,15 @@ def test_a_vote_that_leaves_the_top_rows_as_they_were_reuses_the_frame(app, crow
     assert view.version != before[0].version and view.rows == before[0].rows
     assert html == full and f'data-version="{view.version}"' in html
     assert len(widget._frames._items) == 1
+
+
+def test_a_members_widget_under_a_script_root_is_its_own_frame(app, crowd):
+    challenge, authors = crowd
+    at_root = board(app, challenge, authors[TOP].id)
+    view, html, full = board(app, challenge, authors[TOP].id, base_url="http://localhost/wc")
+    assert html == full and f"/wc/challenges/{challenge.slug}/leaderboard/live" in html
+    assert at_root[1] == at_root[2] and "/wc/" not in at_root[1]
+    assert len(widget._frames._items) == 2
 
 
 def test_a_new_vote_is_a_new_widget(app, crowd, make_user):
