@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .projects import bp as projects_bp
     from .ratelimits.proxy import install_proxy_fix
     from .referrals import init_app as init_referrals
+    from .session_cookies import install as install_session_cookies
     from .sharing import init_app as init_sharing
     from .sponsors import bp as sponsors_bp
     from .trust import init_app as init_trust
@@ -66,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         render_item=render_migration_item,
     )
     extensions.csrf.init_app(app)
+    install_session_cookies(app)  # issue #14: each session cookie checked once per process
     install_fastpoll(app)  # issue #14: the unchanged poll before Flask (inside ProxyFix)
     install_proxy_fix(app)  # before anything reads the client address
     extensions.limiter.init_app(app)
