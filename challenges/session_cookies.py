@@ -47,7 +47,7 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
             values, signed_at = found
             age = int(self._clock()) - signed_at
             if 0 <= age <= max_age:
-                return self.session_class(dict(values))
+                return self.session_class(values)  # the session copies them
             self._checked.pop(key, None)
             return self.session_class()  # expired, as itsdangerous would say
         serializer = self.get_signing_serializer(app)
