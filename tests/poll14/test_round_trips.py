@@ -16,8 +16,8 @@ from redis.connection import AbstractConnection
 from challenges.clock import utcnow
 from challenges.extensions import db, get_redis
 from challenges.leaderboard import live
-from challenges.leaderboard.updates import refresh_meta
 from challenges.leaderboard.sessions import Viewer, encode_viewer
+from challenges.leaderboard.updates import refresh_meta
 
 from ..core.helpers import submit, vote
 from .test_fastpoll import current_version, url
