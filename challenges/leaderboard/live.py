@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -308,15 +309,19 @@ def _from_seen(seen: _Seen | None, anonymous: bool, client_version: int | None,
 # at its last poll: whose board a poll reads ahead (``_read_ahead``).
 _viewer_copies: dict[str, str] = {}
 _VIEWER_COPIES_MAX = 16384
+_viewer_copies_lock = threading.Lock()  # gthread workers share a process
 
 
 def _remember_viewer(identity: str, raw_viewer: str | None) -> None:
-    if raw_viewer is None:
-        _viewer_copies.pop(identity, None)
+    if _viewer_copies.get(identity) == raw_viewer:
         return
-    while len(_viewer_copies) >= _VIEWER_COPIES_MAX:  # the oldest first
-        _viewer_copies.pop(next(iter(_viewer_copies)), None)
-    _viewer_copies[identity] = raw_viewer
+    with _viewer_copies_lock:
+        if raw_viewer is None:
+            _viewer_copies.pop(identity, None)
+            return
+        while len(_viewer_copies) >= _VIEWER_COPIES_MAX:  # the oldest first
+            _viewer_copies.pop(next(iter(_viewer_copies)), None)
+        _viewer_copies[identity] = raw_viewer
 
 
 @dataclass(frozen=True)
