@@ -34,10 +34,7 @@ class LuaScript:
     def __call__(self, client: redis.Redis, keys: Sequence[str],
                  args: Sequence[KeyOrArg] = ()) -> Any:
         """Run the script now, in its own round trip; its reply as redis-py parses it."""
-        batch = Batch(client)
-        reply = batch.script(self, keys, args)
-        batch.execute()
-        return reply.get()
+        return run_now(client, lambda batch: batch.script(self, keys, args))
 
 
 class Reply(Generic[T_co]):
@@ -114,9 +111,17 @@ class Batch:
         return reply
 
 
+def run_now(client: redis.Redis, queue: Callable[[Batch], Reply[T]]) -> T:
+    """What ``queue`` puts on a batch, sent at once in its own round trip."""
+    batch = Batch(client)
+    reply = queue(batch)
+    batch.execute()
+    return reply.get()
+
+
 def done(value: T) -> Reply[T]:
     """A reply that needs no round trip (a value already known)."""
     return Reply(lambda: value)
 
 
-__all__ = ["Batch", "LuaScript", "Reply", "done"]
+__all__ = ["Batch", "LuaScript", "Reply", "done", "run_now"]

@@ -24,7 +24,7 @@ from typing import Any
 import redis
 
 from ..extensions import get_redis
-from ..luascripts import Batch, Reply, done
+from ..luascripts import Batch, Reply, done, run_now
 from ..models import WeeklyChallenge
 from ..phase import is_frozen, results_pending, results_published
 from . import frozen as frozen_board
@@ -118,10 +118,8 @@ def queue_viewer_extras(batch: Batch, challenge_id: uuid.UUID, viewer_id: int | 
 def viewer_extras(client: redis.Redis, challenge_id: uuid.UUID, viewer_id: int | None,
                   completed: bool, now: datetime) -> Mapping[str, Any]:
     """What each registered hook adds to ``viewer_id``'s row, by hook name (a round trip)."""
-    batch = Batch(client)
-    extras = queue_viewer_extras(batch, challenge_id, viewer_id, completed, now)
-    batch.execute()
-    return extras.get()
+    return run_now(client, lambda batch: queue_viewer_extras(batch, challenge_id, viewer_id,
+                                                             completed, now))
 
 
 LiveRead = tuple[Snapshot, Mapping[str, Any]]
@@ -132,10 +130,8 @@ def _read_live(client: redis.Redis, challenge_id: uuid.UUID, viewer_id: int | No
     """The board's snapshot for ``viewer_id`` (the frozen copy's while ``frozen``) and what the
     viewer-row hooks add, in one round trip (more while frozen: the frozen copy is read on its
     own first); None when the frozen copy is not in Redis."""
-    batch = Batch(client)
-    found = _queue_live(batch, client, challenge_id, viewer_id, frozen, completed, now, top)
-    batch.execute()
-    return found.get()
+    return run_now(client, lambda batch: _queue_live(batch, client, challenge_id, viewer_id,
+                                                     frozen, completed, now, top))
 
 
 def _queue_live(batch: Batch, client: redis.Redis, challenge_id: uuid.UUID,

@@ -34,7 +34,7 @@ from ..extensions import db, get_redis
 from ..leaderboard import keys as board_keys
 from ..leaderboard.scores import decode, encode
 from ..leaderboard.store import day_start
-from ..luascripts import Batch, LuaScript, Reply
+from ..luascripts import Batch, LuaScript, Reply, run_now
 from ..models import ChallengeSubmission
 from . import keys
 
@@ -159,10 +159,8 @@ def viewer_movement(client: redis.Redis, challenge_id: uuid.UUID, viewer_id: int
     """The viewer's movement and votes to pass, or None when they are not on the board. Takes
     the day's snapshot first when it is missing (``take_missing``: the first read of the day
     when the job did not run). One round trip, Redis only."""
-    batch = Batch(client)
-    movement = queue_viewer_movement(batch, challenge_id, viewer_id, now, take_missing)
-    batch.execute()
-    return movement.get()
+    return run_now(client, lambda batch: queue_viewer_movement(batch, challenge_id, viewer_id,
+                                                               now, take_missing))
 
 
 def queue_viewer_movement(batch: Batch, challenge_id: uuid.UUID, viewer_id: int, now: datetime,
@@ -171,11 +169,10 @@ def queue_viewer_movement(batch: Batch, challenge_id: uuid.UUID, viewer_id: int,
     script_keys = [*_script_keys(challenge_id, now), board_keys.names(challenge_id)]
     args: list[str | int] = [SNAPSHOT_TTL, now.isoformat(), viewer_id,
                              "1" if take_missing else "0"]
-    return batch.script(_READ, script_keys, args).then(
-        lambda result: _movement_from(result, viewer_id))
+    return batch.script(_READ, script_keys, args).then(_movement_from)
 
 
-def _movement_from(result: Any, viewer_id: int) -> Movement | None:
+def _movement_from(result: Any) -> Movement | None:
     """The movement in the read script's reply (nothing: not on the board)."""
     if not result:
         return None
