@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -58,7 +59,7 @@ class BoardView:
     # What features add to the viewer's own row (``VIEWER_ROW_HOOKS``), by feature name.
     extras: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
-    @property
+    @cached_property  # a poll reads it twice (the answer, and the widget's poll URL)
     def shown(self) -> str:
         """A digest of everything the widget shows this viewer (rows, their row, the count of
         participants, the state and the features' extras): the widget sends it back with its
@@ -354,6 +355,58 @@ def _read_ahead(batch: Batch, client: redis.Redis, seen: _Seen | None, identity:
     return _ReadAhead(raw_viewer, board)
 
 
+def _member_poll_on_copy(client: redis.Redis, seen: _Seen, slug: str, session_token: str,
+                         client_version: int | None, shown: str | None,
+                         now: datetime) -> PollResult | None:
+    """A member's poll that the fresh copy could not answer alone (their board is their own),
+    in one round trip without the board's meta and version: the copy's meta stands for the
+    meta while it is fresh, as it does for the 204s, and the snapshot carries the version. The
+    session's copy, whether the board is built and the board read ahead for the viewer this
+    process last saw behind the session share the trip (a wrong guess reads the board again,
+    for the viewer the session names). None (the full poll answers) when nothing could be read
+    ahead or the board is not built. Issue #14:
+    under load the copy is always fresh, and the meta was most of what a member's poll
+    parsed."""
+    identity = identity_key(session_token)
+    if identity is None:
+        return None
+    batch = Batch(client)
+    viewer_reply = batch.command("GET", identity)
+    built_reply = batch.command("EXISTS", keys.built(seen.challenge_id))
+    ahead = _read_ahead(batch, client, seen, identity, client_version, now)
+    if ahead is None:
+        return None
+    batch.execute()
+    raw_viewer: str | None = viewer_reply.get()
+    _remember_viewer(identity, raw_viewer)
+    if not built_reply.get():
+        return None
+    cid = uuid.UUID(seen.challenge_id)
+    viewer = decode_viewer(raw_viewer)
+    viewer_id = viewer.user_id if viewer else None
+    if raw_viewer == ahead.raw_viewer:
+        found = ahead.board.get()
+    else:  # the session names someone else now (or no one): their board, a second trip
+        found = _read_live(client, cid, viewer_id, False, False, now, TOP)
+    if found is None:
+        return None
+    snap, extras = found
+    # Visible: a fresh copy is of a published board whose results are not out (_seen_fresh).
+    if client_version is not None and snap.version == client_version:
+        return PollResult(PollStatus.UNCHANGED)
+    return _open_board(BoardView(cid, slug, snap.version, snap.rows, snap.viewer,
+                                 snap.participants, True, False, viewer_id, None,
+                                 meta_results_at(seen.meta, now), extras), shown)
+
+
+def _open_board(board: BoardView, shown: str | None) -> PollResult:
+    """A poll's answer with an open board: CHANGED, or UNCHANGED when the client already shows
+    it (``shown``: other members' votes moved the version, out of this viewer's sight)."""
+    if shown is not None and board.shown == shown:
+        return PollResult(PollStatus.UNCHANGED)
+    return PollResult(PollStatus.CHANGED, board)
+
+
 def poll(slug: str, session_token: str | None, client_version: int | None,
          now: datetime, shown: str | None = None, *, fresh: bool = False,
          max_age: float = 0.0) -> PollResult:
@@ -365,7 +418,8 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
 
     Round trips: none when the copy answers (a 204; an anonymous viewer's changed board); one
     for other 204s (meta, version and the viewer in one batch) and, usually, for a changed
-    board too: the board is read ahead on that batch (``_read_ahead``); two when the guess
+    board too: the board is read ahead on that batch (``_read_ahead``), which leaves the meta
+    and version out while the copy is fresh (``_member_poll_on_copy``); two when the guess
     was not possible or wrong, more while the board is frozen (its copy is read on its own);
     one more the first time this process sees a slug."""
     seen = _seen.get(slug)
@@ -375,6 +429,12 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
             return answer
     client = get_redis()
     staleness.heal(client)
+    if not fresh and session_token is not None and _seen_fresh(seen, now, max_age):
+        assert seen is not None  # _seen_fresh says so
+        answer = _member_poll_on_copy(client, seen, slug, session_token, client_version,
+                                      shown, now)
+        if answer is not None:
+            return answer
     challenge_id = seen.challenge_id if seen is not None else None
     if challenge_id is None:
         # redis-py types every reply "Awaitable | T" (shared with its asyncio client).
@@ -433,6 +493,4 @@ def poll(slug: str, session_token: str | None, client_version: int | None,
     if viewer_id is None:  # what the next anonymous polls may get from the copy
         _seen[slug] = _Seen(challenge_id, meta, board.version, time.monotonic(), board,
                             _day_start(now).date())
-    if shown is not None and board.shown == shown:  # other members' votes, out of sight
-        return PollResult(PollStatus.UNCHANGED)
-    return PollResult(PollStatus.CHANGED, board)
+    return _open_board(board, shown)

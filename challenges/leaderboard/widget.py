@@ -121,33 +121,59 @@ _places: Memo[Markup] = Memo(1024)
 def widget_html(board: BoardView, announce: bool) -> str:
     """The widget for ``board`` as the polling endpoint sends it (``announce``: with the screen
     reader's "Leaderboard updated" note)."""
+    language, root = str(locale()), request.script_root  # looked up once: a poll's hot path
     if board.viewer_id is None:
         # ``shown`` digests everything the widget shows; the version is in its poll URL.
-        key = (board.slug, board.version, board.shown, announce, str(locale()),
-               request.script_root)
+        key = (board.slug, board.version, board.shown, announce, language, root)
         return _widgets.get(key, lambda: render_bare(WIDGET, board=board, announce=announce))
     # Everything the template reads but the viewer's bits: the rows' key holds the rows, the
     # state, the member's mark among them and the language.
-    frame_key = (_rows_key(board), board.slug, board.participants, board.live,
+    frame_key = (_rows_key(board, language, root), board.slug, board.participants, board.live,
                  board.results_at, announce)
     frame = _frames.get(frame_key, lambda: Frame(render_bare(WIDGET, board=board, announce=announce,
                                                        viewer_bits=_HOLES)))
-    return frame.fill(viewer_bits(board))
+    return frame.fill(_viewer_bits(board, True, language, root))
 
 
 def viewer_bits(board: BoardView, *, memo: bool = True) -> ViewerBits:
     """The widget's bits that are ``board.viewer_id``'s own (``memo=False``: rendered afresh,
     for tests comparing with the memos)."""
-    url = url_for("pages.leaderboard_fragment", slug=board.slug, v=board.version, s=board.shown)
-    return ViewerBits(url, str(board.version), _you_row_html(board, memo),
-                      _you_place_html(board, memo))
+    if not memo:
+        url = url_for("pages.leaderboard_fragment", slug=board.slug, v=board.version,
+                      s=board.shown)
+        return ViewerBits(url, str(board.version), _you_row_html(board, False, str(locale())),
+                          _you_place_html(board, False, str(locale())))
+    return _viewer_bits(board, True, str(locale()), request.script_root)
 
 
-def _you_row_html(board: BoardView, memo: bool) -> Markup:
+def _viewer_bits(board: BoardView, memo: bool, language: str, root: str) -> ViewerBits:
+    return ViewerBits(poll_url(board, root), str(board.version),
+                      _you_row_html(board, memo, language), _you_place_html(board, memo, language))
+
+
+# (slug, script root) -> the poll endpoint's path, built once by ``url_for``.
+_poll_paths: dict[tuple[str, str], str] = {}
+_POLL_PATHS_MAX = 1024
+
+
+def poll_url(board: BoardView, root: str) -> str:
+    """``url_for("pages.leaderboard_fragment", slug=..., v=version, s=shown)``, with the path
+    built once per slug: the version and digest are an integer and hex digits, which the URL
+    carries as they are (a test holds the two equal)."""
+    path = _poll_paths.get((board.slug, root))
+    if path is None:
+        path = url_for("pages.leaderboard_fragment", slug=board.slug)
+        if len(_poll_paths) >= _POLL_PATHS_MAX:
+            _poll_paths.clear()
+        _poll_paths[(board.slug, root)] = path
+    return f"{path}?v={board.version}&s={board.shown}"
+
+
+def _you_row_html(board: BoardView, memo: bool, language: str) -> Markup:
     if board.viewer is None:
         return Markup("")
     key = (board.viewer, board.completed, board.frozen_hours,
-           repr(board.extras.get("movement")), str(locale()))
+           repr(board.extras.get("movement")), language)
 
     def render() -> Markup:
         # An autoescaped template's output: markup already, as Jinja would include it.
@@ -156,31 +182,31 @@ def _you_row_html(board: BoardView, memo: bool) -> Markup:
     return _you_rows.get(key, render) if memo else render()
 
 
-def _you_place_html(board: BoardView, memo: bool) -> Markup:
+def _you_place_html(board: BoardView, memo: bool, language: str) -> Markup:
     if board.viewer is None:
         return Markup("")
 
     def render() -> Markup:
         return Markup(render_bare(YOU_PLACE, board=board))  # noqa: S704 - as for the row
 
-    return _places.get((board.viewer.rank, str(locale())), render) if memo else render()
+    return _places.get((board.viewer.rank, language), render) if memo else render()
 
 
 def rows_html(board: BoardView) -> Markup:
     """The board's top rows (``_rows.html``), from the memo when they were rendered before."""
     # An autoescaped template's output: markup already, as Jinja would include it.
-    return _rows.get(_rows_key(board),
+    return _rows.get(_rows_key(board, str(locale()), request.script_root),
                      lambda: Markup(render_bare(ROWS, board=board)))  # noqa: S704
 
 
-def _rows_key(board: BoardView) -> tuple[object, ...]:
+def _rows_key(board: BoardView, language: str, root: str) -> tuple[object, ...]:
     """Everything ``_rows.html`` reads."""
     among = any(row.user_id == board.viewer_id for row in board.rows)
     you = board.viewer_id if among else None
     # The viewer's movement shows in their row when it is among the top rows (never frozen).
     movement = repr(board.extras.get("movement")) if among else None
-    return (tuple(board.rows), board.completed, board.frozen_hours, you, movement,
-            str(locale()), request.script_root)
+    return (tuple(board.rows), board.completed, board.frozen_hours, you, movement, language,
+            root)
 
 
 def forget() -> None:
@@ -188,3 +214,4 @@ def forget() -> None:
     anyway)."""
     for memo in (_widgets, _frames, _rows, _you_rows, _places):
         memo.clear()
+    _poll_paths.clear()

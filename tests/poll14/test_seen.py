@@ -6,11 +6,8 @@ knows to be stale."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
-
-import pytest
 
 from challenges.extensions import init_redis
 from challenges.leaderboard import live, staleness
@@ -19,24 +16,11 @@ from challenges.pages.views import FRESH_HEADER
 
 from ..core.helpers import submit, vote
 from ..support.ports import free_port
+from .conftest import MAX_AGE
 from .test_fastpoll import call, current_version, fastpoll, url
 from .test_shown import poll_url
 
-MAX_AGE = 30.0
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def copy_on(app: Any) -> Iterator[None]:
-    """The copy turned on (the tests' config turns it off) and empty."""
-    saved = app.config["POLL_SEEN_MAX_AGE_SECONDS"]
-    app.config["POLL_SEEN_MAX_AGE_SECONDS"] = MAX_AGE
-    live._seen.clear()
-    try:
-        yield
-    finally:
-        app.config["POLL_SEEN_MAX_AGE_SECONDS"] = saved
-        live._seen.clear()
 
 
 class RedisGone:
