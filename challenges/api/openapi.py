@@ -30,6 +30,8 @@ def obj(properties: dict[str, Any], required: list[str] | None = None,
             "additionalProperties": extra}
 
 
+LEADERBOARD_ROW = {"rank": {"type": "integer"}, "username": STR,
+                   "counted_votes": {"type": "number"}, "votes_today": {"type": "number"}}
 SCHEMAS: dict[str, Any] = {
     "Error": obj({"error": obj({
         "code": {**STR, "description": "Stable machine-readable code, e.g. `self_vote`."},
@@ -90,9 +92,20 @@ SCHEMAS: dict[str, Any] = {
                        "changed": {"type": "boolean", "description": "False when the vote "
                                    "(or its absence) was already so: voting is idempotent."},
                        "vote_count": {"type": "integer"}}),
-    "LeaderboardRow": obj({"rank": {"type": "integer"}, "username": STR,
-                           "counted_votes": {"type": "number"},
-                           "votes_today": {"type": "number"}}),
+    "LeaderboardRow": obj(LEADERBOARD_ROW),
+    "LeaderboardMe": obj({**LEADERBOARD_ROW, "movement": {
+        "description": "While voting is open and the caller is on the board: their rank change "
+                       "since 00:00 UTC and the votes they need to pass the member above (the "
+                       "widget's \"you\" row).",
+        **obj({"places_today": {"type": ["integer", "null"],
+                                "description": "Places gained since 00:00 UTC (negative: "
+                                "lost); null when unknown or new today."},
+               "new_today": {"type": "boolean", "description": "Not on the board at 00:00 UTC."},
+               "to_pass": {"oneOf": [obj({"votes": {"type": "integer"}, "username": STR,
+                                          "tie_goes_to_them": {"type": "boolean"}}),
+                                     {"type": "null"}],
+                           "description": "Null at rank 1."}})}},
+        required=list(LEADERBOARD_ROW)),
     "Leaderboard": obj({"version": {"type": "integer"}, "live": {"type": "boolean"},
                         "final": {"type": "boolean"}, "participant_count": {"type": "integer"},
                         "frozen_hours": {"type": ["integer", "null"],
@@ -100,7 +113,7 @@ SCHEMAS: dict[str, Any] = {
                                          "board this many hours before the voting deadline "
                                          "(`me` stays live)."},
                         "results": {"type": "array", "items": ref("LeaderboardRow")},
-                        "me": {"oneOf": [ref("LeaderboardRow"), {"type": "null"}]},
+                        "me": {"oneOf": [ref("LeaderboardMe"), {"type": "null"}]},
                         "next_cursor": {"type": ["string", "null"],
                                         "description": "Pass as `cursor` for the next ranks."},
                         "next": {"type": ["string", "null"],

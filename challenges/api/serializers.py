@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import url_for
 
+from ..leaderboard.live import JsonExtra
 from ..leaderboard.ranks import RankPage
 from ..models import ChallengeSubmission, User, WeeklyChallenge
 from ..phase import next_deadline, phase_at
@@ -134,6 +135,12 @@ def leaderboard_json(page: RankPage, next_cursor: str | None,
         return {"rank": r.rank, "username": r.username, "counted_votes": r.counted_votes,
                 "votes_today": r.today}
 
+    def me(r: Any) -> dict[str, Any]:
+        # What features add to the caller's row (the "you" row's movement), by feature name.
+        extras = {name: value.as_json() for name, value in page.extras.items()
+                  if isinstance(value, JsonExtra)}
+        return {**row(r), **extras}
+
     return {
         "version": page.version,
         "live": page.live,
@@ -143,7 +150,7 @@ def leaderboard_json(page: RankPage, next_cursor: str | None,
         "frozen_hours": page.frozen_hours,
         "participant_count": page.participants,
         "results": [row(r) for r in page.rows],
-        "me": row(page.viewer) if page.viewer else None,
+        "me": me(page.viewer) if page.viewer else None,
         "next_cursor": next_cursor,
         "next": next_url,
     }

@@ -162,7 +162,9 @@ def leaderboard(slug: str) -> Response:
     except ranks.BadCursor:
         raise BadCursor() from None
     user = caller()
-    page = ranks.board_page(challenge, user.id if user else None, cursor, utcnow(), size=limit)
+    now = utcnow()
+    page = ranks.with_viewer_extras(
+        ranks.board_page(challenge, user.id if user else None, cursor, now, size=limit), now)
     next_cursor = next_url = None
     if page.next_cursor:
         next_cursor = encode_cursor(page.next_cursor.token())

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import redis
 
@@ -90,6 +90,16 @@ def client_shown(value: str | None) -> str | None:
 # called on the polling paths too, so a hook reads Redis only (no SQL). Not called on the SQL
 # fallback.
 ViewerRowHook = Callable[[Batch, uuid.UUID, int, bool, datetime], "Reply[Any] | None"]
+
+
+@runtime_checkable
+class JsonExtra(Protocol):
+    """A hook's value the JSON API shows too: the API's ``me`` carries ``as_json()`` under the
+    hook's name (a value without it shows on pages only)."""
+
+    def as_json(self) -> dict[str, Any]:
+        """The value as the API's JSON object."""
+        ...
 VIEWER_ROW_HOOKS: dict[str, ViewerRowHook] = {}
 _NO_EXTRAS: Mapping[str, Any] = MappingProxyType({})
 

@@ -156,6 +156,21 @@ def _with_extras(client: redis.Redis, page: RankPage, now: datetime) -> RankPage
     return replace(page, extras=extras) if extras else page
 
 
+def with_viewer_extras(page: RankPage, now: datetime) -> RankPage:
+    """``page`` with what the viewer-row hooks add to the viewer's own row wherever it is (the
+    API's ``me``; the HTML board shows them only on a page holding that row). Left as it is
+    when it has them already, has no viewer row, or was read from SQL; a Redis error leaves
+    them out, as on the board."""
+    if page.extras or page.viewer is None or not page.live:
+        return page
+    try:
+        extras = viewer_extras(get_redis(), page.challenge_id, page.viewer_id, page.completed,
+                               now)
+    except REDIS_ERRORS:
+        return page
+    return replace(page, extras=extras) if extras else page
+
+
 def board_page(challenge: WeeklyChallenge, viewer_id: int | None, cursor: Cursor,
                now: datetime, size: int = PAGE_SIZE) -> RankPage:
     """One page of the full board for a page render or the API (SQL allowed): from Redis, or

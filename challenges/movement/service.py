@@ -113,6 +113,17 @@ class Movement:
             return None
         return self.start_rank - self.rank
 
+    def as_json(self) -> dict[str, Any]:
+        """The API's ``me.movement`` (``leaderboard.live.JsonExtra``): what the "you" row shows."""
+        to_pass = self.to_pass
+        return {
+            "places_today": self.change,
+            "new_today": self.new_today,
+            "to_pass": None if to_pass is None else {
+                "votes": to_pass.votes, "username": to_pass.username,
+                "tie_goes_to_them": to_pass.tie_goes_to_them},
+        }
+
 
 def votes_to_pass(mine: float, above: float) -> tuple[int, bool]:
     """(full votes the member scored ``mine`` needs to rank above the one scored ``above``,

@@ -270,3 +270,47 @@ def test_the_full_board_shows_movement_on_the_viewers_row(frozen_clock, client, 
     more = client.get(f"/challenges/{slug}/leaderboard/ranks").get_data(as_text=True)
     assert count_sql == [], count_sql  # "load more" stays Redis-only with the movement
     assert "Up 1 place since 00:00 UTC" in more
+
+
+# --- The JSON API ------------------------------------------------------------------------------
+
+
+def api_board(client, challenge, **query):
+    args = "&".join(f"{k}={v}" for k, v in query.items())
+    return client.get(f"/api/challenges/{challenge.slug}/leaderboard/?{args}").get_json()
+
+
+def test_the_apis_me_carries_the_you_rows_movement_wherever_it_is(
+        frozen_clock, client, login, make_challenge, make_user):
+    challenge = make_challenge("active")
+    authors = [make_user() for _ in range(12)]
+    entries = [submit(challenge, author) for author in authors]
+    for i, entry in enumerate(entries[:10]):
+        votes(entry, 12 - i, make_user)  # 12 ... 3
+    me = authors[-1]
+    login(client, me)
+    client.get(f"/challenges/{challenge.slug}/")
+    frozen_clock.set(frozen_clock.now.replace(hour=0, minute=0, second=0) + timedelta(days=1))
+    take_day_start_snapshots()
+    votes(entries[-1], 1, make_user)  # passes @authors[10] (0 votes): 12th -> 11th
+    expected = {"places_today": 1, "new_today": False,
+                "to_pass": {"votes": 3, "username": authors[9].username,
+                            "tie_goes_to_them": True}}  # 2 would tie; the tie is theirs
+    # The first page (the top 10) does not hold the caller's row; "me" still has it, moving.
+    top = api_board(client, challenge, limit=10)
+    assert top["me"]["rank"] == 11 and top["me"]["movement"] == expected
+    assert all("movement" not in row for row in top["results"])  # the caller's row only
+    # The same as what the widget computes, on the page that holds the row too.
+    assert viewer_movement(get_redis(), challenge.id, me.id, utcnow()).as_json() == expected
+    assert api_board(client, challenge, limit=2, cursor=top["next_cursor"])["me"] == top["me"]
+
+
+def test_the_apis_me_has_no_movement_once_the_results_are_final(
+        frozen_clock, client, login, make_challenge, make_user):
+    challenge, author = make_challenge("active"), make_user()
+    votes(submit(challenge, author), 2, make_user)
+    login(client, author)
+    assert api_board(client, challenge)["me"]["movement"]["to_pass"] is None  # the leader
+    frozen_clock.set(challenge.ends_at)
+    body = api_board(client, challenge)
+    assert body["final"] and body["me"]["rank"] == 1 and "movement" not in body["me"]
