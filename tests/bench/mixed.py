@@ -1,7 +1,10 @@
 """Mixed load (issue 14): ``make bench-mixed`` (or ``python -m tests.bench.mixed``).
 
-The same world as ``make bench`` (PostgreSQL, Valkey, the loaded ``bench-week``, gunicorn with 2
-sync workers), then for ``--duration`` seconds (120) at once:
+The same world as ``make bench`` (PostgreSQL, Valkey, the loaded ``bench-week``), served by
+gunicorn as ``make run`` and the README's production line serve it: 2 workers of 4 threads
+(``--worker-class gthread``; ``--worker-class sync`` for ``make bench``'s single-threaded
+workers, under which a poll waits for a whole page render or vote ahead of it). Then for
+``--duration`` seconds (120) at once:
 
 - ``--tabs`` (1,000) open tabs, each polling the leaderboard widget every ``--poll-every``
   seconds (5) as htmx does: ``GET`` the URL the last fragment's ``hx-get`` named (``?v=<its
@@ -75,8 +78,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--viewers", type=int, default=20,
                    help="logged-in members whose tabs poll and who view pages (20)")
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
-    p.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
-    p.add_argument("--gthreads", type=int, default=4)
+    p.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"],
+                   help="gthread (default: as make run and the README's production line "
+                        "serve it) or sync")
+    p.add_argument("--gthreads", type=int, default=4, help="threads per gthread worker (4)")
     p.add_argument("--users", type=int, default=10_000)
     p.add_argument("--authors", type=int, default=5_000)
     p.add_argument("--votes-per-voter", type=int, default=100)
@@ -180,7 +185,8 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
     base = f"http://127.0.0.1:{port}"
     measured, warm = Stats(), Stats()
     total = args.warmup + args.duration
-    # A fresh connection per request: gunicorn's sync workers close each one anyway.
+    # A fresh connection per request (sync workers would close each one anyway; with threads it
+    # costs each request an accept, as many browsers arriving at once do).
     connector = aiohttp.TCPConnector(limit=0, force_close=True)
     # No User-Agent, as the login (http.client) sent none: Flask-Login's session protection
     # ties a session to the browser that logged in, and would sign a changed one out.
