@@ -205,8 +205,9 @@ def test_the_you_row_shows_movement_and_votes_to_pass_with_zero_sql(
     assert 'class="board-row is-you"' in body  # in the top 10 now: movement in its own row
 
 
-def test_the_you_row_below_the_top_10_shows_movement(frozen_clock, client, login,
-                                                     make_challenge, make_user):
+def _below_the_top_10_moving_up(frozen_clock, client, login, make_challenge, make_user):
+    """12 members, the signed-in last of them 12th at 00:00 UTC, then 11th (one vote passes
+    @authors[10], who has none); 10 votes above them are 3 to 12."""
     challenge = make_challenge("active")
     authors = [make_user() for _ in range(12)]
     entries = [submit(challenge, author) for author in authors]
@@ -218,6 +219,13 @@ def test_the_you_row_below_the_top_10_shows_movement(frozen_clock, client, login
     frozen_clock.set(frozen_clock.now.replace(hour=0, minute=0, second=0) + timedelta(days=1))
     take_day_start_snapshots()
     votes(entries[-1], 1, make_user)  # passes @authors[10] (0 votes): 12th -> 11th
+    return challenge, authors, me
+
+
+def test_the_you_row_below_the_top_10_shows_movement(frozen_clock, client, login,
+                                                     make_challenge, make_user):
+    challenge, authors, _ = _below_the_top_10_moving_up(frozen_clock, client, login,
+                                                         make_challenge, make_user)
     body = fragment(client, challenge.slug)
     you = body.split('board-you')[1]
     assert "Up 1 place since 00:00 UTC" in you
@@ -282,17 +290,8 @@ def api_board(client, challenge, **query):
 
 def test_the_apis_me_carries_the_you_rows_movement_wherever_it_is(
         frozen_clock, client, login, make_challenge, make_user):
-    challenge = make_challenge("active")
-    authors = [make_user() for _ in range(12)]
-    entries = [submit(challenge, author) for author in authors]
-    for i, entry in enumerate(entries[:10]):
-        votes(entry, 12 - i, make_user)  # 12 ... 3
-    me = authors[-1]
-    login(client, me)
-    client.get(f"/challenges/{challenge.slug}/")
-    frozen_clock.set(frozen_clock.now.replace(hour=0, minute=0, second=0) + timedelta(days=1))
-    take_day_start_snapshots()
-    votes(entries[-1], 1, make_user)  # passes @authors[10] (0 votes): 12th -> 11th
+    challenge, authors, me = _below_the_top_10_moving_up(frozen_clock, client, login,
+                                                          make_challenge, make_user)
     expected = {"places_today": 1, "new_today": False,
                 "to_pass": {"votes": 3, "username": authors[9].username,
                             "tie_goes_to_them": True}}  # 2 would tie; the tie is theirs
