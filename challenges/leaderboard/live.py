@@ -90,6 +90,8 @@ def client_shown(value: str | None) -> str | None:
 # called on the polling paths too, so a hook reads Redis only (no SQL). Not called on the SQL
 # fallback.
 ViewerRowHook = Callable[[Batch, uuid.UUID, int, bool, datetime], "Reply[Any] | None"]
+VIEWER_ROW_HOOKS: dict[str, ViewerRowHook] = {}
+_NO_EXTRAS: Mapping[str, Any] = MappingProxyType({})
 
 
 @runtime_checkable
@@ -100,8 +102,6 @@ class JsonExtra(Protocol):
     def as_json(self) -> dict[str, Any]:
         """The value as the API's JSON object."""
         ...
-VIEWER_ROW_HOOKS: dict[str, ViewerRowHook] = {}
-_NO_EXTRAS: Mapping[str, Any] = MappingProxyType({})
 
 
 def queue_viewer_extras(batch: Batch, challenge_id: uuid.UUID, viewer_id: int | None,
@@ -374,9 +374,8 @@ def _member_poll_on_copy(client: redis.Redis, seen: _Seen, slug: str, session_to
     session's copy, whether the board is built and the board read ahead for the viewer this
     process last saw behind the session share the trip (a wrong guess reads the board again,
     for the viewer the session names). None (the full poll answers) when nothing could be read
-    ahead or the board is not built. Issue #14:
-    under load the copy is always fresh, and the meta was most of what a member's poll
-    parsed."""
+    ahead or the board is not built. Issue #14: under load the copy is always fresh, and the
+    meta was most of what a member's poll parsed."""
     identity = identity_key(session_token)
     if identity is None:
         return None

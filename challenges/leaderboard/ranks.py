@@ -152,6 +152,10 @@ def _with_extras(client: redis.Redis, page: RankPage, now: datetime) -> RankPage
     """``page`` with what the viewer-row hooks add when the viewer's row is on it."""
     if page.viewer is None or all(row.user_id != page.viewer_id for row in page.rows):
         return page
+    return _add_extras(client, page, now)
+
+
+def _add_extras(client: redis.Redis, page: RankPage, now: datetime) -> RankPage:
     extras = viewer_extras(client, page.challenge_id, page.viewer_id, page.completed, now)
     return replace(page, extras=extras) if extras else page
 
@@ -164,11 +168,9 @@ def with_viewer_extras(page: RankPage, now: datetime) -> RankPage:
     if page.extras or page.viewer is None or not page.live:
         return page
     try:
-        extras = viewer_extras(get_redis(), page.challenge_id, page.viewer_id, page.completed,
-                               now)
+        return _add_extras(get_redis(), page, now)
     except REDIS_ERRORS:
         return page
-    return replace(page, extras=extras) if extras else page
 
 
 def board_page(challenge: WeeklyChallenge, viewer_id: int | None, cursor: Cursor,

@@ -138,12 +138,13 @@ def widget_html(board: BoardView, announce: bool) -> str:
 def viewer_bits(board: BoardView, *, memo: bool = True) -> ViewerBits:
     """The widget's bits that are ``board.viewer_id``'s own (``memo=False``: rendered afresh,
     for tests comparing with the memos)."""
+    language = str(locale())
     if not memo:
         url = url_for("pages.leaderboard_fragment", slug=board.slug, v=board.version,
                       s=board.shown)
-        return ViewerBits(url, str(board.version), _you_row_html(board, False, str(locale())),
-                          _you_place_html(board, False, str(locale())))
-    return _viewer_bits(board, True, str(locale()), request.script_root)
+        return ViewerBits(url, str(board.version), _you_row_html(board, False, language),
+                          _you_place_html(board, False, language))
+    return _viewer_bits(board, True, language, request.script_root)
 
 
 def _viewer_bits(board: BoardView, memo: bool, language: str, root: str) -> ViewerBits:
