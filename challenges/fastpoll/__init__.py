@@ -13,8 +13,8 @@ fresh CSP nonce, ``Vary: Cookie``, the session cookie's save/refresh, Flask-Logi
 cookie) give it exactly the headers the view's gets. The before-request hooks it skips do nothing
 for this GET (CSRF checks unsafe methods; the view is exempt from the limiter). Anything else
 (not found, needs SQL, Redis errors, a bad slug or ``v``) is passed to Flask; when ``poll``
-answered, its result rides along in the WSGI environ (``POLL_RESULT``) so the view does not ask
-Redis again.
+answered, its result rides along in the WSGI environ (``POLL_RESULT``), and when it raised a
+Redis error, that it did (``POLL_REDIS_FAILED``), so the view does not ask Redis again.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from flask import Flask, Response, request
 from ..clock import utcnow
 from ..leaderboard.live import REDIS_ERRORS, PollStatus
 from ..pages.views import (
+    POLL_REDIS_FAILED,
     POLL_RESULT,
     fragment_response,
     poll_this_request,
@@ -79,7 +80,8 @@ class FastPoll:
             try:
                 result = poll_this_request(slug, version, shown, utcnow())
             except REDIS_ERRORS:
-                return None  # the view falls back to SQL, as it always did
+                environ[POLL_REDIS_FAILED] = True  # the view serves SQL, not asking again
+                return None
             if result.status == PollStatus.UNCHANGED:
                 return self.app.process_response(unchanged_response())
             if result.status in _ANSWERED and result.board is not None:

@@ -29,6 +29,7 @@ from ..leaderboard.live import (
     board_for_page,
     client_shown,
     poll,
+    sql_board,
 )
 from ..leaderboard.widget import widget_html
 from ..models import ChallengeStatus
@@ -195,8 +196,11 @@ def poll_this_request(slug: str, client_version: int | None, shown: str | None,
                 max_age=current_app.config["POLL_SEEN_MAX_AGE_SECONDS"])
 
 
-# WSGI environ key: the ``live.poll`` answer the fastpoll middleware got for this very request.
+# WSGI environ keys: the ``live.poll`` answer the fastpoll middleware got for this very
+# request, or that its ``live.poll`` raised a Redis error (the view then does not wait on Redis
+# again: a hung Redis cost a poll one socket timeout per try, three of them).
 POLL_RESULT = "challenges.poll_result"
+POLL_REDIS_FAILED = "challenges.poll_redis_failed"
 
 
 @bp.get("/challenges/<slug>/leaderboard/live")
@@ -211,11 +215,12 @@ def leaderboard_fragment(slug: str) -> ResponseReturnValue:
     now = utcnow()
     # The unchanged-poll middleware (challenges/fastpoll, issue #14) may have asked already.
     result: PollResult | None = request.environ.get(POLL_RESULT)
-    if result is None:
+    redis_failed = bool(request.environ.get(POLL_REDIS_FAILED))
+    if result is None and not redis_failed:
         try:
             result = poll_this_request(slug, client_version, request.args.get("s"), now)
         except REDIS_ERRORS:
-            result = None  # Redis is down: the page path serves the board from SQL
+            redis_failed = True  # Redis is down or hung: the board from SQL, without it
     if result is not None and result.status == PollStatus.NOT_FOUND:
         abort(404)
     if result is not None and result.status == PollStatus.UNCHANGED:
@@ -223,7 +228,10 @@ def leaderboard_fragment(slug: str) -> ResponseReturnValue:
     board: BoardView | None
     if result is None or result.status == PollStatus.NEEDS_SQL:
         challenge = visible_challenge_or_404(slug)
-        board = board_for_page(challenge, viewer_id(), now)
+        # Once Redis failed in this request, asking it again (the page path does) would only
+        # wait out another timeout before the same SQL board.
+        read_board = sql_board if redis_failed else board_for_page
+        board = read_board(challenge, viewer_id(), now)
         db.session.rollback()  # nothing to write; end the read transaction promptly
     else:
         board = result.board
