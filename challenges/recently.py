@@ -66,3 +66,19 @@ def recently(name: str, seconds: float) -> Recently:
     if found is None:
         found = extensions.setdefault(f"wc_recently:{name}", Recently(seconds))
     return found
+
+
+# After Redis failed in this process, best-effort writes (a session's copy for the polls) skip
+# themselves this long: each would wait out the client's socket timeout against a hung Redis
+# (stopped, or cut off by a partition), and every member's request makes one.
+QUIET_AFTER_FAILURE = 5.0
+
+
+def note_redis_failure() -> None:
+    """Redis just failed (an error or a timeout) in this process."""
+    recently("redis-failures", QUIET_AFTER_FAILURE).mark("redis")
+
+
+def redis_failed_recently() -> bool:
+    """Whether Redis failed in this process less than ``QUIET_AFTER_FAILURE`` seconds ago."""
+    return recently("redis-failures", QUIET_AFTER_FAILURE).seen("redis")

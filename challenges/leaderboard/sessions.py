@@ -16,7 +16,7 @@ from typing import cast
 import redis
 
 from ..extensions import get_redis
-from ..recently import recently
+from ..recently import note_redis_failure, recently, redis_failed_recently
 from . import keys
 
 TTL = int(timedelta(days=30).total_seconds())  # as long as a remember cookie lives
@@ -52,11 +52,14 @@ def remember_session(session_token: str, user_id: int, username: str, role: str)
         return
     value = encode_viewer(Viewer(user_id, username, role))
     written = recently("session-copies", WRITTEN_AGAIN_AFTER)
-    if written.seen(key, value):
-        return
-    with suppress(redis.RedisError, OSError):  # only polls use it; they degrade to anonymous
+    if written.seen(key, value) or redis_failed_recently():
+        return  # written already, or Redis is failing: the next request after the pause writes
+    try:
         get_redis().set(key, value, ex=TTL)
-        written.mark(key, value)
+    except (redis.RedisError, OSError):  # only polls use it; they degrade to anonymous
+        note_redis_failure()
+        return
+    written.mark(key, value)
 
 
 def forget_session(session_token: str) -> None:

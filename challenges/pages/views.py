@@ -34,6 +34,7 @@ from ..leaderboard.live import (
 from ..leaderboard.widget import widget_html
 from ..models import ChallengeStatus
 from ..phase import next_deadline, phase_at
+from ..recently import note_redis_failure
 from ..services.challenges import SLUG_RE, current_challenge
 from ..services.entries import submission_refusal
 from ..services.gallery import Sort, gallery_page
@@ -220,6 +221,7 @@ def leaderboard_fragment(slug: str) -> ResponseReturnValue:
         try:
             result = poll_this_request(slug, client_version, request.args.get("s"), now)
         except REDIS_ERRORS:
+            note_redis_failure()
             redis_failed = True  # Redis is down or hung: the board from SQL, without it
     if result is not None and result.status == PollStatus.NOT_FOUND:
         abort(404)

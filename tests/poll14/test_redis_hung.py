@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from challenges.extensions import init_redis
+from challenges import recently
+from challenges.extensions import get_redis, init_redis
+from challenges.leaderboard.sessions import identity_key
 
+from ..core.helpers import submit
 from .test_fastpoll import current_version, url
 
 HTMX = {"HX-Request": "true"}
@@ -78,3 +82,32 @@ def test_a_poll_only_the_view_takes_waits_on_a_hung_redis_once(app, client, boar
     assert answer.status_code == 200
     assert b"Live updates paused" in answer.get_data()
     assert hung.connections == 1  # the view's try; the page path did not ask again
+
+
+def test_a_members_poll_waits_on_a_hung_redis_once(app, client, board, login, make_user):
+    """The SQL board loads the member, whose session copy for the polls is written on every
+    load this process has not made a moment ago: after the poll's own failure, that write
+    waits for a few seconds rather than for Redis."""
+    me = make_user()
+    submit(board, me)
+    login(client, me)
+    version = current_version(client, board)
+    recently.forget_all()  # as in another worker process: the copy is due to be written
+    with redis_hung(app) as hung:
+        answer = client.get(url(board, version - 1), headers=HTMX)
+    assert answer.status_code == 200 and b"Live updates paused" in answer.get_data()
+    assert b"is-you" in answer.get_data()  # the member's row, from SQL
+    assert hung.connections == 1
+
+
+def test_the_session_copy_is_written_again_once_the_pause_is_over(app, client, login,
+                                                                   make_user, monkeypatch):
+    member = make_user()
+    key = identity_key(member.session_token)
+    recently.note_redis_failure()  # a poll just found Redis failing
+    login(client, member)
+    assert get_redis().get(key) is None  # not written during the pause
+    later = time.monotonic() + recently.QUIET_AFTER_FAILURE + 0.1
+    monkeypatch.setattr(recently.time, "monotonic", lambda: later)
+    client.get("/")  # a page load writes it again
+    assert get_redis().get(key) is not None
