@@ -6,6 +6,8 @@ Per app (``app.extensions``), not per module, and ``forget_all`` when the app's 
 (the tests do, between tests): a memory of writes Redis no longer has would skip them.
 Bounded, thread-safe, on the monotonic clock. A write that failed is never marked, so it is
 tried again next time; a Redis that lost its data is written again ``seconds`` later at most.
+It also remembers when Redis last failed in this process (``note_redis_failure``), so that
+best-effort writes pause for a few seconds instead of each waiting on a hung Redis.
 """
 
 from __future__ import annotations
