@@ -35,7 +35,6 @@ from ..pages.views import (
     poll_this_request,
     unchanged_response,
 )
-from ..recently import note_redis_failure
 from ..services.challenges import SLUG_RE
 
 if TYPE_CHECKING:
@@ -81,7 +80,6 @@ class FastPoll:
             try:
                 result = poll_this_request(slug, version, shown, utcnow())
             except REDIS_ERRORS:
-                note_redis_failure()
                 environ[POLL_REDIS_FAILED] = True  # the view serves SQL, not asking again
                 return None
             if result.status == PollStatus.UNCHANGED:

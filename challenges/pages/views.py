@@ -191,10 +191,16 @@ def poll_this_request(slug: str, client_version: int | None, shown: str | None,
                       now: datetime) -> PollResult:
     """``live.poll`` for the widget poll being served: its viewer (the session's "strong"
     check), the digest it sent (``s``), whether it must read Redis (``FRESH_HEADER``) and how
-    old this process's copy may be. The view and the fastpoll middleware both ask this."""
-    return poll(slug, polling_session_token(), client_version, now, client_shown(shown),
-                fresh=request.headers.get(FRESH_HEADER) == "1",
-                max_age=current_app.config["POLL_SEEN_MAX_AGE_SECONDS"])
+    old this process's copy may be. The view and the fastpoll middleware both ask this. A
+    Redis error is noted (``recently.note_redis_failure``: best-effort writes pause) and
+    raised for the caller to serve SQL."""
+    try:
+        return poll(slug, polling_session_token(), client_version, now, client_shown(shown),
+                    fresh=request.headers.get(FRESH_HEADER) == "1",
+                    max_age=current_app.config["POLL_SEEN_MAX_AGE_SECONDS"])
+    except REDIS_ERRORS:
+        note_redis_failure()
+        raise
 
 
 # WSGI environ keys: the ``live.poll`` answer the fastpoll middleware got for this very
@@ -221,7 +227,6 @@ def leaderboard_fragment(slug: str) -> ResponseReturnValue:
         try:
             result = poll_this_request(slug, client_version, request.args.get("s"), now)
         except REDIS_ERRORS:
-            note_redis_failure()
             redis_failed = True  # Redis is down or hung: the board from SQL, without it
     if result is not None and result.status == PollStatus.NOT_FOUND:
         abort(404)
