@@ -7,7 +7,8 @@ Per app (``app.extensions``), not per module, and ``forget_all`` when the app's 
 Bounded, thread-safe, on the monotonic clock. A write that failed is never marked, so it is
 tried again next time; a Redis that lost its data is written again ``seconds`` later at most.
 It also remembers when Redis last failed in this process (``note_redis_failure``), so that
-best-effort writes pause for a few seconds instead of each waiting on a hung Redis.
+best-effort writes and the leaderboard's reads pause for a few seconds instead of each waiting
+on a hung Redis (``raise_if_redis_failed_recently``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import threading
 import time
 from collections.abc import Hashable
 
+import redis
 from flask import current_app
 
 
@@ -84,3 +86,19 @@ def note_redis_failure() -> None:
 def redis_failed_recently() -> bool:
     """Whether Redis failed in this process less than ``QUIET_AFTER_FAILURE`` seconds ago."""
     return recently("redis-failures", QUIET_AFTER_FAILURE).seen("redis")
+
+
+class RedisResting(redis.ConnectionError):
+    """Redis was not asked: it failed in this process moments ago (``redis_failed_recently``).
+    A Redis error like any other for the caller's fallback, but not a new failure: noting it
+    (``note_redis_failure``) would keep the pause going for ever."""
+
+
+def raise_if_redis_failed_recently() -> None:
+    """Raise ``RedisResting`` while the pause after a Redis failure lasts: the leaderboard's
+    reads then go straight to their SQL fallback. Issue #14: with Redis hung, every poll
+    waited out the socket timeout (1 s) and, under 200 polls a second, held every worker; now
+    a process waits once per pause, and the first read after it finds out whether Redis is
+    back."""
+    if redis_failed_recently():
+        raise RedisResting("Redis failed moments ago; not asked again yet")

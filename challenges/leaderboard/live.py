@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import Enum
 from functools import cached_property
@@ -28,6 +28,7 @@ from ..extensions import get_redis
 from ..luascripts import Batch, Reply, done, run_now
 from ..models import WeeklyChallenge
 from ..phase import is_frozen, results_pending, results_published
+from ..recently import note_redis_failure, redis_failed_recently
 from . import frozen as frozen_board
 from . import keys, staleness
 from .rebuild_queue import request_rebuild
@@ -166,13 +167,16 @@ def _queue_live(batch: Batch, client: redis.Redis, challenge_id: uuid.UUID,
 
 def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
                    top: int = TOP) -> BoardView:
-    """The board for a page render; from SQL with ``live=False`` if Redis is down or the board
-    is not built (then a rebuild job is queued: never a rebuild here, under a request).
+    """The board for a page render; from SQL with ``live=False`` if Redis is down (or failed in
+    this process moments ago: ``recently.redis_failed_recently``) or the board is not built
+    (then a rebuild job is queued: never a rebuild here, under a request).
 
     During a freeze the public rows are the frozen copy (taken from the database here when Redis
     lacks it: one aggregate query) and the viewer's row is live."""
     completed = results_published(challenge, now)
     frozen = is_frozen(challenge, now)
+    if redis_failed_recently():  # resting after a failure: no wait on a hung Redis
+        return sql_board(challenge, viewer_id, now, top)
     try:
         client = get_redis()
         staleness.heal(client)
@@ -186,6 +190,7 @@ def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datet
         if found is None:  # the frozen copy was evicted between the two calls
             return sql_board(challenge, viewer_id, now, top)
     except REDIS_ERRORS:
+        note_redis_failure()
         return sql_board(challenge, viewer_id, now, top)
     snap, extras = found
     return BoardView(challenge.id, challenge.slug, snap.version, snap.rows, snap.viewer,
@@ -199,24 +204,57 @@ def _results_at(challenge: WeeklyChallenge, now: datetime) -> datetime | None:
 
 
 def sql_board(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
-              top: int = TOP) -> BoardView:
-    """The same board computed by the database (same tie rule), for when Redis is not there."""
-    today = _day_start(now)
+              top: int = TOP, *, max_age: float = 0.0) -> BoardView:
+    """The same board computed by the database (same tie rule), for when Redis is not there.
+    ``max_age`` > 0: the public rows may be this process's copy, made less than that many
+    seconds ago (``PAUSED_BOARD_SECONDS``, for polls); the viewer's own row is read anyway."""
+    public = _sql_public_board(challenge, now, top, max_age)
+    if viewer_id is None:
+        return public
+    viewer = None
+    if public.frozen_hours is not None or all(r.user_id != viewer_id for r in public.rows):
+        today = _day_start(now)
+        mine = standing_of(challenge.id, viewer_id, today)
+        if mine is not None:
+            viewer = Row(mine.rank, mine.user_id, mine.username, mine.counted_votes, mine.today)
+    return replace(public, viewer=viewer, viewer_id=viewer_id)
+
+
+# How old the public rows of the SQL board that polls get while Redis is away may be. Issue
+# #14: each poll ran the board's aggregates (~20 ms on a 10,000-entry board, on the database's
+# cores), and 200 polls a second of them held the database and every worker; with the copy a
+# process runs them once in this long per board. The widget says "Live updates paused" and
+# polls every 30 s meanwhile (``wc:slow-tick``, static/js/app.js).
+PAUSED_BOARD_SECONDS = 10.0
+_PublicKey = tuple[uuid.UUID, str, int, date, int | None, bool, datetime | None]
+_sql_public: dict[_PublicKey, tuple[float, BoardView]] = {}
+_SQL_PUBLIC_MAX = 256
+
+
+def _sql_public_board(challenge: WeeklyChallenge, now: datetime, top: int,
+                      max_age: float) -> BoardView:
+    """The SQL board without a viewer: from this process's copy when ``max_age`` allows (its
+    key holds everything the moment decides: the day, the freeze, the results), else read."""
     frozen = is_frozen(challenge, now)
+    key: _PublicKey = (challenge.id, challenge.slug, top, _day_start(now).date(),
+                       challenge.freeze_hours if frozen else None,
+                       results_published(challenge, now), _results_at(challenge, now))
+    if max_age > 0:
+        found = _sql_public.get(key)
+        if found is not None and time.monotonic() - found[0] < max_age:
+            return found[1]
     participants = challenge.participant_count
     if frozen:
         rows, participants = frozen_board.sql_rows(challenge, top)
     else:
-        standings = ranked_standings(challenge.id, limit=top, today_from=today)
+        standings = ranked_standings(challenge.id, limit=top, today_from=_day_start(now))
         rows = [Row(s.rank, s.user_id, s.username, s.counted_votes, s.today) for s in standings]
-    viewer = None
-    if viewer_id is not None and (frozen or all(r.user_id != viewer_id for r in rows)):
-        mine = standing_of(challenge.id, viewer_id, today)
-        if mine is not None:
-            viewer = Row(mine.rank, mine.user_id, mine.username, mine.counted_votes, mine.today)
-    return BoardView(challenge.id, challenge.slug, sql_board_version(challenge.id), rows, viewer,
-                     participants, False, results_published(challenge, now), viewer_id,
-                     challenge.freeze_hours if frozen else None, _results_at(challenge, now))
+    board = BoardView(challenge.id, challenge.slug, sql_board_version(challenge.id), rows, None,
+                      participants, False, key[5], None, key[4], key[6])
+    if len(_sql_public) >= _SQL_PUBLIC_MAX:
+        _sql_public.clear()
+    _sql_public[key] = (time.monotonic(), board)
+    return board
 
 
 class PollStatus(Enum):

@@ -27,6 +27,7 @@ from ..extensions import db, get_queue, get_redis
 from ..leaderboard import keys as board_keys
 from ..leaderboard.scores import counted_votes, encode, first_entry_number
 from ..models import ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
+from ..recently import note_redis_failure, redis_failed_recently
 from ..transactions import commit_with_retry
 from . import keys
 from .inbox import REDIS_ERRORS, InboxItem, add_notifications, site_path
@@ -51,13 +52,16 @@ def on_votes_cast(cast: list[events.VoteCast]) -> None:
     holds it now (None if the board is not in Redis; one round trip for the batch). ``VoteCast``
     comes from the settle job (``vote_rewards``), so this already runs on a worker: the work is
     done here, in one transaction, not queued as one more job (each job is a fork); a failure
-    queues the job, which retries."""
+    queues the job, which retries. In a request (Redis was away, so the request settled its
+    vote) the job is queued, or, while Redis is away, its work done here."""
     scores: list[object] = [None] * len(cast)
+    resting = redis_failed_recently()
     with suppress(*REDIS_ERRORS):
-        pipe = get_redis().pipeline(transaction=False)
-        for event in cast:
-            pipe.zscore(board_keys.board(event.challenge_id), event.author_id)
-        scores = pipe.execute()
+        if not resting:
+            pipe = get_redis().pipeline(transaction=False)
+            for event in cast:
+                pipe.zscore(board_keys.board(event.challenge_id), event.author_id)
+            scores = pipe.execute()
     votes: list[VoteArgs] = [
         (str(event.challenge_id), str(event.submission_id), event.voter_id, event.author_id,
          float(raw) if raw is not None else None)  # type: ignore[arg-type, unused-ignore]
@@ -69,8 +73,17 @@ def on_votes_cast(cast: list[events.VoteCast]) -> None:
         except Exception:
             log.exception("the notifications of %d votes failed; queued for a retry",
                           len(votes))
-    get_queue().enqueue(BATCH_JOB, votes, result_ttl=0, failure_ttl=86400,
-                        retry=Retry(max=3, interval=[10, 60, 300]))
+    if not resting:
+        try:
+            get_queue().enqueue(BATCH_JOB, votes, result_ttl=0, failure_ttl=86400,
+                                retry=Retry(max=3, interval=[10, 60, 300]))
+            return
+        except REDIS_ERRORS as error:
+            note_redis_failure()
+            log.warning("could not queue the notifications of %d votes (%s); adding them now",
+                        len(votes), error)
+    # No queue while Redis is away (a request settled these votes itself): the job's work here.
+    notify_votes(votes)
 
 
 def notify_votes(votes: list[VoteArgs]) -> int:

@@ -22,6 +22,7 @@ from ..clock import utcnow
 from ..extensions import db, limiter
 from ..leaderboard import ranks
 from ..leaderboard.live import (
+    PAUSED_BOARD_SECONDS,
     REDIS_ERRORS,
     BoardView,
     PollResult,
@@ -34,7 +35,7 @@ from ..leaderboard.live import (
 from ..leaderboard.widget import widget_html
 from ..models import ChallengeStatus
 from ..phase import next_deadline, phase_at
-from ..recently import note_redis_failure
+from ..recently import note_redis_failure, raise_if_redis_failed_recently
 from ..services.challenges import SLUG_RE, current_challenge
 from ..services.entries import submission_refusal
 from ..services.gallery import Sort, gallery_page
@@ -192,8 +193,10 @@ def poll_this_request(slug: str, client_version: int | None, shown: str | None,
     """``live.poll`` for the widget poll being served: its viewer (the session's "strong"
     check), the digest it sent (``s``), whether it must read Redis (``FRESH_HEADER``) and how
     old this process's copy may be. The view and the fastpoll middleware both ask this. A
-    Redis error is noted (``recently.note_redis_failure``: best-effort writes pause) and
-    raised for the caller to serve SQL."""
+    Redis error is noted (``recently.note_redis_failure``: Redis then rests for a few seconds,
+    and polls are not sent to it) and raised for the caller to serve SQL, as ``RedisResting``
+    is while it rests."""
+    raise_if_redis_failed_recently()
     try:
         return poll(slug, polling_session_token(), client_version, now, client_shown(shown),
                     fresh=request.headers.get(FRESH_HEADER) == "1",
@@ -235,10 +238,15 @@ def leaderboard_fragment(slug: str) -> ResponseReturnValue:
     board: BoardView | None
     if result is None or result.status == PollStatus.NEEDS_SQL:
         challenge = visible_challenge_or_404(slug)
-        # Once Redis failed in this request, asking it again (the page path does) would only
-        # wait out another timeout before the same SQL board.
-        read_board = sql_board if redis_failed else board_for_page
-        board = read_board(challenge, viewer_id(), now)
+        if redis_failed:
+            # Asking Redis again (the page path does) would only wait out another timeout
+            # before the same SQL board; its public rows may be a few seconds old (the poll
+            # right after this browser's own vote reads them afresh).
+            fresh = request.headers.get(FRESH_HEADER) == "1"
+            board = sql_board(challenge, viewer_id(), now,
+                              max_age=0.0 if fresh else PAUSED_BOARD_SECONDS)
+        else:
+            board = board_for_page(challenge, viewer_id(), now)
         db.session.rollback()  # nothing to write; end the read transaction promptly
     else:
         board = result.board

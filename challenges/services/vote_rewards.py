@@ -39,6 +39,7 @@ from ..clock import utcnow
 from ..extensions import db, get_queue, get_redis
 from ..leaderboard.live import REDIS_ERRORS
 from ..models import ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
+from ..recently import note_redis_failure, redis_failed_recently
 from ..transactions import after_release, commit_with_retry
 from .rewards import VoteToReward, vote_cast
 
@@ -79,6 +80,8 @@ def reward_after_commit(vote_id: uuid.UUID) -> None:
 def settle_soon() -> bool:
     """Make sure a settle job is queued for the votes waiting now: one Redis command when one
     already is. Returns False when Redis could not be asked (the caller settles its own vote)."""
+    if redis_failed_recently():  # resting after a failure: not asked (no wait on it)
+        return False
     try:
         if not get_redis().set(VOTES_TO_SETTLE, 1, nx=True, ex=MARKER_TTL):
             return True  # a job is queued, or lingering (``settle_waiting``): it will see our vote
@@ -87,9 +90,9 @@ def settle_soon() -> bool:
         queue.enqueue(SETTLE_JOB, linger=SETTLE_LINGER if queue.is_async else 0.0,
                       result_ttl=0, failure_ttl=86400, job_timeout=600)
         return True
-    except REDIS_ERRORS:
-        log.warning("could not queue the votes' settle job; settling in the request",
-                    exc_info=True)
+    except REDIS_ERRORS as error:
+        note_redis_failure()
+        log.warning("could not queue the votes' settle job (%s); settling in the request", error)
         with suppress(*REDIS_ERRORS):  # a marker without its job would hold the next votes
             get_redis().delete(VOTES_TO_SETTLE)
         return False

@@ -148,3 +148,28 @@ def test_one_vote_passing_several_members_tells_each_not_told_this_hour(
 
     assert len(news(told_before, "passed")) == 1  # told once
     assert [len(news(m, "passed")) for m in others] == [1, 1]  # told a minute ago: not again
+
+
+def test_with_redis_away_a_vote_still_tells_its_author(app, make_challenge, make_user,
+                                                      monkeypatch):
+    """No queue for the notifications' job while Redis is away: the request that settled its
+    vote adds them itself (they were lost: the handler's enqueue failed), the first time it
+    finds Redis failing and while it rests Redis afterwards."""
+    import redis
+
+    from challenges import recently
+
+    from ..poll14.test_seen import RedisGone
+    from ..support.ports import free_port
+
+    # The queue's own connection (RQ's) gone too.
+    monkeypatch.setitem(app.extensions, "wc_rq",
+                        redis.Redis.from_url(f"redis://127.0.0.1:{free_port()}/0"))
+    challenge = make_challenge("active")
+    first, second = submit(challenge, make_user()), submit(challenge, make_user())
+    with RedisGone(app):
+        vote(first, make_user())  # finds Redis failing
+        assert recently.redis_failed_recently()
+        vote(second, make_user())  # Redis resting: not asked
+    assert len(news(first.user, "first_vote")) == 1
+    assert len(news(second.user, "first_vote")) == 1
