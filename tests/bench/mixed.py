@@ -36,11 +36,13 @@ import os
 import random
 import re
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -55,6 +57,9 @@ from . import client as web
 from . import core, data
 
 POLL_URL_RE = re.compile(r'hx-get="([^"]*/leaderboard/live\?[^"]*)"')
+# A widget whose live updates are paused polls on this event, every SLOW_EVERY-th tick.
+SLOW_TICK = 'hx-trigger="wc:slow-tick'
+SLOW_EVERY = 6
 TIMEOUT = aiohttp.ClientTimeout(total=30)
 POLL_TARGET_MS = 50.0
 VOTE_TARGET_MS = 150.0
@@ -94,6 +99,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "gallery; leaders: the top-ranked members' entries first, so nearly "
                         "every vote changes the widget every tab shows (the worst case for "
                         "polls: almost none is a 204)")
+    p.add_argument("--valkey-outage", choices=["hung", "down"],
+                   help="Valkey fails when the measured part starts and stays failed to the "
+                        "end: hung (SIGSTOP: it accepts connections and never answers, as a "
+                        "stalled or partitioned server) or down (killed: connections refused). "
+                        "What the site costs while Redis is away (no RQ worker then: the "
+                        "votes settle in their requests)")
     return p.parse_args(argv)
 
 
@@ -157,6 +168,9 @@ class Tab:
     cookie: str | None
     url: str  # what the widget it shows polls (its hx-get)
     member: bool
+    # Ticks to let pass: the widget it shows is paused (``wc:slow-tick``: static/js/app.js
+    # sends every sixth tick while the board comes from the database).
+    skip: int = 0
 
 
 @dataclass
@@ -177,10 +191,11 @@ class Viewer:
 # --- The load ---------------------------------------------------------------------------------
 
 async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters: list[Voter],
-                   viewers: list[Viewer], week: str) -> tuple[Stats, Stats, float]:
+                   viewers: list[Viewer], week: str,
+                   outage: Callable[[], None] | None = None) -> tuple[Stats, Stats, float]:
     """Every request at its scheduled time for ``args.warmup`` + ``args.duration`` seconds;
     returns the stats of the measured part, those of the warm-up, and the wall time the load
-    took (its last answer included)."""
+    took (its last answer included). ``outage`` is called when the measured part starts."""
     rng = random.Random(args.seed)
     base = f"http://127.0.0.1:{port}"
     measured, warm = Stats(), Stats()
@@ -210,6 +225,8 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
         push(rng.expovariate(1 / args.vote_every), "vote", i)
     if args.page_rate > 0:
         push(rng.expovariate(args.page_rate), "page", 0)
+    if outage is not None:
+        push(args.warmup, "outage", 0)
 
     def book(at: float) -> Stats:
         """Where a request scheduled at ``at`` is counted: the warm-up's or the measured."""
@@ -250,7 +267,10 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
             book(at).answered("poll 204 (unchanged)", at - start, latency)
         elif status == 200 and (found := POLL_URL_RE.search(text)):
             tab.url = html.unescape(found.group(1))
-            book(at).answered("poll 200 (changed)", at - start, latency)
+            paused = SLOW_TICK in text
+            tab.skip = SLOW_EVERY - 1 if paused else 0
+            book(at).answered("poll 200 (paused)" if paused else "poll 200 (changed)",
+                              at - start, latency)
         else:
             book(at).error("poll", str(status))
             return
@@ -310,10 +330,18 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
         delay = at - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
+        if kind == "outage":
+            assert outage is not None
+            outage()
+            continue
         book(at).scheduled[kind] += 1
         if kind == "poll":
-            job = poll(tabs[index], at)
             push(offset + args.poll_every, "poll", index)
+            if tabs[index].skip:  # a paused widget's tick that sends nothing
+                tabs[index].skip -= 1
+                book(at).scheduled[kind] -= 1
+                continue
+            job = poll(tabs[index], at)
         elif kind == "vote":
             job = vote(voters[index], at)
             push(offset + rng.expovariate(1 / args.vote_every), "vote", index)
@@ -333,6 +361,26 @@ async def run_load(port: int, args: argparse.Namespace, tabs: list[Tab], voters:
 
 
 # --- Setup, run and report --------------------------------------------------------------------
+
+def valkey_outage(stack: ExitStack, redis_url: str, kind: str) -> Callable[[], None]:
+    """What makes the bench's Valkey (found by its port) fail: stopped (``hung``: SIGSTOP,
+    resumed when ``stack`` closes, so it can be shut down) or killed (``down``)."""
+    port = redis_url.rsplit(":", 1)[1].split("/", 1)[0]
+    found = subprocess.run(["pgrep", "-f", f"valkey-server 127.0.0.1:{port}"],  # noqa: S607
+                           capture_output=True, text=True, check=True).stdout.split()
+    assert len(found) == 1, f"not one Valkey on port {port}: {found}"
+    pid = int(found[0])
+
+    def fail() -> None:
+        core.log(f"Valkey {kind} now (pid {pid})")
+        if kind == "hung":
+            os.kill(pid, signal.SIGSTOP)
+            stack.callback(os.kill, pid, signal.SIGCONT)
+        else:
+            os.kill(pid, signal.SIGKILL)
+
+    return fail
+
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
@@ -424,7 +472,8 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
         f"{args.poll_every:g} s, {args.voters} members voting every ~{args.vote_every:g} s, "
         f"{args.page_rate:g} page views/s")
     started_at = datetime.now(UTC)
-    stats, warm, took = asyncio.run(run_load(port, args, tabs, voters, viewers, week))
+    outage = valkey_outage(stack, redis_url, args.valkey_outage) if args.valkey_outage else None
+    stats, warm, took = asyncio.run(run_load(port, args, tabs, voters, viewers, week, outage))
     if args.trace:
         with args.trace.open("w", newline="") as trace:
             rows = csv.writer(trace)
@@ -446,6 +495,9 @@ def run(stack: ExitStack, work: Path, args: argparse.Namespace) -> int:
         f"{args.voters} members voting ~every {args.vote_every:g} s (on entries: "
         f"{args.votes_on}), {args.page_rate:g} page views/s (gallery/landing, half anonymous), "
         f"{args.duration:g} s\n")
+    if args.valkey_outage:
+        out(f"  Valkey {args.valkey_outage} from the measured part's start to its end "
+            f"(--valkey-outage)\n")
     out("  latency counts from each request's scheduled time (no coordinated omission)\n\n")
     out(f"  {'type':<34} {'count':>7} {'rate/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
         f"{'p99 ms':>8}\n")
