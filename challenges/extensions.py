@@ -16,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from .ratelimits.keys import member_or_ip
 from .ratelimits.limiter import AppLimiter
+from .redisguard import guarded_client
 
 # Stable constraint names, so Alembic migrations can refer to (and drop) them on every database.
 NAMING_CONVENTION = {
@@ -51,8 +52,9 @@ limiter = AppLimiter(key_func=member_or_ip)
 
 
 def init_redis(app_config: dict[str, Any]) -> redis.Redis:
-    """A Redis client with short timeouts: a slow or absent Redis must never hang a request."""
-    return redis.Redis.from_url(
+    """A Redis client with short timeouts that rests Redis for a few seconds after a failure
+    (``redisguard``): a slow or absent Redis must never hang a request, nor every request."""
+    return guarded_client(
         app_config["REDIS_URL"],
         socket_timeout=1.0,
         socket_connect_timeout=1.0,

@@ -6,9 +6,8 @@ Per app (``app.extensions``), not per module, and ``forget_all`` when the app's 
 (the tests do, between tests): a memory of writes Redis no longer has would skip them.
 Bounded, thread-safe, on the monotonic clock. A write that failed is never marked, so it is
 tried again next time; a Redis that lost its data is written again ``seconds`` later at most.
-It also remembers when Redis last failed in this process (``note_redis_failure``), so that
-best-effort writes and the leaderboard's reads pause for a few seconds instead of each waiting
-on a hung Redis (``raise_if_redis_failed_recently``).
+It also holds the app's Redis client's memory of its last failure (``RedisBreaker``): for a
+few seconds after it the client's calls fail at once instead of each waiting on a hung Redis.
 """
 
 from __future__ import annotations
@@ -57,10 +56,13 @@ class Recently:
 
 
 def forget_all() -> None:
-    """Forget every write the current app remembers (its Redis was emptied: the tests)."""
+    """Forget every write the current app remembers (its Redis was emptied: the tests), and
+    any Redis failure (the pause after it is over)."""
     for name, found in current_app.extensions.items():
         if name.startswith("wc_recently:"):
             found.clear()
+    if (breaker := _breaker()) is not None:
+        breaker.forget()
 
 
 def recently(name: str, seconds: float) -> Recently:
@@ -72,33 +74,76 @@ def recently(name: str, seconds: float) -> Recently:
     return found
 
 
-# After Redis failed in this process, best-effort writes (a session's copy for the polls) skip
-# themselves this long: each would wait out the client's socket timeout against a hung Redis
-# (stopped, or cut off by a partition), and every member's request makes one.
+# After Redis failed in this process, every call of the app's Redis client fails at once, without
+# asking it, for this long (``RedisBreaker``): each would wait out the client's socket timeout
+# against a hung Redis (stopped, or cut off by a partition), and under load every request of
+# every worker thread makes some.
 QUIET_AFTER_FAILURE = 5.0
 
 
-def note_redis_failure() -> None:
-    """Redis just failed (an error or a timeout) in this process."""
-    recently("redis-failures", QUIET_AFTER_FAILURE).mark("redis")
+class RedisResting(redis.ConnectionError):
+    """Redis was not asked: it failed in this process moments ago (``RedisBreaker``). Callers
+    take it as any Redis error (their fallback), but it is not a new failure: it never extends
+    the pause."""
+
+
+class RedisBreaker:
+    """When a Redis client last failed (a refused or broken connection, a timeout), so that its
+    calls fail at once for ``seconds`` after it (``redisguard`` wires it into the client's
+    connections). After the pause one call, the probe, asks Redis again while the others still
+    fail at once: when every thread of a process asked a hung Redis together, each waited out
+    the timeout. An answer ends the pause; another failure starts a new one."""
+
+    def __init__(self, seconds: float = QUIET_AFTER_FAILURE) -> None:
+        self.seconds = seconds
+        self._failed_at: float | None = None
+        self._probe_at: float | None = None  # when the probe after a pause was let through
+        self._lock = threading.Lock()  # gthread workers share a process
+
+    def note_failure(self) -> None:
+        with self._lock:
+            self._failed_at, self._probe_at = time.monotonic(), None
+
+    def note_answer(self) -> None:
+        """Redis answered: the pause, if any, is over (one attribute read when there is none)."""
+        if self._failed_at is not None:
+            with self._lock:
+                self._failed_at = self._probe_at = None
+
+    def resting(self) -> bool:
+        """Whether the client failed less than ``seconds`` ago."""
+        failed_at = self._failed_at
+        return failed_at is not None and time.monotonic() - failed_at < self.seconds
+
+    def check(self) -> None:
+        """Raise ``RedisResting`` while the pause lasts, or while the probe after it waits."""
+        if self._failed_at is None:
+            return
+        with self._lock:
+            now = time.monotonic()
+            failed_at, probe_at = self._failed_at, self._probe_at
+            if failed_at is None:
+                return
+            if now - failed_at < self.seconds or (probe_at is not None
+                                                   and now - probe_at < self.seconds):
+                raise RedisResting("Redis failed moments ago; not asked again yet")
+            self._probe_at = now  # this call is the probe
+
+    def forget(self) -> None:
+        with self._lock:
+            self._failed_at = self._probe_at = None
+
+
+def _breaker() -> RedisBreaker | None:
+    """The breaker of the current app's Redis client (None for a client built without one)."""
+    client = current_app.extensions.get("wc_redis")
+    pool = getattr(client, "connection_pool", None)
+    return getattr(pool, "connection_kwargs", {}).get("breaker")
 
 
 def redis_failed_recently() -> bool:
-    """Whether Redis failed in this process less than ``QUIET_AFTER_FAILURE`` seconds ago."""
-    return recently("redis-failures", QUIET_AFTER_FAILURE).seen("redis")
-
-
-class RedisResting(redis.ConnectionError):
-    """Redis was not asked: it failed in this process moments ago (``redis_failed_recently``).
-    A Redis error like any other for the caller's fallback, but not a new failure: noting it
-    (``note_redis_failure``) would keep the pause going for ever."""
-
-
-def raise_if_redis_failed_recently() -> None:
-    """Raise ``RedisResting`` while the pause after a Redis failure lasts: the leaderboard's
-    reads then go straight to their SQL fallback. Issue #14: with Redis hung, every poll
-    waited out the socket timeout (1 s) and, under 200 polls a second, held every worker; now
-    a process waits once per pause, and the first read after it finds out whether Redis is
-    back."""
-    if redis_failed_recently():
-        raise RedisResting("Redis failed moments ago; not asked again yet")
+    """Whether the app's Redis client failed in this process less than
+    ``QUIET_AFTER_FAILURE`` seconds ago: its calls then fail at once (``RedisResting``). A
+    best-effort write may skip itself rather than log that failure."""
+    breaker = _breaker()
+    return breaker is not None and breaker.resting()

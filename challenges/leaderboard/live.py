@@ -28,7 +28,6 @@ from ..extensions import get_redis
 from ..luascripts import Batch, Reply, done, run_now
 from ..models import WeeklyChallenge
 from ..phase import is_frozen, results_pending, results_published
-from ..recently import note_redis_failure, redis_failed_recently
 from . import frozen as frozen_board
 from . import keys, staleness
 from .rebuild_queue import request_rebuild
@@ -168,15 +167,13 @@ def _queue_live(batch: Batch, client: redis.Redis, challenge_id: uuid.UUID,
 def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datetime,
                    top: int = TOP) -> BoardView:
     """The board for a page render; from SQL with ``live=False`` if Redis is down (or failed in
-    this process moments ago: ``recently.redis_failed_recently``) or the board is not built
-    (then a rebuild job is queued: never a rebuild here, under a request).
+    this process moments ago: ``redisguard``) or the board is not built (then a rebuild job is
+    queued: never a rebuild here, under a request).
 
     During a freeze the public rows are the frozen copy (taken from the database here when Redis
     lacks it: one aggregate query) and the viewer's row is live."""
     completed = results_published(challenge, now)
     frozen = is_frozen(challenge, now)
-    if redis_failed_recently():  # resting after a failure: no wait on a hung Redis
-        return sql_board(challenge, viewer_id, now, top)
     try:
         client = get_redis()
         staleness.heal(client)
@@ -189,8 +186,7 @@ def board_for_page(challenge: WeeklyChallenge, viewer_id: int | None, now: datet
         found = _read_live(client, challenge.id, viewer_id, frozen, completed, now, top)
         if found is None:  # the frozen copy was evicted between the two calls
             return sql_board(challenge, viewer_id, now, top)
-    except REDIS_ERRORS:
-        note_redis_failure()
+    except REDIS_ERRORS:  # RedisResting too: for a few seconds after a failure (redisguard)
         return sql_board(challenge, viewer_id, now, top)
     snap, extras = found
     return BoardView(challenge.id, challenge.slug, snap.version, snap.rows, snap.viewer,

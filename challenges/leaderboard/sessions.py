@@ -16,7 +16,7 @@ from typing import cast
 import redis
 
 from ..extensions import get_redis
-from ..recently import note_redis_failure, recently, redis_failed_recently
+from ..recently import recently, redis_failed_recently
 from . import keys
 
 TTL = int(timedelta(days=30).total_seconds())  # as long as a remember cookie lives
@@ -57,7 +57,6 @@ def remember_session(session_token: str, user_id: int, username: str, role: str)
     try:
         get_redis().set(key, value, ex=TTL)
     except (redis.RedisError, OSError):  # only polls use it; they degrade to anonymous
-        note_redis_failure()
         return
     written.mark(key, value)
 

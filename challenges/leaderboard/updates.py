@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db, get_redis
 from ..models import BoardMember, ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
-from ..recently import note_redis_failure, redis_failed_recently
+from ..recently import redis_failed_recently
 from ..transactions import after_commit
 from . import staleness
 from .scores import encode
@@ -140,7 +140,6 @@ def publish_after_commit(change: BoardUpdate) -> None:
         try:
             apply(get_redis(), change)
         except (redis.RedisError, OSError) as error:
-            note_redis_failure()
             staleness.mark_stale(change.challenge_id)
             log.warning("leaderboard write for %s deferred: %s", change.challenge_id, error)
 

@@ -27,7 +27,7 @@ from ..extensions import db, get_queue, get_redis
 from ..leaderboard import keys as board_keys
 from ..leaderboard.scores import counted_votes, encode, first_entry_number
 from ..models import ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
-from ..recently import note_redis_failure, redis_failed_recently
+from ..recently import redis_failed_recently
 from ..transactions import commit_with_retry
 from . import keys
 from .inbox import REDIS_ERRORS, InboxItem, add_notifications, site_path
@@ -79,7 +79,6 @@ def on_votes_cast(cast: list[events.VoteCast]) -> None:
                                 retry=Retry(max=3, interval=[10, 60, 300]))
             return
         except REDIS_ERRORS as error:
-            note_redis_failure()
             log.warning("could not queue the notifications of %d votes (%s); adding them now",
                         len(votes), error)
     # No queue while Redis is away (a request settled these votes itself): the job's work here.

@@ -35,7 +35,6 @@ from ..leaderboard.live import (
 from ..leaderboard.widget import widget_html
 from ..models import ChallengeStatus
 from ..phase import next_deadline, phase_at
-from ..recently import note_redis_failure, raise_if_redis_failed_recently
 from ..services.challenges import SLUG_RE, current_challenge
 from ..services.entries import submission_refusal
 from ..services.gallery import Sort, gallery_page
@@ -193,17 +192,11 @@ def poll_this_request(slug: str, client_version: int | None, shown: str | None,
     """``live.poll`` for the widget poll being served: its viewer (the session's "strong"
     check), the digest it sent (``s``), whether it must read Redis (``FRESH_HEADER``) and how
     old this process's copy may be. The view and the fastpoll middleware both ask this. A
-    Redis error is noted (``recently.note_redis_failure``: Redis then rests for a few seconds,
-    and polls are not sent to it) and raised for the caller to serve SQL, as ``RedisResting``
-    is while it rests."""
-    raise_if_redis_failed_recently()
-    try:
-        return poll(slug, polling_session_token(), client_version, now, client_shown(shown),
-                    fresh=request.headers.get(FRESH_HEADER) == "1",
-                    max_age=current_app.config["POLL_SEEN_MAX_AGE_SECONDS"])
-    except REDIS_ERRORS:
-        note_redis_failure()
-        raise
+    Redis error is raised for the caller to serve SQL (``RedisResting`` at once, for a few
+    seconds after the app's client failed: ``redisguard``)."""
+    return poll(slug, polling_session_token(), client_version, now, client_shown(shown),
+                fresh=request.headers.get(FRESH_HEADER) == "1",
+                max_age=current_app.config["POLL_SEEN_MAX_AGE_SECONDS"])
 
 
 # WSGI environ keys: the ``live.poll`` answer the fastpoll middleware got for this very

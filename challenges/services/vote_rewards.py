@@ -39,7 +39,7 @@ from ..clock import utcnow
 from ..extensions import db, get_queue, get_redis
 from ..leaderboard.live import REDIS_ERRORS
 from ..models import ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
-from ..recently import note_redis_failure, redis_failed_recently
+from ..recently import redis_failed_recently
 from ..transactions import after_release, commit_with_retry
 from .rewards import VoteToReward, vote_cast
 
@@ -91,7 +91,6 @@ def settle_soon() -> bool:
                       result_ttl=0, failure_ttl=86400, job_timeout=600)
         return True
     except REDIS_ERRORS as error:
-        note_redis_failure()
         log.warning("could not queue the votes' settle job (%s); settling in the request", error)
         with suppress(*REDIS_ERRORS):  # a marker without its job would hold the next votes
             get_redis().delete(VOTES_TO_SETTLE)

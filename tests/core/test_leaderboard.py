@@ -239,9 +239,9 @@ def test_a_write_lost_while_redis_kept_its_data_is_repaired_on_the_next_read(
     # room to reach the write before the pause ends (UNPAUSE below ends it at once).
     own_redis.client.execute_command("CLIENT", "PAUSE", 5000, "WRITE")
     vote(entry, make_user())
+    recently.forget_all()  # the few seconds this process rests Redis after a failure are over
     assert redis_board(own_redis.client, challenge) == {author.id: 0.0}  # the write was lost
     own_redis.client.execute_command("CLIENT", "UNPAUSE")
-    recently.forget_all()  # the few seconds this process rests Redis after a failure are over
     build(challenge)
     assert redis_board(own_redis.client, challenge) == {author.id: 1.0}
 

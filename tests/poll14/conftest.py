@@ -9,6 +9,7 @@ import pytest
 from redis.connection import AbstractConnection
 
 from challenges.clock import utcnow
+from challenges.extensions import get_redis
 from challenges.leaderboard import live
 from challenges.leaderboard.live import board_for_page
 
@@ -16,6 +17,12 @@ from ..core.helpers import submit, vote
 
 # How old the copy may be in the tests that turn it on (``copy_on``).
 MAX_AGE = 30.0
+
+
+def redis_just_failed() -> None:
+    """As when the app's Redis client has just failed (a refused connection, a timeout): its
+    breaker rests Redis from now on for ``recently.QUIET_AFTER_FAILURE`` seconds."""
+    get_redis().connection_pool.connection_kwargs["breaker"].note_failure()
 
 
 @pytest.fixture

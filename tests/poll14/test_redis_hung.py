@@ -17,6 +17,7 @@ from challenges.extensions import get_redis, init_redis
 from challenges.leaderboard.sessions import identity_key
 
 from ..core.helpers import submit
+from .conftest import redis_just_failed
 from .test_fastpoll import current_version, url
 
 HTMX = {"HX-Request": "true"}
@@ -101,12 +102,13 @@ def test_a_members_poll_waits_on_a_hung_redis_once(app, client, board, login, ma
 
 
 def test_the_session_copy_is_written_again_once_the_pause_is_over(app, client, login,
-                                                                   make_user, monkeypatch):
+                                                                   make_user, monkeypatch,
+                                                                   redis_client):
     member = make_user()
     key = identity_key(member.session_token)
-    recently.note_redis_failure()  # a poll just found Redis failing
+    redis_just_failed()  # a poll just found Redis failing
     login(client, member)
-    assert get_redis().get(key) is None  # not written during the pause
+    assert redis_client.get(key) is None  # not written during the pause
     later = time.monotonic() + recently.QUIET_AFTER_FAILURE + 0.1
     monkeypatch.setattr(recently.time, "monotonic", lambda: later)
     client.get("/")  # a page load writes it again

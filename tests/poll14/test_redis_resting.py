@@ -24,6 +24,7 @@ from challenges.leaderboard.live import board_for_page
 from challenges.pages.views import FRESH_HEADER
 
 from ..core.helpers import submit, vote
+from .conftest import redis_just_failed
 from .test_redis_hung import redis_hung
 from .test_seen import RedisGone
 
@@ -57,24 +58,32 @@ def test_after_a_failure_polls_do_not_ask_redis_until_the_pause_ends(app, client
 
 
 def test_a_page_board_after_a_failure_does_not_wait_on_redis(app, board, monkeypatch):
-    with redis_hung(app) as hung:
-        recently.note_redis_failure()  # a poll of this process just found Redis failing
+    with redis_hung(app) as hung, app.test_request_context("/"):
+        redis_just_failed()  # a poll of this process just found Redis failing
         page_board = board_for_page(board, None, utcnow())
         assert not page_board.live and page_board.rows  # from SQL
         assert hung.connections == 0
         later(monkeypatch, recently, recently.QUIET_AFTER_FAILURE + 0.1)
         assert not board_for_page(board, None, utcnow()).live
         assert hung.connections == 1  # asked again after the pause; it failed once more
-    assert recently.redis_failed_recently()  # and that failure started a new pause
+        assert recently.redis_failed_recently()  # and that failure started a new pause
 
 
 def test_a_failed_page_board_starts_the_pause(app, board):
     with RedisGone(app):
+        assert not recently.redis_failed_recently()
+        assert not board_for_page(board, None, utcnow()).live  # refused: noted
+        assert recently.redis_failed_recently()
+
+
+def test_while_resting_a_working_redis_is_not_asked_either(app, board, sends):
+    redis_just_failed()
+    with app.test_request_context("/"):
         assert not board_for_page(board, None, utcnow()).live
-    assert recently.redis_failed_recently()
-    assert not board_for_page(board, None, utcnow()).live  # Redis is back, but resting
-    recently.forget_all()  # the pause over
+        assert sends == []
+    # A job (no request) asks it, and its answer ends the pause for the requests too.
     assert board_for_page(board, None, utcnow()).live
+    assert not recently.redis_failed_recently()
 
 
 def test_paused_polls_share_the_sql_rows_a_few_seconds(app, client, board, make_user,
@@ -114,3 +123,58 @@ def test_a_paused_widget_asks_to_be_polled_on_the_slow_tick(app, client, board):
     assert 'hx-trigger="wc:tick from:body' in poll(client, board)  # live
     with RedisGone(app):
         assert 'hx-trigger="wc:slow-tick from:body' in poll(client, board)  # paused
+
+
+def test_a_unix_socket_client_rests_redis_too(app, tmp_path):
+    """``make run`` reaches its Valkey through a Unix socket: the same breaker there."""
+    import redis
+    from redis.connection import UnixDomainSocketConnection
+
+    from challenges.redisguard import guarded_client
+
+    client = guarded_client(f"unix://{tmp_path / 'nobody.sock'}", socket_timeout=1.0)
+    assert issubclass(client.connection_pool.connection_class, UnixDomainSocketConnection)
+    with app.test_request_context("/"):
+        with pytest.raises(redis.ConnectionError) as first:
+            client.get("anything")
+        assert not isinstance(first.value, recently.RedisResting)  # really asked
+        with pytest.raises(recently.RedisResting):
+            client.get("anything")
+
+
+class Clock:
+    """``recently``'s monotonic clock, moved by hand."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = 1000.0
+        monkeypatch.setattr(recently.time, "monotonic", lambda: self.now)
+
+
+def test_after_the_pause_one_call_probes_while_the_others_still_rest(monkeypatch):
+    clock, breaker = Clock(monkeypatch), recently.RedisBreaker(seconds=5)
+    breaker.check()  # no failure yet: asked
+    breaker.note_failure()
+    with pytest.raises(recently.RedisResting):
+        breaker.check()
+    clock.now += 5.1
+    breaker.check()  # the probe
+    with pytest.raises(recently.RedisResting):
+        breaker.check()  # another thread, while the probe waits for Redis
+    breaker.note_answer()  # the probe was answered: Redis is back for everyone
+    breaker.check()
+    breaker.check()
+
+
+def test_a_failed_probe_starts_a_new_pause_and_a_lost_one_is_replaced(monkeypatch):
+    clock, breaker = Clock(monkeypatch), recently.RedisBreaker(seconds=5)
+    breaker.note_failure()
+    clock.now += 5.1
+    breaker.check()  # the probe
+    breaker.note_failure()  # it timed out
+    clock.now += 4.9
+    with pytest.raises(recently.RedisResting):
+        breaker.check()
+    clock.now += 0.2
+    breaker.check()  # the next probe; it never reports back (its thread went elsewhere)
+    clock.now += 5.1
+    breaker.check()  # another probe after as long again

@@ -1,0 +1,92 @@
+"""The app's Redis client, whose connections rest Redis after a failure (issue #14).
+
+Under load a hung Redis (stopped, or cut off by a partition: it accepts connections and never
+answers) held every worker thread: each call waited out the 1 s socket timeout, and a vote, a
+gallery view or a landing page made several (the board, the bell, the Discover order,
+impressions, notifications). The connections of this client share a ``RedisBreaker``: a
+refused or broken connection, or a timeout, on any of them is noted, and for
+``QUIET_AFTER_FAILURE`` seconds after it every call a request makes fails at once with
+``RedisResting`` (jobs and commands still ask Redis, and their answers end the pause), a
+``redis.ConnectionError``, which every caller already answers with its fallback (the board from
+SQL, a best-effort write skipped). The first call after the pause asks Redis again, alone.
+``python -m tests.bench.mixed --valkey-outage hung`` shows the difference.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import redis
+from flask import has_request_context
+from redis.connection import AbstractConnection
+
+from .recently import RedisBreaker
+
+# What counts as Redis failing (a reply that is an error, such as a script's, does not).
+FAILURES = (redis.ConnectionError, redis.TimeoutError, OSError)
+
+
+class _Guarded(AbstractConnection):
+    """A connection that fails at once while its breaker rests Redis, and tells its breaker
+    when it fails."""
+
+    def __init__(self, *args: Any, breaker: RedisBreaker, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.breaker = breaker
+        self._connecting = False
+
+    def _check(self) -> None:
+        # Requests rest Redis; jobs and commands keep asking it (they can wait, and a job that
+        # fails for it would only run again later).
+        if has_request_context():
+            self.breaker.check()
+
+    def connect_check_health(self, *args: Any, **kwargs: Any) -> None:
+        # The pool connects before a command is sent (a refused or hung connect fails here).
+        if self._sock is None:
+            self._check()
+        self._connecting = True  # the handshake's commands are this call's: checked once
+        try:
+            super().connect_check_health(*args, **kwargs)
+        except FAILURES:
+            self.breaker.note_failure()
+            raise
+        finally:
+            self._connecting = False
+
+    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        if not self._connecting:
+            self._check()
+        try:
+            super().send_packed_command(command, check_health)
+        except FAILURES:
+            self.breaker.note_failure()
+            raise
+
+    def read_response(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            response = super().read_response(*args, **kwargs)
+        except FAILURES:
+            self.breaker.note_failure()
+            raise
+        except redis.RedisError:  # an error reply (a script's): Redis answered
+            self.breaker.note_answer()
+            raise
+        self.breaker.note_answer()
+        return response
+
+
+@cache
+def _guarded(base: type[AbstractConnection]) -> type[AbstractConnection]:
+    """``base`` (TCP, TLS or Unix socket, as the URL says) with the breaker."""
+    return type(f"Guarded{base.__name__}", (_Guarded, base), {})
+
+
+def guarded_client(url: str, **options: Any) -> redis.Redis:
+    """A client for ``url`` (``redis.Redis.from_url`` with ``options``) whose connections share
+    one new ``RedisBreaker`` (``recently.redis_failed_recently`` reads it)."""
+    pool = redis.ConnectionPool.from_url(url, **options)
+    pool.connection_class = _guarded(pool.connection_class)
+    pool.connection_kwargs["breaker"] = RedisBreaker()
+    return redis.Redis(connection_pool=pool)
