@@ -14,6 +14,7 @@ SQL, a best-effort write skipped). The first call after the pause asks Redis aga
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from typing import Any
 
@@ -22,6 +23,8 @@ from flask import has_request_context
 from redis.connection import AbstractConnection
 
 from .recently import RedisBreaker
+
+log = logging.getLogger(__name__)
 
 # What counts as Redis failing (a reply that is an error, such as a script's, does not).
 FAILURES = (redis.ConnectionError, redis.TimeoutError, OSError)
@@ -42,6 +45,12 @@ class _Guarded(AbstractConnection):
         if has_request_context():
             self.breaker.check()
 
+    def _failed(self, error: BaseException) -> None:
+        if not self.breaker.resting():  # once a pause: the log says when it starts, and why
+            log.warning("Redis failed (%s: %s); requests leave it alone for %g s",
+                        type(error).__name__, error, self.breaker.seconds)
+        self.breaker.note_failure()
+
     def connect_check_health(self, *args: Any, **kwargs: Any) -> None:
         # The pool connects before a command is sent (a refused or hung connect fails here).
         if self._sock is None:
@@ -49,8 +58,8 @@ class _Guarded(AbstractConnection):
         self._connecting = True  # the handshake's commands are this call's: checked once
         try:
             super().connect_check_health(*args, **kwargs)
-        except FAILURES:
-            self.breaker.note_failure()
+        except FAILURES as error:
+            self._failed(error)
             raise
         finally:
             self._connecting = False
@@ -60,15 +69,15 @@ class _Guarded(AbstractConnection):
             self._check()
         try:
             super().send_packed_command(command, check_health)
-        except FAILURES:
-            self.breaker.note_failure()
+        except FAILURES as error:
+            self._failed(error)
             raise
 
     def read_response(self, *args: Any, **kwargs: Any) -> Any:
         try:
             response = super().read_response(*args, **kwargs)
-        except FAILURES:
-            self.breaker.note_failure()
+        except FAILURES as error:
+            self._failed(error)
             raise
         except redis.RedisError:  # an error reply (a script's): Redis answered
             self.breaker.note_answer()

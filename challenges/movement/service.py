@@ -39,6 +39,12 @@ from ..models import ChallengeSubmission
 from . import keys
 
 SNAPSHOT_TTL = int(timedelta(days=3).total_seconds())
+# A read takes the missing snapshot only of a board this big at most: the copy runs inside the
+# read's script, and a 1,000,000-member copy held Redis (every client of it) for over a second,
+# past the web clients' 1 s timeout (``redisguard`` then rests Redis in that process). Bigger
+# boards wait for the day-start job (``jobs``), which copies any size; until then their
+# members' rows show no movement.
+READ_TAKES_AT_MOST = 100_000
 
 # Take the day-start snapshot unless it exists. KEYS: built, board, day, start, taken,
 # joined cut; ARGV: ttl, when. Sets ``took`` to 1 if taken now, 0 if it was there, -1 if the
@@ -62,10 +68,11 @@ end
 _TAKE_ONLY = _TAKE + "return took\n"
 
 # The viewer's row: KEYS as _TAKE, then names; ARGV: ttl, when, viewer id, take ("1": take the
-# snapshot when missing). One round trip and one consistent moment.
+# snapshot when missing), the most members a read may copy. One round trip and one consistent
+# moment.
 _READ = LuaScript("""
 local took = 0
-if ARGV[4] == '1' then
+if ARGV[4] == '1' and redis.call('ZCARD', KEYS[2]) <= tonumber(ARGV[5]) then
 """ + _TAKE + """
 end
 local rank = redis.call('ZREVRANK', KEYS[2], ARGV[3])
@@ -179,7 +186,7 @@ def queue_viewer_movement(batch: Batch, challenge_id: uuid.UUID, viewer_id: int,
     """``viewer_movement`` queued on ``batch`` (the widget's poll reads the board with it)."""
     script_keys = [*_script_keys(challenge_id, now), board_keys.names(challenge_id)]
     args: list[str | int] = [SNAPSHOT_TTL, now.isoformat(), viewer_id,
-                             "1" if take_missing else "0"]
+                             "1" if take_missing else "0", READ_TAKES_AT_MOST]
     return batch.script(_READ, script_keys, args).then(_movement_from)
 
 

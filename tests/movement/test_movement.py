@@ -165,6 +165,19 @@ def test_no_snapshot_shows_no_movement(frozen_clock, make_challenge, make_user):
     assert "2 votes to pass @" + a.username in html
 
 
+def test_a_read_leaves_a_big_boards_snapshot_to_the_job(frozen_clock, make_challenge,
+                                                       make_user, monkeypatch):
+    """A read copies a missing snapshot only of a board up to ``READ_TAKES_AT_MOST`` members
+    (a 1,000,000-member copy held Redis past the web clients' timeout); the job copies any."""
+    from challenges.movement import service
+
+    challenge, (a, b, c), _ = _evening_board(frozen_clock, make_challenge, make_user)
+    monkeypatch.setattr(service, "READ_TAKES_AT_MOST", 2)  # this board has three members
+    assert not viewer_movement(get_redis(), challenge.id, b.id, utcnow()).known  # not taken
+    monkeypatch.setattr(service, "READ_TAKES_AT_MOST", 3)
+    assert viewer_movement(get_redis(), challenge.id, b.id, utcnow()).known  # taken
+
+
 def test_a_viewer_off_the_board_has_no_movement(make_challenge, make_user):
     challenge, author, viewer = make_challenge("active"), make_user(), make_user()
     submit(challenge, author)
