@@ -120,9 +120,13 @@ def test_a_members_own_row_is_read_on_every_paused_poll(app, client, login, make
 
 
 def test_a_paused_widget_asks_to_be_polled_on_the_slow_tick(app, client, board):
-    assert 'hx-trigger="wc:tick from:body' in poll(client, board)  # live
+    live_widget = poll(client, board)
+    assert 'hx-trigger="wc:tick from:body' in live_widget
+    assert "refreshes every few seconds" in live_widget
     with RedisGone(app):
-        assert 'hx-trigger="wc:slow-tick from:body' in poll(client, board)  # paused
+        paused = poll(client, board)
+    assert 'hx-trigger="wc:slow-tick from:body' in paused
+    assert "tries again every 30 seconds" in paused and "every few seconds" not in paused
 
 
 def test_a_unix_socket_client_rests_redis_too(app, tmp_path):
