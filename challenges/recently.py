@@ -6,8 +6,6 @@ Per app (``app.extensions``), not per module, and ``forget_all`` when the app's 
 (the tests do, between tests): a memory of writes Redis no longer has would skip them.
 Bounded, thread-safe, on the monotonic clock. A write that failed is never marked, so it is
 tried again next time; a Redis that lost its data is written again ``seconds`` later at most.
-It also holds the app's Redis client's memory of its last failure (``RedisBreaker``): for a
-few seconds after it the client's calls fail at once instead of each waiting on a hung Redis.
 """
 
 from __future__ import annotations
@@ -16,8 +14,9 @@ import threading
 import time
 from collections.abc import Hashable
 
-import redis
 from flask import current_app
+
+from .redisguard import forget_failure
 
 
 class Recently:
@@ -61,8 +60,7 @@ def forget_all() -> None:
     for name, found in current_app.extensions.items():
         if name.startswith("wc_recently:"):
             found.clear()
-    if (breaker := _breaker()) is not None:
-        breaker.forget()
+    forget_failure()
 
 
 def recently(name: str, seconds: float) -> Recently:
@@ -72,78 +70,3 @@ def recently(name: str, seconds: float) -> Recently:
     if found is None:
         found = extensions.setdefault(f"wc_recently:{name}", Recently(seconds))
     return found
-
-
-# After Redis failed in this process, every call of the app's Redis client fails at once, without
-# asking it, for this long (``RedisBreaker``): each would wait out the client's socket timeout
-# against a hung Redis (stopped, or cut off by a partition), and under load every request of
-# every worker thread makes some.
-QUIET_AFTER_FAILURE = 5.0
-
-
-class RedisResting(redis.ConnectionError):
-    """Redis was not asked: it failed in this process moments ago (``RedisBreaker``). Callers
-    take it as any Redis error (their fallback), but it is not a new failure: it never extends
-    the pause."""
-
-
-class RedisBreaker:
-    """When a Redis client last failed (a refused or broken connection, a timeout), so that its
-    calls fail at once for ``seconds`` after it (``redisguard`` wires it into the client's
-    connections). After the pause one call, the probe, asks Redis again while the others still
-    fail at once: when every thread of a process asked a hung Redis together, each waited out
-    the timeout. An answer ends the pause; another failure starts a new one."""
-
-    def __init__(self, seconds: float = QUIET_AFTER_FAILURE) -> None:
-        self.seconds = seconds
-        self._failed_at: float | None = None
-        self._probe_at: float | None = None  # when the probe after a pause was let through
-        self._lock = threading.Lock()  # gthread workers share a process
-
-    def note_failure(self) -> None:
-        with self._lock:
-            self._failed_at, self._probe_at = time.monotonic(), None
-
-    def note_answer(self) -> None:
-        """Redis answered: the pause, if any, is over (one attribute read when there is none)."""
-        if self._failed_at is not None:
-            with self._lock:
-                self._failed_at = self._probe_at = None
-
-    def resting(self) -> bool:
-        """Whether the client failed less than ``seconds`` ago."""
-        failed_at = self._failed_at
-        return failed_at is not None and time.monotonic() - failed_at < self.seconds
-
-    def check(self) -> None:
-        """Raise ``RedisResting`` while the pause lasts, or while the probe after it waits."""
-        if self._failed_at is None:
-            return
-        with self._lock:
-            now = time.monotonic()
-            failed_at, probe_at = self._failed_at, self._probe_at
-            if failed_at is None:
-                return
-            if now - failed_at < self.seconds or (probe_at is not None
-                                                   and now - probe_at < self.seconds):
-                raise RedisResting("Redis failed moments ago; not asked again yet")
-            self._probe_at = now  # this call is the probe
-
-    def forget(self) -> None:
-        with self._lock:
-            self._failed_at = self._probe_at = None
-
-
-def _breaker() -> RedisBreaker | None:
-    """The breaker of the current app's Redis client (None for a client built without one)."""
-    client = current_app.extensions.get("wc_redis")
-    pool = getattr(client, "connection_pool", None)
-    return getattr(pool, "connection_kwargs", {}).get("breaker")
-
-
-def redis_failed_recently() -> bool:
-    """Whether the app's Redis client failed in this process less than
-    ``QUIET_AFTER_FAILURE`` seconds ago: its calls then fail at once (``RedisResting``). A
-    best-effort write may skip itself rather than log that failure."""
-    breaker = _breaker()
-    return breaker is not None and breaker.resting()

@@ -15,16 +15,75 @@ SQL, a best-effort write skipped). The first call after the pause asks Redis aga
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from functools import cache
 from typing import Any
 
 import redis
-from flask import has_request_context
+from flask import current_app, has_request_context
 from redis.connection import AbstractConnection
 
-from .recently import RedisBreaker
-
 log = logging.getLogger(__name__)
+
+# After Redis failed in this process, every call of the app's Redis client fails at once, without
+# asking it, for this long (``RedisBreaker``): each would wait out the client's socket timeout
+# against a hung Redis (stopped, or cut off by a partition), and under load every request of
+# every worker thread makes some.
+QUIET_AFTER_FAILURE = 5.0
+
+
+class RedisResting(redis.ConnectionError):
+    """Redis was not asked: it failed in this process moments ago (``RedisBreaker``). Callers
+    take it as any Redis error (their fallback), but it is not a new failure: it never extends
+    the pause."""
+
+
+class RedisBreaker:
+    """When a Redis client last failed (a refused or broken connection, a timeout), so that its
+    calls fail at once for ``seconds`` after it (``guarded_client`` wires it into the client's
+    connections). After the pause one call, the probe, asks Redis again while the others still
+    fail at once: when every thread of a process asked a hung Redis together, each waited out
+    the timeout. An answer ends the pause; another failure starts a new one."""
+
+    def __init__(self, seconds: float = QUIET_AFTER_FAILURE) -> None:
+        self.seconds = seconds
+        self._failed_at: float | None = None
+        self._probe_at: float | None = None  # when the probe after a pause was let through
+        self._lock = threading.Lock()  # gthread workers share a process
+
+    def note_failure(self) -> None:
+        with self._lock:
+            self._failed_at, self._probe_at = time.monotonic(), None
+
+    def note_answer(self) -> None:
+        """Redis answered: the pause, if any, is over (one attribute read when there is none)."""
+        if self._failed_at is not None:
+            with self._lock:
+                self._failed_at = self._probe_at = None
+
+    def resting(self) -> bool:
+        """Whether the client failed less than ``seconds`` ago."""
+        failed_at = self._failed_at
+        return failed_at is not None and time.monotonic() - failed_at < self.seconds
+
+    def check(self) -> None:
+        """Raise ``RedisResting`` while the pause lasts, or while the probe after it waits."""
+        if self._failed_at is None:
+            return
+        with self._lock:
+            now = time.monotonic()
+            failed_at, probe_at = self._failed_at, self._probe_at
+            if failed_at is None:
+                return
+            if now - failed_at < self.seconds or (probe_at is not None
+                                                   and now - probe_at < self.seconds):
+                raise RedisResting("Redis failed moments ago; not asked again yet")
+            self._probe_at = now  # this call is the probe
+
+    def forget(self) -> None:
+        with self._lock:
+            self._failed_at = self._probe_at = None
 
 # What counts as Redis failing (a reply that is an error, such as a script's, does not).
 FAILURES = (redis.ConnectionError, redis.TimeoutError, OSError)
@@ -94,8 +153,30 @@ def _guarded(base: type[AbstractConnection]) -> type[AbstractConnection]:
 
 def guarded_client(url: str, **options: Any) -> redis.Redis:
     """A client for ``url`` (``redis.Redis.from_url`` with ``options``) whose connections share
-    one new ``RedisBreaker`` (``recently.redis_failed_recently`` reads it)."""
+    one new ``RedisBreaker`` (``redis_failed_recently`` reads it)."""
     pool = redis.ConnectionPool.from_url(url, **options)
     pool.connection_class = _guarded(pool.connection_class)
     pool.connection_kwargs["breaker"] = RedisBreaker()
     return redis.Redis(connection_pool=pool)
+
+
+def _breaker() -> RedisBreaker | None:
+    """The breaker of the current app's Redis client (None for a client built without one)."""
+    client = current_app.extensions.get("wc_redis")
+    pool = getattr(client, "connection_pool", None)
+    return getattr(pool, "connection_kwargs", {}).get("breaker")
+
+
+def redis_failed_recently() -> bool:
+    """Whether the app's Redis client failed in this process less than
+    ``QUIET_AFTER_FAILURE`` seconds ago: its calls then fail at once (``RedisResting``). A
+    best-effort write may skip itself rather than log that failure."""
+    breaker = _breaker()
+    return breaker is not None and breaker.resting()
+
+
+def forget_failure() -> None:
+    """Forget the app's Redis client's last failure: the pause after it is over (the tests,
+    after restarting Redis)."""
+    if (breaker := _breaker()) is not None:
+        breaker.forget()

@@ -16,7 +16,7 @@ from typing import cast
 import redis
 
 from ..extensions import get_redis
-from ..recently import recently, redis_failed_recently
+from ..recently import recently
 from . import keys
 
 TTL = int(timedelta(days=30).total_seconds())  # as long as a remember cookie lives
@@ -52,12 +52,12 @@ def remember_session(session_token: str, user_id: int, username: str, role: str)
         return
     value = encode_viewer(Viewer(user_id, username, role))
     written = recently("session-copies", WRITTEN_AGAIN_AFTER)
-    if written.seen(key, value) or redis_failed_recently():
-        return  # written already, or Redis is failing: the next request after the pause writes
+    if written.seen(key, value):
+        return
     try:
         get_redis().set(key, value, ex=TTL)
-    except (redis.RedisError, OSError):  # only polls use it; they degrade to anonymous
-        return
+    except (redis.RedisError, OSError):  # only polls use it; they degrade to anonymous (while
+        return  # Redis rests after a failure this fails at once: the next page load writes it)
     written.mark(key, value)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db, get_redis
 from ..models import BoardMember, ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
-from ..recently import redis_failed_recently
+from ..redisguard import redis_failed_recently
 from ..transactions import after_commit
 from . import staleness
 from .scores import encode

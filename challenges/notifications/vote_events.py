@@ -27,7 +27,7 @@ from ..extensions import db, get_queue, get_redis
 from ..leaderboard import keys as board_keys
 from ..leaderboard.scores import counted_votes, encode, first_entry_number
 from ..models import ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
-from ..recently import redis_failed_recently
+from ..redisguard import redis_failed_recently
 from ..transactions import commit_with_retry
 from . import keys
 from .inbox import REDIS_ERRORS, InboxItem, add_notifications, site_path

@@ -39,7 +39,7 @@ from ..clock import utcnow
 from ..extensions import db, get_queue, get_redis
 from ..leaderboard.live import REDIS_ERRORS
 from ..models import ChallengeSubmission, ChallengeVote, User, WeeklyChallenge
-from ..recently import redis_failed_recently
+from ..redisguard import redis_failed_recently
 from ..transactions import after_release, commit_with_retry
 from .rewards import VoteToReward, vote_cast
 

@@ -157,7 +157,7 @@ def test_with_redis_away_a_vote_still_tells_its_author(app, make_challenge, make
     finds Redis failing and while it rests Redis afterwards."""
     import redis
 
-    from challenges import recently
+    from challenges import redisguard
 
     from ..poll14.test_seen import RedisGone
     from ..support.ports import free_port
@@ -169,7 +169,7 @@ def test_with_redis_away_a_vote_still_tells_its_author(app, make_challenge, make
     first, second = submit(challenge, make_user()), submit(challenge, make_user())
     with RedisGone(app):
         vote(first, make_user())  # finds Redis failing
-        assert recently.redis_failed_recently()
+        assert redisguard.redis_failed_recently()
         vote(second, make_user())  # Redis resting: not asked
     assert len(news(first.user, "first_vote")) == 1
     assert len(news(second.user, "first_vote")) == 1

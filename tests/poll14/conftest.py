@@ -21,7 +21,7 @@ MAX_AGE = 30.0
 
 def redis_just_failed() -> None:
     """As when the app's Redis client has just failed (a refused connection, a timeout): its
-    breaker rests Redis from now on for ``recently.QUIET_AFTER_FAILURE`` seconds."""
+    breaker rests Redis from now on for ``redisguard.QUIET_AFTER_FAILURE`` seconds."""
     get_redis().connection_pool.connection_kwargs["breaker"].note_failure()
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from challenges import recently
+from challenges import recently, redisguard
 from challenges.extensions import get_redis, init_redis
 from challenges.leaderboard.sessions import identity_key
 
@@ -109,7 +109,7 @@ def test_the_session_copy_is_written_again_once_the_pause_is_over(app, client, l
     redis_just_failed()  # a poll just found Redis failing
     login(client, member)
     assert redis_client.get(key) is None  # not written during the pause
-    later = time.monotonic() + recently.QUIET_AFTER_FAILURE + 0.1
+    later = time.monotonic() + redisguard.QUIET_AFTER_FAILURE + 0.1
     monkeypatch.setattr(recently.time, "monotonic", lambda: later)
     client.get("/")  # a page load writes it again
     assert get_redis().get(key) is not None

@@ -1,7 +1,7 @@
 """While Redis is away the site must stay up (issue #14, found with ``python -m tests.bench.mixed
 --valkey-outage down``: every request type timed out). Three parts, each tested here:
 
-- after a Redis failure a process rests Redis for a few seconds (``recently``): polls and page
+- after a Redis failure a process rests Redis for a few seconds (``redisguard``): polls and page
   boards go straight to SQL instead of each waiting out the socket timeout on a hung server,
   and the first read after the pause asks Redis again;
 - polls share the SQL board's public rows for ``PAUSED_BOARD_SECONDS`` (one set of aggregates
@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from challenges import recently
+from challenges import redisguard
 from challenges.clock import utcnow
 from challenges.leaderboard import live
 from challenges.leaderboard.live import board_for_page
@@ -52,7 +52,7 @@ def test_after_a_failure_polls_do_not_ask_redis_until_the_pause_ends(app, client
         assert hung.connections == 1  # this poll waited out the timeout once
         assert "Live updates paused" in poll(client, board)
         assert hung.connections == 1  # resting: the next poll went straight to SQL
-        later(monkeypatch, recently, recently.QUIET_AFTER_FAILURE + 0.1)
+        later(monkeypatch, redisguard, redisguard.QUIET_AFTER_FAILURE + 0.1)
         assert "Live updates paused" in poll(client, board)
         assert hung.connections == 2  # the pause is over: Redis asked again
 
@@ -63,17 +63,17 @@ def test_a_page_board_after_a_failure_does_not_wait_on_redis(app, board, monkeyp
         page_board = board_for_page(board, None, utcnow())
         assert not page_board.live and page_board.rows  # from SQL
         assert hung.connections == 0
-        later(monkeypatch, recently, recently.QUIET_AFTER_FAILURE + 0.1)
+        later(monkeypatch, redisguard, redisguard.QUIET_AFTER_FAILURE + 0.1)
         assert not board_for_page(board, None, utcnow()).live
         assert hung.connections == 1  # asked again after the pause; it failed once more
-        assert recently.redis_failed_recently()  # and that failure started a new pause
+        assert redisguard.redis_failed_recently()  # and that failure started a new pause
 
 
 def test_a_failed_page_board_starts_the_pause(app, board):
     with RedisGone(app):
-        assert not recently.redis_failed_recently()
+        assert not redisguard.redis_failed_recently()
         assert not board_for_page(board, None, utcnow()).live  # refused: noted
-        assert recently.redis_failed_recently()
+        assert redisguard.redis_failed_recently()
 
 
 def test_while_resting_a_working_redis_is_not_asked_either(app, board, sends):
@@ -83,7 +83,7 @@ def test_while_resting_a_working_redis_is_not_asked_either(app, board, sends):
         assert sends == []
     # A job (no request) asks it, and its answer ends the pause for the requests too.
     assert board_for_page(board, None, utcnow()).live
-    assert not recently.redis_failed_recently()
+    assert not redisguard.redis_failed_recently()
 
 
 def test_paused_polls_share_the_sql_rows_a_few_seconds(app, client, board, make_user,
@@ -141,28 +141,28 @@ def test_a_unix_socket_client_rests_redis_too(app, tmp_path):
     with app.test_request_context("/"):
         with pytest.raises(redis.ConnectionError) as first:
             client.get("anything")
-        assert not isinstance(first.value, recently.RedisResting)  # really asked
-        with pytest.raises(recently.RedisResting):
+        assert not isinstance(first.value, redisguard.RedisResting)  # really asked
+        with pytest.raises(redisguard.RedisResting):
             client.get("anything")
 
 
 class Clock:
-    """``recently``'s monotonic clock, moved by hand."""
+    """The breaker's monotonic clock (``redisguard.time``), moved by hand."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.now = 1000.0
-        monkeypatch.setattr(recently.time, "monotonic", lambda: self.now)
+        monkeypatch.setattr(redisguard.time, "monotonic", lambda: self.now)
 
 
 def test_after_the_pause_one_call_probes_while_the_others_still_rest(monkeypatch):
-    clock, breaker = Clock(monkeypatch), recently.RedisBreaker(seconds=5)
+    clock, breaker = Clock(monkeypatch), redisguard.RedisBreaker(seconds=5)
     breaker.check()  # no failure yet: asked
     breaker.note_failure()
-    with pytest.raises(recently.RedisResting):
+    with pytest.raises(redisguard.RedisResting):
         breaker.check()
     clock.now += 5.1
     breaker.check()  # the probe
-    with pytest.raises(recently.RedisResting):
+    with pytest.raises(redisguard.RedisResting):
         breaker.check()  # another thread, while the probe waits for Redis
     breaker.note_answer()  # the probe was answered: Redis is back for everyone
     breaker.check()
@@ -170,13 +170,13 @@ def test_after_the_pause_one_call_probes_while_the_others_still_rest(monkeypatch
 
 
 def test_a_failed_probe_starts_a_new_pause_and_a_lost_one_is_replaced(monkeypatch):
-    clock, breaker = Clock(monkeypatch), recently.RedisBreaker(seconds=5)
+    clock, breaker = Clock(monkeypatch), redisguard.RedisBreaker(seconds=5)
     breaker.note_failure()
     clock.now += 5.1
     breaker.check()  # the probe
     breaker.note_failure()  # it timed out
     clock.now += 4.9
-    with pytest.raises(recently.RedisResting):
+    with pytest.raises(redisguard.RedisResting):
         breaker.check()
     clock.now += 0.2
     breaker.check()  # the next probe; it never reports back (its thread went elsewhere)
