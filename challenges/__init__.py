@@ -70,9 +70,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     install_session_cookies(app)  # issue #14: each session cookie checked once per process
     install_fastpoll(app)  # issue #14: the unchanged poll before Flask (inside ProxyFix)
     install_proxy_fix(app)  # before anything reads the client address
+    # The app's Redis client before the limiter, whose connections share its breaker.
+    app.extensions["wc_redis"] = extensions.init_redis(app.config)
     extensions.limiter.init_app(app)
     app.after_request(extensions.limiter.say_when_to_retry)
-    app.extensions["wc_redis"] = extensions.init_redis(app.config)
     _configure_sqlite(app)
 
     init_i18n(app)  # before any template renders: _() and the locale selector

@@ -151,20 +151,32 @@ def _guarded(base: type[AbstractConnection]) -> type[AbstractConnection]:
     return type(f"Guarded{base.__name__}", (_Guarded, base), {})
 
 
+def guarded_pool(url: str, breaker: RedisBreaker | None = None,
+                 **options: Any) -> redis.ConnectionPool:
+    """A connection pool for ``url`` (``redis.ConnectionPool.from_url`` with ``options``) whose
+    connections share ``breaker``, or a new one."""
+    pool = redis.ConnectionPool.from_url(url, **options)
+    pool.connection_class = _guarded(pool.connection_class)
+    pool.connection_kwargs["breaker"] = breaker if breaker is not None else RedisBreaker()
+    return pool
+
+
 def guarded_client(url: str, **options: Any) -> redis.Redis:
     """A client for ``url`` (``redis.Redis.from_url`` with ``options``) whose connections share
     one new ``RedisBreaker`` (``redis_failed_recently`` reads it)."""
-    pool = redis.ConnectionPool.from_url(url, **options)
-    pool.connection_class = _guarded(pool.connection_class)
-    pool.connection_kwargs["breaker"] = RedisBreaker()
-    return redis.Redis(connection_pool=pool)
+    return redis.Redis(connection_pool=guarded_pool(url, **options))
+
+
+def breaker_of(client: object) -> RedisBreaker | None:
+    """The breaker ``client``'s connections share (None for a client built without one)."""
+    pool = getattr(client, "connection_pool", None)
+    found = getattr(pool, "connection_kwargs", {}).get("breaker")
+    return found if isinstance(found, RedisBreaker) else None
 
 
 def _breaker() -> RedisBreaker | None:
-    """The breaker of the current app's Redis client (None for a client built without one)."""
-    client = current_app.extensions.get("wc_redis")
-    pool = getattr(client, "connection_pool", None)
-    return getattr(pool, "connection_kwargs", {}).get("breaker")
+    """The breaker of the current app's Redis client."""
+    return breaker_of(current_app.extensions.get("wc_redis"))
 
 
 def redis_failed_recently() -> bool:

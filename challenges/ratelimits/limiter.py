@@ -11,11 +11,13 @@ import flask
 from flask_limiter import Limiter
 from limits.errors import StorageError
 
+from ..redisguard import breaker_of, guarded_pool
+
 log = logging.getLogger(__name__)
 
 
 class AppLimiter(Limiter):
-    """Flask-Limiter's ``Limiter`` with two changes.
+    """Flask-Limiter's ``Limiter``, changed in four ways.
 
     * ``init_app`` starts from the app's own settings. Flask-Limiter reads most of them only
       while unset and keeps its "storage is down" flag, so with one limiter object (the views'
@@ -25,6 +27,10 @@ class AppLimiter(Limiter):
     * A refusal (429) says when to come back (``Retry-After``), and only a refusal: Flask-Limiter's
       own headers (``RATELIMIT_HEADERS_ENABLED``) read the limit's window again on every
       answer, a second Redis round trip for each vote and login (issue #14).
+    * Its Redis connections rest Redis after a failure as the app's own client does
+      (``redisguard``), sharing that client's breaker when both reach the same Redis: a hung
+      Redis costs a request one socket timeout in all, not one for the limit check and another
+      for the page (``resting_storage_options``).
     * Going to the in-memory fallback and coming back are logged once per outage, as warnings,
       by this module (Flask-Limiter's own lines are terser and its recovery one is only INFO).
       While Redis is down each process counts on its own, so a limit is per process (a member
@@ -62,7 +68,7 @@ class AppLimiter(Limiter):
         self._strategy = None
         self._retry_after = None
         self._key_prefix = ""
-        self._storage_options = {}
+        self._storage_options = resting_storage_options(app)
         self._dead = False  # a new app starts on its storage, without logging a recovery
         super().init_app(app)
 
@@ -81,3 +87,20 @@ class AppLimiter(Limiter):
             wait = breached.limit.get_expiry()
         response.headers["Retry-After"] = str(max(1, int(wait)))
         return response
+
+
+def resting_storage_options(app: flask.Flask) -> dict[str, Any]:
+    """Storage options giving the limiter a guarded connection pool (``redisguard``) for a
+    ``redis://``, ``rediss://`` or ``redis+unix://`` storage, whose breaker is the app's Redis
+    client's when both name the same Redis (the default): a failure either of them sees rests
+    Redis for both, and Flask-Limiter's own fallback (memory) answers at once. Without it, each
+    process's limiter waited out a hung Redis's socket timeout on its own: a vote click took
+    ~3 s, one wait for the limiter and one for the app. Other storages: no options."""
+    uri = app.config.get("RATELIMIT_STORAGE_URI") or ""
+    if not uri.startswith(("redis://", "rediss://", "redis+unix://")):
+        return {}
+    url = "unix://" + uri.removeprefix("redis+unix://") if uri.startswith("redis+unix://") else uri
+    shared = (breaker_of(app.extensions.get("wc_redis"))
+              if url == app.config.get("REDIS_URL") else None)
+    options = app.config.get("RATELIMIT_STORAGE_OPTIONS", {})
+    return {"connection_pool": guarded_pool(url, breaker=shared, **options)}
