@@ -149,13 +149,14 @@ def get_challenge_entry(challenge_id: uuid.UUID, submission_id: uuid.UUID,
 
 
 def live_entry_count(challenge_id: uuid.UUID, user_id: int) -> int:
-    return db.session.scalar(_live_entries(), {"challenge_id": challenge_id,
-                                               "user_id": user_id}) or 0
+    return db.session.scalar(live_entries_query(), {"challenge_id": challenge_id,
+                                                    "user_id": user_id}) or 0
 
 
 @cache
-def _live_entries() -> Select[int]:
-    """``live_entry_count``'s count, built once (a member's landing page asks it)."""
+def live_entries_query() -> Select[int]:
+    """``live_entry_count``'s count (binds ``challenge_id`` and ``user_id``), built once (a
+    member's landing page asks it, with the votes they cast: ``services.status``)."""
     return select(func.count()).where(
         ChallengeSubmission.challenge_id == bindparam("challenge_id"),
         ChallengeSubmission.user_id == bindparam("user_id"),

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Select, select
 
 from ..errors import Refusal
+from ..extensions import db
 from ..models import User, WeeklyChallenge
-from .entries import live_entry_count, submission_refusal
-from .votes import votes_cast
+from .entries import live_entries_query, submission_refusal
+from .votes import votes_cast_query
 
 
 @dataclass(frozen=True)
@@ -23,13 +28,24 @@ class ViewerStatus:
 
 
 def viewer_status(challenge: WeeklyChallenge, viewer: User, now: datetime) -> ViewerStatus:
-    used = live_entry_count(challenge.id, viewer.id)
+    """``viewer``'s entries used and votes cast in ``challenge`` (one statement), and whether
+    they may submit another entry now."""
+    used, cast = db.session.execute(_counts(), {"challenge_id": challenge.id,
+                                                "user_id": viewer.id,
+                                                "voter_id": viewer.id}).one()
     refusal = submission_refusal(challenge, viewer, now, entries_used=used)
     return ViewerStatus(
         has_submitted=used > 0,
         submission_count=used,
         max_submissions=challenge.max_submissions_per_user,
         can_submit_more=refusal is None,
-        votes_cast=votes_cast(challenge.id, viewer.id),
+        votes_cast=cast,
         submission_refusal=refusal,
     )
+
+
+@cache
+def _counts() -> Select[Any]:
+    """``live_entry_count`` and ``votes_cast`` in one statement (issue #14: every member's
+    landing page asked both, one round trip each), their rules' own queries as subqueries."""
+    return select(live_entries_query().scalar_subquery(), votes_cast_query().scalar_subquery())
