@@ -46,6 +46,6 @@ def viewer_status(challenge: WeeklyChallenge, viewer: User, now: datetime) -> Vi
 
 @cache
 def _counts() -> Select[Any]:
-    """``live_entry_count`` and ``votes_cast`` in one statement (issue #14: every member's
-    landing page asked both, one round trip each), their rules' own queries as subqueries."""
+    """``live_entry_count``'s and ``votes_cast_query``'s counts in one statement (issue #14:
+    every member's landing page asked both, one round trip each), as subqueries."""
     return select(live_entries_query().scalar_subquery(), votes_cast_query().scalar_subquery())

@@ -557,14 +557,9 @@ def _voted_among() -> Select[uuid.UUID]:
     )
 
 
-def votes_cast(challenge_id: uuid.UUID, voter_id: int) -> int:
-    return db.session.scalar(votes_cast_query(),
-                             {"challenge_id": challenge_id, "voter_id": voter_id}) or 0
-
-
 @cache
 def votes_cast_query() -> Select[int]:
-    """``votes_cast``'s count (binds ``challenge_id`` and ``voter_id``), built once (a member's
-    landing page asks it, with their live entries: ``services.status``)."""
+    """How many votes a member cast in a challenge (binds ``challenge_id`` and ``voter_id``),
+    built once (a member's landing page asks it, with their live entries: ``services.status``)."""
     return select(func.count()).where(ChallengeVote.challenge_id == bindparam("challenge_id"),
                                       ChallengeVote.voter_id == bindparam("voter_id"))
