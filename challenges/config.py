@@ -121,7 +121,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SHARE_IMAGE_DIR": os.environ.get("SHARE_IMAGE_DIR", ""),
         # Rate limits (Flask-Limiter, challenges/ratelimits) share Redis with everything else,
         # so every web process counts in one place.
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or _limiter_uri(redis_url),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or limiter_uri(redis_url),
         # A slow Redis must not hang a request on its limit check either.
         "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 1.0, "socket_connect_timeout": 1.0},
         # No X-RateLimit-* headers on every answer: each costs a second Redis read of the
@@ -226,8 +226,20 @@ def _positive_int(name: str, raw: str) -> int:
     return value
 
 
-def _limiter_uri(redis_url: str) -> str:
-    """Flask-Limiter (the ``limits`` package) spells a Unix socket URL ``redis+unix://``."""
-    if redis_url.startswith("unix://"):
-        return "redis+unix://" + redis_url[len("unix://") :]
+# Flask-Limiter (the ``limits`` package) spells a Unix socket URL ``redis+unix://`` where
+# redis-py spells it ``unix://``; the two functions below are the one place that knows.
+_REDIS_UNIX, _LIMITS_UNIX = "unix://", "redis+unix://"
+
+
+def limiter_uri(redis_url: str) -> str:
+    """A redis-py URL (``REDIS_URL``) as Flask-Limiter's storage URI."""
+    if redis_url.startswith(_REDIS_UNIX):
+        return _LIMITS_UNIX + redis_url.removeprefix(_REDIS_UNIX)
     return redis_url
+
+
+def redis_url_of_limiter_uri(uri: str) -> str:
+    """Flask-Limiter's storage URI of a Redis as redis-py's URL (``limiter_uri`` undone)."""
+    if uri.startswith(_LIMITS_UNIX):
+        return _REDIS_UNIX + uri.removeprefix(_LIMITS_UNIX)
+    return uri

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from challenges.config import load_config
+from challenges.config import limiter_uri, load_config, redis_url_of_limiter_uri
 
 
 @pytest.mark.parametrize("weight", ["1.3", "0", "-1", "10.25", "nan"])
@@ -35,3 +35,19 @@ def test_vote_ring_settings_come_from_the_environment(monkeypatch):
     settings = RingSettings.from_config(load_config({"SECRET_KEY": "test"}))
     assert settings.min_accounts == 8 and settings.window.total_seconds() == 30 * 60
     assert settings.new_account_days == 7  # unset: the documented default
+
+
+@pytest.mark.parametrize("url, storage_uri", [
+    ("unix:///tmp/wc/valkey.sock?db=0", "redis+unix:///tmp/wc/valkey.sock?db=0"),
+    ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+    ("rediss://cache.example:6380/1", "rediss://cache.example:6380/1"),
+])
+def test_the_limiters_spelling_of_a_redis_url_goes_both_ways(url, storage_uri):
+    assert limiter_uri(url) == storage_uri
+    assert redis_url_of_limiter_uri(storage_uri) == url
+
+
+def test_the_default_limiter_storage_is_the_apps_redis(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "unix:///tmp/wc/valkey.sock")
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    assert load_config({"SECRET_KEY": "test"})["RATELIMIT_STORAGE_URI"] == "redis+unix:///tmp/wc/valkey.sock"

@@ -11,6 +11,7 @@ import flask
 from flask_limiter import Limiter
 from limits.errors import StorageError
 
+from ..config import redis_url_of_limiter_uri
 from ..redisguard import breaker_of, guarded_pool
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def resting_storage_options(app: flask.Flask) -> dict[str, Any]:
     uri = app.config.get("RATELIMIT_STORAGE_URI") or ""
     if not uri.startswith(("redis://", "rediss://", "redis+unix://")):
         return {}
-    url = "unix://" + uri.removeprefix("redis+unix://") if uri.startswith("redis+unix://") else uri
+    url = redis_url_of_limiter_uri(uri)
     shared = (breaker_of(app.extensions.get("wc_redis"))
               if url == app.config.get("REDIS_URL") else None)
     options = app.config.get("RATELIMIT_STORAGE_OPTIONS", {})

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from challenges.config import limiter_uri
 from challenges.extensions import db, get_redis, limiter
 from challenges.models import ChallengeVote
 from challenges.redisguard import breaker_of, forget_failure
@@ -64,3 +65,15 @@ def test_a_separate_limiter_redis_gets_a_breaker_of_its_own(make_app, hung):
     with other.app_context():
         breaker = limiter.storage.storage.connection_pool.connection_kwargs["breaker"]
         assert breaker is not breaker_of(get_redis())  # a failure of one Redis rests only it
+
+
+def test_a_unix_socket_redis_is_shared_by_its_limiter_too(make_app, tmp_path):
+    # make run's embedded Valkey is a Unix socket, which the limiter spells redis+unix://
+    # (the default storage URI is limiter_uri(REDIS_URL), config.load_config).
+    socket = f"{tmp_path}/valkey.sock"
+    other = make_app(REDIS_URL=f"unix://{socket}",
+                     RATELIMIT_STORAGE_URI=limiter_uri(f"unix://{socket}"))
+    with other.app_context():
+        pool = limiter.storage.storage.connection_pool
+        assert pool.connection_kwargs["path"] == socket
+        assert pool.connection_kwargs["breaker"] is breaker_of(get_redis())
