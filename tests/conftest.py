@@ -17,17 +17,20 @@ from typing import Any
 
 import pytest
 import redis
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from challenges import clock, create_app, recently
 from challenges.extensions import db
+from challenges.services import accounts
 
 from .support.clock import FrozenClock
 from .support.ports import free_port
 
 pytest_plugins = ["tests.support.factories", "tests.support.smtp"]
+_REAL_HASHER = accounts._hasher  # before _cheap_password_hashing swaps it
 
 DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
 # "i/n": keep every n-th browser test, starting at the i-th. `make test` (tests/run.py) runs the
@@ -179,6 +182,29 @@ def _empty_tables() -> None:
     with db.engine.begin() as conn:
         for table in tables:
             conn.execute(table.delete())
+
+@pytest.fixture(scope="session")
+def real_password_hasher() -> PasswordHasher:
+    """The hasher production uses (the tests' own is the cheapest: ``_cheap_password_hashing``)."""
+    return _REAL_HASHER
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2id at its cheapest in this process's tests (processes they start keep the real
+    parameters). The real ones cost ~145 ms of CPU per hash or check, on purpose: the suite's
+    thousands of logins and sign-ups spent minutes in them. A check runs at the parameters its
+    hash names, so the factories' hashes and the "no such account" hash are made cheap too.
+    Production's own hasher is tested through ``real_password_hasher``."""
+    from argon2 import profiles
+
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(accounts, "_hasher", cheap)
+    patch.setattr(accounts, "_DUMMY_HASH", cheap.hash("not-a-real-password"))
+    yield
+    patch.undo()
+
 
 @pytest.fixture(scope="session")
 def redis_client(redis_url: str) -> redis.Redis:

@@ -7,11 +7,13 @@ import re
 from urllib.parse import quote, urlsplit
 
 import pytest
+from argon2 import PasswordHasher, Type, extract_parameters
 from sqlalchemy import select
 
 from challenges.auth.nexturl import safe_next
 from challenges.extensions import db
 from challenges.models import User
+from challenges.services import accounts
 from challenges.services.accounts import authenticate
 from tests.support.factories import PASSWORD
 
@@ -596,3 +598,31 @@ def test_the_device_that_changed_the_password_stays_logged_in(app, client, make_
     # "Keep me logged in" still holds after the browser restarts (its session cookie is gone).
     restarted = replay(app, cookie_values(client, REMEMBER_COOKIE))
     assert nav_username(restarted.get("/")) == "bob"
+
+
+
+def test_the_real_password_hash_is_argon2id_at_the_librarys_recommended_cost(
+        real_password_hasher):
+    # The tests hash at the cheapest cost (tests/conftest.py); production hashes with this.
+    made = extract_parameters(real_password_hasher.hash(PASSWORD))
+    recommended = PasswordHasher()
+    assert made.type is Type.ID
+    assert (made.time_cost, made.memory_cost, made.parallelism) == (
+        recommended.time_cost, recommended.memory_cost, recommended.parallelism)
+
+
+def test_a_login_upgrades_a_password_hash_made_at_other_parameters(client, make_user):
+    # A hash from before a change of parameters (the library's, or ours) is replaced by one at
+    # the current parameters the next time its password is typed in.
+    user = make_user("bob")
+    user.password_hash = PasswordHasher(time_cost=2, memory_cost=1024, parallelism=1,
+                                        hash_len=16, salt_len=8).hash(PASSWORD)
+    db.session.commit()
+    old_hash = user.password_hash
+    answer = client.post_form("/login", {"login": "bob", "password": PASSWORD})
+    assert answer.status_code == 302
+    db.session.expire_all()
+    upgraded = db.session.get(User, user.id).password_hash
+    assert upgraded != old_hash
+    assert not accounts._hasher.check_needs_rehash(upgraded)
+    assert authenticate("bob", PASSWORD).id == user.id

@@ -184,11 +184,14 @@ def test_an_unknown_sort_is_a_422(client, challenge):
     assert "sort" in assert_error(response, 422)["details"]["fields"]
 
 
+# A fixed id (not uuid4): the parameters name the tests, which must be the same in every
+# collection (pytest-xdist's workers each collect them).
+SOME_ID = "3c7d25c2-4d30-43ba-8b50-0467059bac76"
 BAD_LIST_CURSORS = [
-    "!!!", "%%%", "\x00", "a", b64("no separator"), b64("not-a-date|" + str(uuid.uuid4())),
+    "!!!", "%%%", "\x00", "a", b64("no separator"), b64("not-a-date|" + SOME_ID),
     b64("2026-01-01T00:00:00+00:00|not-a-uuid"),
-    b64("0001-01-01T00:00:00+05:00|" + str(uuid.uuid4())),
-    b64("9999-12-31T23:59:59-05:00|" + str(uuid.uuid4())),
+    b64("0001-01-01T00:00:00+05:00|" + SOME_ID),
+    b64("9999-12-31T23:59:59-05:00|" + SOME_ID),
     base64.urlsafe_b64encode(b"\xff\xfe").decode(),
 ]
 BAD_GALLERY_CURSORS = [
