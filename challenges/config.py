@@ -238,8 +238,9 @@ def limiter_uri(redis_url: str) -> str:
     return redis_url
 
 
-def redis_url_of_limiter_uri(uri: str) -> str:
-    """Flask-Limiter's storage URI of a Redis as redis-py's URL (``limiter_uri`` undone)."""
+def redis_url_of_limiter_uri(uri: str) -> str | None:
+    """Flask-Limiter's storage URI of a Redis as redis-py's URL (``limiter_uri`` undone), or
+    None for a storage that is not Redis (``memory://``, ``memcached://``, ...)."""
     if uri.startswith(_LIMITS_UNIX):
         return _REDIS_UNIX + uri.removeprefix(_LIMITS_UNIX)
-    return uri
+    return uri if uri.startswith(("redis://", "rediss://")) else None

@@ -600,7 +600,6 @@ def test_the_device_that_changed_the_password_stays_logged_in(app, client, make_
     assert nav_username(restarted.get("/")) == "bob"
 
 
-
 def test_the_real_password_hash_is_argon2id_at_the_librarys_recommended_cost(
         real_password_hasher):
     # The tests hash at the cheapest cost (tests/conftest.py); production hashes with this.

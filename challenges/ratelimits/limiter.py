@@ -97,10 +97,9 @@ def resting_storage_options(app: flask.Flask) -> dict[str, Any]:
     Redis for both, and Flask-Limiter's own fallback (memory) answers at once. Without it, each
     process's limiter waited out a hung Redis's socket timeout on its own: a vote click took
     ~3 s, one wait for the limiter and one for the app. Other storages: no options."""
-    uri = app.config.get("RATELIMIT_STORAGE_URI") or ""
-    if not uri.startswith(("redis://", "rediss://", "redis+unix://")):
+    url = redis_url_of_limiter_uri(app.config.get("RATELIMIT_STORAGE_URI") or "")
+    if url is None:
         return {}
-    url = redis_url_of_limiter_uri(uri)
     shared = (breaker_of(app.extensions.get("wc_redis"))
               if url == app.config.get("REDIS_URL") else None)
     options = app.config.get("RATELIMIT_STORAGE_OPTIONS", {})

@@ -184,8 +184,8 @@ def test_an_unknown_sort_is_a_422(client, challenge):
     assert "sort" in assert_error(response, 422)["details"]["fields"]
 
 
-# A fixed id (not uuid4): the parameters name the tests, which must be the same in every
-# collection (pytest-xdist's workers each collect them).
+# A fixed id (not uuid4): the parameters name the tests, and a test's name must be the same
+# in every collection (re-running one by its id, or a parallel runner's workers).
 SOME_ID = "3c7d25c2-4d30-43ba-8b50-0467059bac76"
 BAD_LIST_CURSORS = [
     "!!!", "%%%", "\x00", "a", b64("no separator"), b64("not-a-date|" + SOME_ID),
