@@ -7,6 +7,7 @@ import pytest
 
 from challenges.extensions import db
 from tests.support.factories import PASSWORD
+from tests.support.tampering import tamper
 
 from .helpers import (
     field_error,
@@ -15,7 +16,6 @@ from .helpers import (
     only_message_to,
     page_text,
     reload,
-    tamper,
     text_part,
 )
 

@@ -17,6 +17,7 @@ from challenges.services.accounts import authenticate
 from jobs.connection import rq_connection
 from jobs.worker import AppWorker
 from tests.support.factories import PASSWORD
+from tests.support.tampering import tamper
 
 from .helpers import (
     field_error,
@@ -25,7 +26,6 @@ from .helpers import (
     only_message_to,
     page_text,
     reload,
-    tamper,
     text_part,
 )
 

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from challenges.extensions import db
 from challenges.models import User
 from tests.support.factories import PASSWORD
+from tests.support.tampering import tamper
 
-from .helpers import html_part, link_in, only_message_to, page_text, reload, tamper, text_part
+from .helpers import html_part, link_in, only_message_to, page_text, reload, text_part
 
 VERIFY = "/account/verify/"
 

@@ -13,6 +13,7 @@ from itsdangerous import URLSafeTimedSerializer
 from werkzeug.test import EnvironBuilder
 
 from challenges.session_cookies import RememberingSessionInterface
+from tests.support.tampering import tamper
 
 
 class Clock:
@@ -79,8 +80,7 @@ def test_the_same_cookie_is_checked_once_and_each_request_gets_its_own_copy(app,
 def test_a_tampered_cookie_is_an_empty_session(app, interface):
     cookie = signed(app, {"_user_id": "token"})
     assert opened(app, interface, cookie)["_user_id"] == "token"
-    payload, _, signature = cookie.rpartition(".")
-    assert dict(opened(app, interface, f"{payload}.{signature[:-2]}xx")) == {}
+    assert dict(opened(app, interface, tamper(cookie))) == {}
     assert dict(opened(app, interface, signed(app, {"_user_id": "other"})[:-1])) == {}
 
 
