@@ -71,9 +71,11 @@ from ..web import (
     visible_challenge_or_404,
     vote_or_unvote,
 )
+from .cards import entry_card
 from .forms import EntryForm
 
 bp = Blueprint("entries", __name__)
+bp.add_app_template_global(entry_card)
 
 
 @bp.get("/challenges/<slug>/submissions/")

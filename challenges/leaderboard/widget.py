@@ -25,16 +25,12 @@ HTML reads), only evicted.
 
 from __future__ import annotations
 
-import re
-import secrets
-import threading
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass, fields
-from typing import Generic, TypeVar
 
 from flask import request, url_for
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from ..fragments import Frame, Holes, Memo
 from ..templating import render_bare
 from ..timefmt import locale
 from .live import BoardView
@@ -43,34 +39,6 @@ WIDGET = "leaderboard/_leaderboard.html"
 ROWS = "leaderboard/_rows.html"
 YOU_ROW = "leaderboard/_you_row.html"
 YOU_PLACE = "leaderboard/_you_place.html"
-
-
-Html = TypeVar("Html")
-
-
-class Memo(Generic[Html]):
-    """A bounded map of rendered HTML: the oldest entry goes first when it is full."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: dict[Hashable, Html] = {}
-        self._lock = threading.Lock()  # gthread workers share a process
-
-    def get(self, key: Hashable, render: Callable[[], Html]) -> Html:
-        """The HTML stored under ``key``, rendering (and storing) it the first time."""
-        found = self._items.get(key)
-        if found is not None:
-            return found
-        html = render()
-        with self._lock:
-            while len(self._items) >= self.size:
-                self._items.pop(next(iter(self._items)))
-            self._items[key] = html
-        return html
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
 
 
 @dataclass(frozen=True)
@@ -83,27 +51,9 @@ class ViewerBits:
     you_place: Markup  # "You are 12th." in the announcement ("" likewise)
 
 
-# A placeholder per bit: "wc-hole-", a nonce no rendered text can contain by chance, and the
-# bit's name (letters, digits, dashes and underscores: escaping leaves them as they are). The
-# pattern names each bit, so text written right after a placeholder is never taken for its name.
-_NONCE = secrets.token_hex(8)
-_NAMES = [f.name for f in fields(ViewerBits)]
-_HOLES = ViewerBits(*(Markup(f"wc-hole-{_NONCE}-{name}")  # noqa: S704 - no markup in it
-                      for name in _NAMES))
-_HOLE = re.compile(f"wc-hole-{_NONCE}-({'|'.join(_NAMES)})")
-
-
-class Frame:
-    """A member's widget rendered with placeholders for the ``ViewerBits``."""
-
-    def __init__(self, html: str) -> None:
-        # Text and bit names alternate: text, name, text, ..., text.
-        self._parts = _HOLE.split(html)
-
-    def fill(self, bits: ViewerBits) -> str:
-        """The widget with ``bits`` in place, escaped as the template would write them."""
-        return "".join(str(escape(getattr(bits, part))) if odd else part
-                       for odd, part in ((i % 2 == 1, p) for i, p in enumerate(self._parts)))
+# A placeholder per bit (``fragments.Holes``), filled in by each poll.
+_BIT_HOLES = Holes(*(f.name for f in fields(ViewerBits)))
+_HOLES = ViewerBits(**_BIT_HOLES.marks)
 
 
 # Anonymous widgets: one per (board version, digest, language) in use; a few boards are live
@@ -130,9 +80,10 @@ def widget_html(board: BoardView, announce: bool) -> str:
     # state, the member's mark among them and the language.
     frame_key = (_rows_key(board, language, root), board.slug, board.participants, board.live,
                  board.results_at, announce)
-    frame = _frames.get(frame_key, lambda: Frame(render_bare(WIDGET, board=board, announce=announce,
-                                                       viewer_bits=_HOLES)))
-    return frame.fill(_viewer_bits(board, True, language, root))
+    frame = _frames.get(frame_key, lambda: _BIT_HOLES.frame(
+        render_bare(WIDGET, board=board, announce=announce, viewer_bits=_HOLES)))
+    bits = _viewer_bits(board, True, language, root)
+    return frame.fill(lambda name: getattr(bits, name))
 
 
 def viewer_bits(board: BoardView, *, memo: bool = True) -> ViewerBits:
