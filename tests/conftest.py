@@ -33,10 +33,10 @@ pytest_plugins = ["tests.support.factories", "tests.support.smtp"]
 _REAL_HASHER = accounts._hasher  # before _cheap_password_hashing swaps it
 
 DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
-# "i/n": keep every n-th browser test, starting at the i-th. `make test` (tests/run.py) runs the
-# two database passes at once and gives each half of tests/e2e: a browser test checks what the
-# page shows and does, which does not change with the database under it, so it runs once, on
-# one of them, and the passes finish together. Unset (pytest, make test-sqlite): all of them.
+# "i,j/n": keep the browser tests whose place modulo n is i or j. `make test` (tests/run.py) runs
+# the two database passes at once and shares tests/e2e out between them: a browser test checks
+# what the page shows and does, which does not change with the database under it, so it runs
+# once, on one of them, and the passes finish together. Unset (pytest, make test-sqlite): all.
 BROWSER_SHARD = os.environ.get("BROWSER_TESTS_SHARD", "")
 TOKEN_RE = re.compile(r'"X-CSRFToken": "([^&"]+)"')
 
@@ -49,9 +49,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if DATABASE != "sqlite" and "sqlite_only" in item.keywords:
             item.add_marker(skip_sqlite)
     if BROWSER_SHARD:
-        index, count = (int(part) for part in BROWSER_SHARD.split("/"))
+        # "0,1/3": this pass runs the browser tests whose place in the collection, modulo 3,
+        # is 0 or 1 (tests/run.py gives the shorter pass the larger share).
+        slots, count = BROWSER_SHARD.split("/")
+        mine = {int(slot) for slot in slots.split(",")}
         browser = [item for item in items if item.nodeid.startswith("tests/e2e/")]
-        other = {id(item) for n, item in enumerate(browser) if n % count != index}
+        other = {id(item) for n, item in enumerate(browser) if n % int(count) not in mine}
         config.hook.pytest_deselected(items=[item for item in items if id(item) in other])
         items[:] = [item for item in items if id(item) not in other]
 
