@@ -42,6 +42,7 @@ def test_admin_pages_pass_axe_and_fit(open_page, console, make_user, make_sponso
     make_user("editor", role=Role.EDITOR)
     sponsor = make_sponsor(name="Acme")
     challenge = make_challenge("active", title="Winter Light", sponsor=sponsor,
+                               description="https://example.com/" + "a" * 150,  # nowhere to break
                                prizes={"1st": {"type": "tokens", "amount": 500000}})
     make_challenge("upcoming", title="Spring Colours")
     page = open_page(locale=locale, width=size[0], height=size[1])
@@ -58,6 +59,8 @@ def test_admin_pages_pass_axe_and_fit(open_page, console, make_user, make_sponso
     page.locator("form.admin-form input[type=submit]").first.click()
     expect(page.locator(".invalid-feedback").first).to_be_visible()
     assert_accessible(page)
+    # A details page: long values (the description, ids) wrap in their cells on a phone.
+    check(page, f"/admin/challenges/details/?id={challenge.id}")
 
 
 @pytest.mark.parametrize("locale", LOCALES)
