@@ -2,7 +2,9 @@
 page, the challenge list, the landing page in each phase, the full leaderboard and a profile
 have no serious or critical axe violation and never scroll sideways; on a phone the prizes and
 the live board sit within the first two screens of the landing page, and a 20-character name
-is shown whole in the widget, the full board and the profile."""
+is shown whole in the widget, the full board and the profile. On a phone in Spanish a
+countdown stays on one line ("2 d 23 h 59 min" broke after the "2") and a 13-character name
+stays whole beside a four-digit points total on the all-time board (it broke mid-name)."""
 
 from __future__ import annotations
 
@@ -121,6 +123,32 @@ def test_a_20_character_name_is_shown_whole(open_page, site, width):
     page.goto(f"/u/{LONG_NAME}")
     assert_name_whole(page, "h1")
     assert_no_horizontal_overflow(page)
+
+
+def one_line(page: Page, selector: str) -> bool:
+    """Whether the first element ``selector`` finds is laid out on a single line."""
+    return page.locator(selector).first.evaluate("el => el.getClientRects().length === 1")
+
+
+def test_countdowns_and_usual_names_stay_on_one_line_on_a_phone(open_page, site, make_user,
+                                                                app):
+    from challenges.clock import utcnow
+    from challenges.extensions import db
+    from challenges.services.ledger import grant
+
+    creative = make_user("creativemind")  # 13 characters with the "@"
+    with app.app_context():
+        grant(creative.id, 1004, "bonus", "test:creativemind", utcnow())
+        db.session.commit()
+    page = open_page(locale="es", width=PHONE["width"], height=PHONE["height"])
+    page.goto(f"/challenges/{site['active']}/")
+    expect(page.locator("time[data-countdown]").first).to_contain_text(" d ")
+    assert one_line(page, "time[data-countdown]")
+    page.goto("/leaderboard/")
+    row = page.locator(".board-row-alltime").filter(has_text="@creativemind")
+    expect(row.locator(".votes")).to_have_text("1.004 pts")
+    assert row.locator(".who").evaluate("el => el.getClientRects().length === 1 "
+                                        "&& el.getBoundingClientRect().height < 30")
 
 
 def test_accept_language_es_gives_a_spanish_landing_and_board(open_page, site):
