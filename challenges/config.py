@@ -162,6 +162,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Scheduler.
         "SCHEDULER_INTERVAL_SECONDS": int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "10")),
         "PHASE_JOB_INTERVAL_SECONDS": int(os.environ.get("PHASE_JOB_INTERVAL_SECONDS", "60")),
+        # How often an idle worker checks that RQ's scheduler process (due retries) still runs
+        # and starts it again if a Redis outage killed it (jobs/worker.py).
+        "WORKER_SCHEDULER_CHECK_SECONDS": int(
+            os.environ.get("WORKER_SCHEDULER_CHECK_SECONDS", "30")),
         # /readyz answers 503 naming every recurring job whose heartbeat is missing or older
         # than twice its interval (the schedule's alarm). Off only where no scheduler runs.
         "READYZ_CHECKS_SCHEDULE": _bool("READYZ_CHECKS_SCHEDULE", True),

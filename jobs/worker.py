@@ -12,7 +12,11 @@ RQ's loop gave up on a Redis error elsewhere (a heartbeat, its maintenance, its 
 ``--with-scheduler`` matters: a failed job's retries (``Retry(interval=...)``) wait in RQ's
 ScheduledJobRegistry, and only a worker running RQ's scheduler moves them back to the queue
 when due (a lock makes one worker do it). This is not rq-scheduler, which runs our recurring
-jobs (``jobs.schedule``).
+jobs (``jobs.schedule``). RQ's scheduler is a child process that dies on a Redis error (a
+restart, a dropped connection), and RQ starts it again only in its maintenance, every ten
+minutes, while an idle worker wakes every ~7 minutes: a finalization's 30 s retry after a Redis
+blip waited that long. ``AppWorker`` wakes every ``WORKER_SCHEDULER_CHECK_SECONDS`` and starts
+a scheduler that died at once.
 """
 
 from __future__ import annotations
@@ -60,14 +64,36 @@ class AppWorker(Worker):
     max_connection_wait_time = MAX_RETRY
 
     def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:
+        # First: RQ's constructor reads ``dequeue_timeout`` (its connection's socket timeout).
+        self.app = app or worker_app()  # tests pass theirs
         super().__init__(*args, **kwargs)
         self.stop_signalled = False
-        self.app = app or worker_app()  # tests pass theirs
 
     def request_stop(self, signum: int, frame: Any) -> None:
         """SIGTERM or SIGINT: a warm shutdown, remembered so ``main`` does not start again."""
         self.stop_signalled = True
         super().request_stop(signum, frame)
+
+    @property
+    def dequeue_timeout(self) -> int:
+        """How long an idle worker waits for a job before its loop runs again (a heartbeat, and
+        the maintenance check below): RQ's ``worker_ttl`` - 15 s (~7 min by default), capped at
+        ``WORKER_SCHEDULER_CHECK_SECONDS``."""
+        return max(1, min(super().dequeue_timeout,
+                          int(self.app.config["WORKER_SCHEDULER_CHECK_SECONDS"])))
+
+    @property
+    def should_run_maintenance_tasks(self) -> bool:
+        """RQ's maintenance when due (every ``maintenance_interval``), and at once when the
+        scheduler process this worker started has died: RQ's maintenance starts it again."""
+        return super().should_run_maintenance_tasks or self._scheduler_died()
+
+    def _scheduler_died(self) -> bool:
+        process = self.scheduler._process if self.scheduler is not None else None
+        # Only after the first maintenance: RQ leaves a scheduler alone until then (``work``
+        # starts it), and a worker whose scheduler lock another holds has no process.
+        return self.last_cleaned_at is not None and process is not None \
+            and not process.is_alive()
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         with self.app.app_context():
