@@ -19,11 +19,11 @@ from ..support.ports import free_port
 pytestmark = pytest.mark.slow
 
 
-def test_a_scheduler_killed_by_a_redis_restart_is_back_for_the_next_due_job(app_config, spawn):
+def test_a_scheduler_killed_by_a_redis_restart_is_back_for_the_next_due_job(app, spawn):
     port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
     env = {"REDIS_URL": url, "RATELIMIT_STORAGE_URI": url, "WORKER_SCHEDULER_CHECK_SECONDS": "1"}
-    queue_name = app_config.get("RQ_QUEUE", "default")
+    queue_name = app.config["RQ_QUEUE"]  # the spawned worker reads the same environment
     with ValkeyServer(port=port):
         worker = spawn("worker", "jobs.worker", **env)
         wait_for(lambda: "Acquired scheduler lock" in worker.output()
