@@ -151,6 +151,16 @@ def test_countdowns_and_usual_names_stay_on_one_line_on_a_phone(open_page, site,
                                         "&& el.getBoundingClientRect().height < 30")
 
 
+def test_a_profiles_entries_show_their_votes_under_the_title_on_a_phone(open_page, site):
+    # Beside a short title and under a long one, row by row, read as a ragged list.
+    page = open_page(width=PHONE["width"], height=PHONE["height"])
+    page.goto(f"/u/{LONG_NAME}")
+    places = page.locator(".list-row:has(.list-meta)").evaluate_all(
+        """rows => rows.map(row => row.querySelector('.list-meta').getBoundingClientRect().top
+                                   >= row.firstElementChild.getBoundingClientRect().bottom - 1)""")
+    assert places and all(places), places
+
+
 def test_accept_language_es_gives_a_spanish_landing_and_board(open_page, site):
     page = open_page(locale="es", width=PHONE["width"], height=PHONE["height"])
     page.goto(f"/challenges/{site['voting']}/")
