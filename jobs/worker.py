@@ -89,6 +89,7 @@ class AppWorker(Worker):
         return super().should_run_maintenance_tasks or self._scheduler_died()
 
     def _scheduler_died(self) -> bool:
+        # ``_process`` is RQ's own handle on the child: its maintenance reads it the same way.
         process = self.scheduler._process if self.scheduler is not None else None
         # Only after the first maintenance: RQ leaves a scheduler alone until then (``work``
         # starts it), and a worker whose scheduler lock another holds has no process.

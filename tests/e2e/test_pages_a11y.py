@@ -4,7 +4,8 @@ have no serious or critical axe violation and never scroll sideways; on a phone 
 the live board sit within the first two screens of the landing page, and a 20-character name
 is shown whole in the widget, the full board and the profile. On a phone in Spanish a
 countdown stays on one line ("2 d 23 h 59 min" broke after the "2") and a 13-character name
-stays whole beside a four-digit points total on the all-time board (it broke mid-name)."""
+stays whole beside a four-digit points total on the all-time board (it broke mid-name), and a
+profile's entries show their votes under the title on every row."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from challenges.clock import utcnow
+from challenges.extensions import db
+from challenges.services.ledger import grant
 from tests.core.helpers import submit, vote
 from tests.e2e.a11y import assert_accessible, assert_no_horizontal_overflow
 from tests.pages.helpers import move_to_phase
@@ -132,10 +136,6 @@ def one_line(page: Page, selector: str) -> bool:
 
 def test_countdowns_and_usual_names_stay_on_one_line_on_a_phone(open_page, site, make_user,
                                                                 app):
-    from challenges.clock import utcnow
-    from challenges.extensions import db
-    from challenges.services.ledger import grant
-
     creative = make_user("creativemind")  # 13 characters with the "@"
     with app.app_context():
         grant(creative.id, 1004, "bonus", "test:creativemind", utcnow())
