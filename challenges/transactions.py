@@ -7,13 +7,14 @@ database commit" holds for every caller: views, the JSON API and jobs alike.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -74,6 +75,27 @@ def is_transient(error: DBAPIError) -> bool:
     if code in _TRANSIENT_PG_CODES:
         return True
     return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
+
+
+def serialize_on(scope: str, key: object) -> None:
+    """Make the transactions that call this with the same ``scope`` and ``key`` run from here
+    to their end one at a time. For a rule that counts rows and then inserts, which no unique
+    constraint can hold (an "at most N" cap: a member's projects and API tokens, a sponsor's
+    webhook endpoints): without it, requests that arrive together all count N - 1 and all
+    insert. Call it before the count.
+
+    PostgreSQL: a transaction-level advisory lock, released at commit or rollback. It is no
+    row lock, so it stays out of the one lock order (docs/decisions.md); take it before any row
+    lock, so a transaction never waits for it while holding one. SQLite: the database's write
+    lock (SQLite has one writer at a time anyway), taken by a write that changes nothing, now
+    rather than at the insert, so the count is read under it."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # 64 bits of a digest: a collision only makes two unrelated transactions wait in turn.
+        digest = hashlib.blake2b(f"{scope}:{key}".encode(), digest_size=8).digest()
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                           {"key": int.from_bytes(digest, "big", signed=True)})
+    else:
+        db.session.execute(text("UPDATE users SET id = id WHERE 0"))
 
 
 def commit_with_retry(work: Callable[[], T], attempts: int = 5, *,

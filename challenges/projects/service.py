@@ -22,6 +22,7 @@ from ..models import ChallengeSubmission, Project, User
 from ..services.entries import EntryInput
 from ..services.text import TrimmedInput
 from ..services.urls import url_problem
+from ..transactions import serialize_on
 
 TITLE_MAX, DESCRIPTION_MAX = 200, 5000
 # Bounds the project <select> of the submit form and what one account can pile up.
@@ -129,6 +130,7 @@ def create_project(owner: User, data: ProjectInput, now: datetime) -> Project:
     errors = validate_project(data)
     if errors:
         raise ValidationFailed(errors)
+    serialize_on("projects", owner.id)  # the cap: concurrent creates count one at a time
     count = db.session.scalar(
         select(func.count()).select_from(Project).where(Project.owner_id == owner.id)) or 0
     if count >= MAX_PROJECTS:

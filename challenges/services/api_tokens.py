@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import ApiToken, User
+from ..transactions import serialize_on
 
 PREFIX = "wc_"
 MAX_TOKENS = 20
@@ -62,6 +63,7 @@ def create_token(user: User, name: str, now: datetime,
         choices = ", ".join(str(days) for days in EXPIRY_DAYS)
         raise ValidationFailed({"expires_in_days": _("Choose %(choices)s days.",
                                                                 choices=choices)})
+    serialize_on("api-tokens", user.id)  # the cap: concurrent creates count one at a time
     live = db.session.scalar(
         select(func.count()).where(ApiToken.user_id == user.id, *_live(now))
     ) or 0

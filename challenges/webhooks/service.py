@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Role, User, WeeklyChallenge
+from ..transactions import serialize_on
 from .models import (
     EVENT_TYPES,
     DeliveryStatus,
@@ -103,6 +104,7 @@ def create_endpoint(owner: User, data: EndpointInput,
     """A new enabled endpoint owned by ``owner`` with a fresh secret; ``sponsor_id`` limits it
     to that sponsor's challenges."""
     if sponsor_id is not None:
+        serialize_on("webhook-endpoints", sponsor_id)  # the cap: one create counts at a time
         count = db.session.scalar(
             select(db.func.count()).select_from(WebhookEndpoint)
             .where(WebhookEndpoint.sponsor_id == sponsor_id)
