@@ -11,10 +11,8 @@ from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import BooleanField, HiddenField
 
-from .images import ACCEPT, UploadRefused, megabytes, process_image
+from .images import ACCEPT, UploadRefused, megabytes, process_image, too_large_message
 from .storage import is_stored, store_image, upload_dir
-
-TOO_LARGE = "That file is larger than {limit}. Choose a smaller image."
 
 
 class ImageUploadFields:
@@ -26,11 +24,13 @@ class ImageUploadFields:
     remove_upload = BooleanField(_l("Remove the uploaded image"))
 
     def describe_upload_limit(self) -> None:
-        """Say the configured limit in the hint (and in ``data-max-bytes`` for app.js)."""
+        """Say the configured limit in the hint, and give app.js the limit and its refusal in
+        the page's language (``data-max-bytes``, ``data-too-large``)."""
         limit = current_app.config["MAX_UPLOAD_BYTES"]
         field: Any = self.image_file
         field.description = _("PNG, JPEG or WebP, up to %(size)s.", size=megabytes(limit))
-        field.render_kw = {**(field.render_kw or {}), "data-max-bytes": str(limit)}
+        field.render_kw = {**(field.render_kw or {}), "data-max-bytes": str(limit),
+                           "data-too-large": too_large_message(limit)}
 
     def take_upload(self) -> bool:
         """Store a chosen file and remember its key; on refusal put the reason at the field.
@@ -60,5 +60,5 @@ class ImageUploadFields:
     def refuse_too_large(self) -> None:
         """The body was over the request limit (a 413): say so at the file field."""
         field: Any = self.image_file
-        field.errors = [*field.errors, TOO_LARGE.format(
-            limit=megabytes(current_app.config["MAX_UPLOAD_BYTES"]))]
+        field.errors = [*field.errors,
+                        too_large_message(current_app.config["MAX_UPLOAD_BYTES"])]

@@ -59,13 +59,19 @@ def megabytes(n: int) -> str:
     return f"{n / (1024 * 1024):g} MB"
 
 
+def too_large_message(max_bytes: int) -> str:
+    """Why a file over ``max_bytes`` is refused, in the member's language: the server says it
+    (a 413 or a file over the limit) and app.js says it as soon as one is chosen."""
+    return _("That file is larger than %(size)s. Choose a smaller image.",
+             size=megabytes(max_bytes))
+
+
 def process_image(data: bytes, max_bytes: int) -> ProcessedImage:
     """Check and re-encode ``data``; raises UploadRefused with a message for the member."""
     if not data:
         raise UploadRefused(_("That file is empty."))
     if len(data) > max_bytes:
-        raise UploadRefused(_("That file is larger than %(size)s. Choose a smaller image.",
-                              size=megabytes(max_bytes)))
+        raise UploadRefused(too_large_message(max_bytes))
     image = _decode(data)
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
         image.mode == "P" and "transparency" in image.info)

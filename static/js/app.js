@@ -193,7 +193,8 @@
     root.querySelectorAll("[data-js-only][hidden]").forEach(function (el) { el.hidden = false; });
   }
 
-  // A file over the upload limit is refused here at once, instead of after a long upload.
+  // A file over the upload limit is refused here at once, instead of after a long upload, with
+  // the server's own message in the page's language (data-too-large).
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (!input.matches || !input.matches("input[type=file][data-max-bytes]")) { return; }
@@ -207,8 +208,7 @@
       note.className = "error";
       note.id = input.id + "-size-error";
       note.setAttribute("role", "alert");
-      note.textContent = "That file is larger than " + Math.round(max / 1048576) +
-        " MB. Choose a smaller image.";
+      note.textContent = input.getAttribute("data-too-large");
       input.insertAdjacentElement("afterend", note);
     }
   });

@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from tests.projects.images import image_bytes
 
 from .conftest import LiveServer
+from .entries_support import log_in as log_in_by_field_names
 from .test_core_loop import ENTRY_URL, Browsers, browsers, log_in, wait_for_htmx  # noqa: F401
 
 pytestmark = pytest.mark.e2e
@@ -151,17 +152,29 @@ def test_without_javascript_a_20_mb_file_comes_back_with_a_message(
     expect(plain.get_by_role("heading", name="Submit your entry")).to_be_visible()
 
 
+# The page's language: the submit link, the dialog, the file field and app.js's refusal (the
+# server's own message, handed over in data-too-large).
+TOO_LARGE_IN = {
+    "en": ("Submit Your Entry", "Submit your entry", "Or upload an image",
+           "That file is larger than 10 MB. Choose a smaller image."),
+    "es": ("Envía tu participación", "Envía tu participación", "O sube una imagen",
+           "Ese archivo pesa más de 10 MB. Elige una imagen más pequeña."),
+}
+
+
+@pytest.mark.parametrize("locale", list(TOO_LARGE_IN))
 def test_with_javascript_a_file_over_the_limit_is_refused_as_soon_as_it_is_chosen(
-        page: Page, make_user, make_challenge, tmp_path: Path) -> None:
+        open_page, make_user, make_challenge, tmp_path: Path, locale: str) -> None:
+    link, dialog, label, refusal = TOO_LARGE_IN[locale]
     challenge = make_challenge("active")
     huge = tmp_path / "huge.png"
     huge.write_bytes(b"\0" * (20 * 1024 * 1024))
-    log_in(page, make_user().username)
+    page = open_page(locale=locale)
+    log_in_by_field_names(page, make_user().username)
     page.goto(f"/challenges/{challenge.slug}/")
     wait_for_htmx(page)
-    page.get_by_role("link", name="Submit Your Entry").click()
-    modal = page.get_by_role("dialog", name="Submit your entry")
-    modal.get_by_label("Or upload an image").set_input_files(huge)
-    expect(modal.get_by_role("alert")).to_have_text(
-        "That file is larger than 10 MB. Choose a smaller image.")
-    expect(modal.get_by_label("Or upload an image")).to_have_value("")
+    page.get_by_role("link", name=link).click()
+    modal = page.get_by_role("dialog", name=dialog)
+    modal.get_by_label(label).set_input_files(huge)
+    expect(modal.get_by_role("alert")).to_have_text(refusal)
+    expect(modal.get_by_label(label)).to_have_value("")

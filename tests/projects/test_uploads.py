@@ -161,6 +161,20 @@ def test_a_refused_upload_is_explained_at_the_field_and_nothing_is_stored(
     assert stored_files(uploads) == [] and entries() == 0
 
 
+@pytest.mark.parametrize("size", [20 * MB, 10 * MB + 100], ids=["413", "just-over"])
+def test_the_refusal_of_a_large_file_is_in_the_members_language(client, member, challenge,
+                                                                uploads, size):
+    """Spanish, both where the server refuses (the body over the request limit, and a file
+    over the upload limit) and where app.js does (``data-too-large`` on the file input)."""
+    spanish = {"Accept-Language": "es"}
+    message = "Ese archivo pesa más de 10 MB. Elige una imagen más pequeña."
+    form = client.get(f"/challenges/{challenge.slug}/submit", headers=spanish)
+    assert f'data-too-large="{message}"' in form.get_data(as_text=True)
+    response = post_entry(client, challenge, upload(b"\0" * size, "big.png"), headers=spanish)
+    refused_at_the_field(response, message)
+    assert stored_files(uploads) == []
+
+
 def test_with_htmx_a_20_mb_file_comes_back_in_the_modal(client, member, challenge, uploads):
     response = post_entry(client, challenge, upload(b"\0" * (20 * MB), "huge.png"),
                           headers=HTMX)
