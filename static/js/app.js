@@ -187,6 +187,29 @@
     if (link) { link.focus(); }
   });
 
+  // A plain form (htmx forms handle their own submit and stop it first) goes once while its
+  // page loads: a double-click on "Create account" sent two requests, and the second one's
+  // answer ("That username is taken": the first had just made the account) replaced the
+  // first's. The form may go again after a few seconds (a download leaves the page as it is,
+  // a slow answer can be asked again) or when the page comes back from the back-forward cache.
+  var RESUBMIT_AFTER_MS = 4000;
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement)) { return; }
+    if (form.hasAttribute("data-submitting")) {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("data-submitting", "");
+    setTimeout(function () { form.removeAttribute("data-submitting"); }, RESUBMIT_AFTER_MS);
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    document.querySelectorAll("form[data-submitting]").forEach(function (form) {
+      form.removeAttribute("data-submitting");
+    });
+  });
+
   // Controls that only work with JavaScript (the picker's "Create project" button) are
   // rendered hidden, so pages without JavaScript never show a dead button.
   function revealScriptOnly(root) {

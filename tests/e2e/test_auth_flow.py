@@ -62,3 +62,31 @@ def test_register_log_out_and_log_in_again(page: Page) -> None:
     expect(nav_username).to_have_text(f"@{USERNAME}")
     expect(page.get_by_text(f"Welcome back, @{USERNAME}.")).to_be_visible()
     page.wait_for_function("() => window.htmx !== undefined")
+
+
+
+
+# Clicks "Create account" twice in one go and counts the submissions that would have been
+# sent: a listener on window runs after app.js's (on document) and stops each one there, so
+# nothing is sent and the count is exact.
+TWO_CLICKS = """() => {
+  let sent = 0;
+  window.addEventListener("submit", (event) => {
+    if (!event.defaultPrevented) { sent += 1; }
+    event.preventDefault();
+  });
+  const button = document.querySelector("main form button[type=submit]");
+  button.click();
+  button.click();
+  return sent;
+}"""
+
+
+def test_a_double_click_sends_a_form_once(page: Page) -> None:
+    """A double-click on "Create account" sends one request. In a real double-click the first
+    request reaches the server before the second click, and the second one's answer ("That
+    username is taken": the first just made the account) replaces the first's. app.js lets a
+    plain form go once while its page loads."""
+    page.goto("/register")
+    page.wait_for_function("() => document.readyState === 'complete'")
+    assert page.evaluate(TWO_CLICKS) == 1
